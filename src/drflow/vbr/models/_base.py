@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 
-class OpenEnum(str, enum.Enum):
+class OpenEnum(enum.StrEnum):
     """A string enum that accepts values it does not know.
 
     Newer API revisions add enum values (1.3-rev2 adds session state ``ActionRequired``);
@@ -29,9 +29,6 @@ class OpenEnum(str, enum.Enum):
     @property
     def known(self) -> bool:
         return self._name_ in type(self).__members__
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class VBRModel(BaseModel):

@@ -131,7 +131,9 @@ class AgentObjectModel(VBRModel):
 
 
 def _inventory_platform(value: Any) -> str | None:
-    platform = value.get("platform") if isinstance(value, dict) else getattr(value, "platform", None)
+    platform = (
+        value.get("platform") if isinstance(value, dict) else getattr(value, "platform", None)
+    )
     return "VSphere" if platform == "VMware" else platform
 
 

@@ -115,6 +115,7 @@ class SessionLogRecordModel(VBRModel):
     start_time: datetime | None = None
     update_time: datetime | None = None
     title: str | None = None
+    description: str | None = None
     additional_info: str | None = None
 
 

@@ -1,0 +1,114 @@
+"""The evidence a recovery leaves behind: a report, as a return value and as artifacts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from drflow.checks import CheckResult
+
+Verdict = Literal["passed", "failed"]
+
+
+class Phase(BaseModel):
+    """One step of a recovery, with when it started and ended."""
+
+    name: str
+    started: datetime
+    ended: datetime | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.ended - self.started).total_seconds() if self.ended else None
+
+
+class RecoveryReport(BaseModel):
+    """What happened to one workload: the evidence of a recovery or a drill."""
+
+    workload: str
+    flow_run_id: str | None = None
+    then: str
+    verdict: Verdict = "failed"
+    reason: str = ""
+    restore_point_id: str | None = None
+    restore_point_time: datetime | None = None
+    restore_point_age_seconds: float | None = None
+    requested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    verified_at: datetime | None = None
+    rto_seconds: float | None = None
+    session_ids: list[str] = []
+    mount_id: str | None = None
+    phases: list[Phase] = []
+    checks: list[CheckResult] = []
+    cleaned_up: bool | None = None
+
+    def begin(self, name: str) -> Phase:
+        phase = Phase(name=name, started=datetime.now(UTC))
+        self.phases.append(phase)
+        return phase
+
+    def end(self, phase: Phase) -> None:
+        phase.ended = datetime.now(UTC)
+
+    def verified(self) -> None:
+        self.verified_at = datetime.now(UTC)
+        self.rto_seconds = round((self.verified_at - self.requested_at).total_seconds(), 1)
+
+    def markdown(self) -> str:
+        age = human_duration(self.restore_point_age_seconds)
+        rto = human_duration(self.rto_seconds)
+        lines = [
+            f"# Recovery of `{self.workload}`: **{self.verdict.upper()}**",
+            "",
+            f"- Outcome: {self.reason or 'recovered and verified'}",
+            f"- Decision after verification: `{self.then}`",
+            f"- RTO (request to verified): {rto}",
+            f"- Restore point: `{self.restore_point_id}` from {self.restore_point_time} "
+            f"(age {age})",
+            f"- VBR sessions: {', '.join(f'`{s}`' for s in self.session_ids) or 'none'}",
+            f"- Cleaned up: {'n/a' if self.cleaned_up is None else self.cleaned_up}",
+            "",
+            "| Phase | Started (UTC) | Seconds |",
+            "| --- | --- | --- |",
+        ]
+        for phase in self.phases:
+            seconds = "" if phase.seconds is None else f"{phase.seconds:.1f}"
+            lines.append(f"| {phase.name} | {phase.started:%H:%M:%S} | {seconds} |")
+        if self.checks:
+            lines += [
+                "",
+                "| Check | Result | Attempts | Seconds | Detail |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for check in self.checks:
+                result = "passed" if check.passed else "FAILED"
+                lines.append(
+                    f"| {check.check} | {result} | {check.attempts} | {check.seconds:.1f} | "
+                    f"{check.detail} |"
+                )
+        return "\n".join(lines)
+
+
+def human_duration(seconds: float | None) -> str:
+    """``3725`` → ``1h 02m``; ``None`` → ``-``."""
+    if seconds is None:
+        return "-"
+    seconds = round(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    return f"{hours // 24}d {hours % 24}h"
+
+
+def artifact_key(*parts: str) -> str:
+    """An artifact key from free text: lowercase letters, digits and dashes only."""
+    text = "-".join(parts).lower()
+    key = "".join(c if c.isalnum() and c.isascii() else "-" for c in text)
+    while "--" in key:
+        key = key.replace("--", "-")
+    return key.strip("-")

@@ -1,0 +1,73 @@
+"""The conventions every VBR task follows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from prefect import Task, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import flow_run
+from prefect.states import State
+
+from drflow.vbr import ServerError, VBRError, VBRTransportError
+from drflow.vbr._retry import IDEMPOTENT_METHODS
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MARK_PREFIX = "drflow-run:"
+
+
+def run_mark() -> str:
+    """The mark drflow leaves in the ``reason`` of what it starts: the flow run id.
+
+    A retry finds what an earlier attempt started by it, and the janitor finds leftovers.
+    """
+    run_id = flow_run.get_id()
+    return f"{MARK_PREFIX}{run_id}" if run_id else f"{MARK_PREFIX}local"
+
+
+def unretried_start_failure(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry a start only for failures the client did not retry itself.
+
+    The client retries GETs and never-sent requests; a POST that may have reached VBR comes
+    back here, and the task's next attempt first adopts what the first one may have started.
+    """
+    try:
+        state.result()
+    except VBRError as exc:
+        if isinstance(exc, (ServerError, VBRTransportError)) and exc.request_sent:
+            return getattr(exc, "method", "POST").upper() not in IDEMPOTENT_METHODS
+        return False
+    except Exception:
+        return False
+    return False
+
+
+def vbr_task(
+    name: str,
+    *,
+    run_name: str | None = None,
+    starts_work: bool = False,
+    tags: tuple[str, ...] = (),
+) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """Declare a task over one VBR operation.
+
+    Named after the operation, tagged ``vbr``, never cached (a poll must see the server's
+    answer, not a stored one). Reads are retried by the client only; tasks that start work
+    (``starts_work``) get task-level retries for the failures the client could not retry,
+    and must adopt what an earlier attempt started before starting anything.
+    """
+    return task(
+        name=name,
+        task_run_name=run_name,
+        tags={"vbr", *tags},
+        cache_policy=NO_CACHE,
+        persist_result=False,
+        retries=2 if starts_work else 0,
+        retry_delay_seconds=[2, 10] if starts_work else 0,
+        retry_jitter_factor=0.5 if starts_work else None,
+        retry_condition_fn=unretried_start_failure if starts_work else None,
+    )

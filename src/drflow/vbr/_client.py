@@ -1,0 +1,255 @@
+"""The VBR REST client: one httpx client, authentication, TLS trust, retries, parsing."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Mapping
+from typing import Any, TypeVar, overload
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from ._auth import VBRAuth
+from ._exceptions import (
+    UnexpectedResponse,
+    VBRConfigError,
+    VBRConnectError,
+    VBRTimeoutError,
+    VBRTransportError,
+    error_from_response,
+)
+from ._retry import RetryPolicy
+from ._settings import VBRSettings
+from ._tls import ssl_verify, untrusted_certificate_error
+from ._waiting import Backoff
+
+logger = logging.getLogger("drflow.vbr")
+
+T = TypeVar("T")
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
+
+
+class VBRClient:
+    """A connection to one VBR server.
+
+    Operations are grouped by what they act on: ``client.sessions``, ``client.restore_points``,
+    ``client.backups``, ``client.server``, ``client.vsphere``. The client is thread-safe and
+    should be closed (or used as a context manager), which logs out.
+
+    >>> with VBRClient(VBRSettings(url="https://vbr:9419", username="u", password="p")) as vbr:
+    ...     vbr.server.info().build_version
+    """
+
+    def __init__(
+        self,
+        settings: VBRSettings | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **overrides: Any,
+    ) -> None:
+        if settings is None:
+            settings = VBRSettings(**overrides)
+        elif overrides:
+            settings = settings.model_copy(update=overrides)
+        if not settings.username or settings.password is None:
+            raise VBRConfigError(
+                "no VBR credentials: set DRFLOW_VBR_USERNAME and DRFLOW_VBR_PASSWORD "
+                "(or name a Prefect Secret block holding them)"
+            )
+        self.settings = settings
+        self.retry = retry or RetryPolicy()
+        self.backoff = Backoff(initial=settings.poll_initial, cap=settings.poll_max)
+        self._transport = transport
+        self._auth = VBRAuth(
+            settings.url, settings.username, settings.password, settings.api_version
+        )
+        self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+        from .api import BackupsAPI, RestorePointsAPI, ServerAPI, SessionsAPI, VSphereAPI
+
+        self.sessions = SessionsAPI(self)
+        self.restore_points = RestorePointsAPI(self)
+        self.backups = BackupsAPI(self)
+        self.server = ServerAPI(self)
+        self.vsphere = VSphereAPI(self)
+
+    def __repr__(self) -> str:
+        return f"VBRClient(url={self.settings.url!r}, user={self.settings.username!r})"
+
+    def __enter__(self) -> VBRClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def auth(self) -> VBRAuth:
+        return self._auth
+
+    def _client(self) -> httpx.Client:
+        # Created on first use: pinning a fingerprint talks to the server, which a constructor
+        # should not do.
+        with self._lock:
+            if self._http is None:
+                s = self.settings
+                host, port = s.host_port
+                verify: ssl.SSLContext | bool = True
+                if s.url.startswith("https"):
+                    verify = ssl_verify(
+                        host,
+                        port,
+                        ca_bundle=str(s.ca_bundle) if s.ca_bundle else None,
+                        fingerprint=s.fingerprint,
+                        insecure=s.insecure,
+                        timeout=s.connect_timeout,
+                    )
+                self._http = httpx.Client(
+                    base_url=s.url,
+                    auth=self._auth,
+                    verify=verify,
+                    transport=self._transport,
+                    headers={"x-api-version": s.api_version, "Accept": "application/json"},
+                    timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
+                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                )
+            return self._http
+
+    def close(self) -> None:
+        """Log out (best effort) and close the connections."""
+        with self._lock:
+            http, self._http = self._http, None
+        if http is None:
+            return
+        logout = self._auth.logout_request()
+        if logout is not None:
+            try:
+                http.send(logout, auth=None)
+            except httpx.HTTPError as exc:
+                logger.debug("logout failed: %s", exc)
+        self._auth.forget()
+        http.close()
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: type[T],
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        idempotent: bool | None = ...,
+    ) -> T: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: Any = ...,
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        idempotent: bool | None = ...,
+    ) -> Any: ...
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: Any = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request under the retry policy and parse the answer into ``model``.
+
+        ``model=None`` expects no body (204) and returns None. ``idempotent`` overrides the
+        method's default for retry decisions.
+        """
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+
+        def attempt() -> Any:
+            response = self._send(method, path, clean, json)
+            return self._parse(response, model)
+
+        return self.retry.call(
+            attempt, method=method, describe=f"{method} {path}", idempotent=idempotent
+        )
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any], json: Any) -> httpx.Response:
+        http = self._client()
+        try:
+            response = http.request(method, path, params=params, json=json)
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE" in str(
+                exc
+            ):
+                host, port = self.settings.host_port
+                raise untrusted_certificate_error(host, port, exc) from exc
+            raise VBRConnectError(
+                f"cannot connect to VBR at {self.settings.url}: {exc}",
+                method=method,
+                path=path,
+                request_sent=False,
+            ) from exc
+        except httpx.ConnectTimeout as exc:
+            raise VBRConnectError(
+                f"connecting to VBR at {self.settings.url} timed out",
+                method=method,
+                path=path,
+                request_sent=False,
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise VBRTimeoutError(
+                f"{method} {path}: no answer within {self.settings.read_timeout:.0f}s",
+                method=method,
+                path=path,
+                request_sent=True,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise VBRTransportError(
+                f"{method} {path}: the connection failed ({type(exc).__name__}: {exc})",
+                method=method,
+                path=path,
+                request_sent=True,
+            ) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: Any) -> Any:
+        if model is None:
+            return None
+        try:
+            return _adapter(model).validate_json(response.content)
+        except ValidationError as exc:
+            kind = "not JSON" if _is_json_error(exc) else "not what the contract says"
+            details = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+                for e in exc.errors()[:5]
+            )
+            raise UnexpectedResponse(
+                status_code=response.status_code,
+                method=response.request.method,
+                path=response.request.url.path,
+                message=f"the answer is {kind} ({details})",
+                body=response.text[:500],
+            ) from None
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(e["type"] == "json_invalid" for e in exc.errors())

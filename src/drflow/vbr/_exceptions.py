@@ -1,0 +1,239 @@
+"""The exceptions drflow's VBR client raises.
+
+Every failure is a :class:`VBRError`. Answers from the server become a :class:`VBRAPIError`
+subclass chosen by status code and carry VBR's ``Error`` model (``errorCode``, ``message``,
+``resourceId``) together with the method and path; failures to talk to the server at all are
+:class:`VBRTransportError` subclasses. ``request_sent`` records whether the request may have
+reached the server, which is what decides if a non-idempotent call may be retried.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .models import SessionModel
+
+__all__ = [
+    "BadRequest",
+    "Forbidden",
+    "MountFailed",
+    "NoRestorePoint",
+    "NotFound",
+    "RateLimited",
+    "ServerError",
+    "SessionFailed",
+    "Unauthorized",
+    "UnexpectedResponse",
+    "VBRAPIError",
+    "VBRConfigError",
+    "VBRConnectError",
+    "VBRError",
+    "VBRTLSError",
+    "VBRTimeoutError",
+    "VBRTransportError",
+    "WaitTimeout",
+]
+
+
+class VBRError(Exception):
+    """Base of every error raised by :mod:`drflow.vbr`."""
+
+    #: Whether the request may have reached the server (``False`` only when provably not).
+    request_sent: bool = True
+
+
+class VBRConfigError(VBRError):
+    """The connection settings are wrong (bad URL, missing credentials, unreadable CA bundle)."""
+
+    request_sent = False
+
+
+class VBRTransportError(VBRError):
+    """The server could not be talked to: no connection, a timeout, a dropped connection."""
+
+    def __init__(self, message: str, *, method: str, path: str, request_sent: bool) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.request_sent = request_sent
+
+
+class VBRConnectError(VBRTransportError):
+    """No connection could be made, so the request never reached the server."""
+
+
+class VBRTimeoutError(VBRTransportError):
+    """The server did not answer in time; the request may or may not have been acted upon."""
+
+
+class VBRTLSError(VBRConnectError):
+    """The server's certificate was refused; the message says how to trust it."""
+
+
+class VBRAPIError(VBRError):
+    """VBR answered with an error status."""
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        method: str,
+        path: str,
+        error_code: str | None = None,
+        message: str | None = None,
+        resource_id: str | None = None,
+        body: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+        self.error_code = error_code
+        self.message = message or _describe_body(body) or "no error details in the answer"
+        self.resource_id = resource_id
+        self.body = body
+        self.headers = headers or {}
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        code = f" {self.error_code}" if self.error_code else ""
+        resource = f" (resource {self.resource_id})" if self.resource_id else ""
+        return f"{self.method} {self.path} -> {self.status_code}{code}: {self.message}{resource}"
+
+
+class BadRequest(VBRAPIError):
+    """400: VBR rejected the request (a field, a value, the API version)."""
+
+
+class Unauthorized(VBRAPIError):
+    """401: no valid token, or the credentials were refused."""
+
+
+class Forbidden(VBRAPIError):
+    """403: the user's role does not allow the operation."""
+
+
+class NotFound(VBRAPIError):
+    """404: the object does not exist (any more)."""
+
+
+class RateLimited(VBRAPIError):
+    """429: the server asks the client to slow down (``retry_after`` seconds, when given)."""
+
+    @property
+    def retry_after(self) -> float | None:
+        return _parse_retry_after(self.headers.get("retry-after"))
+
+
+class ServerError(VBRAPIError):
+    """5xx: the server failed; 502/503/504 are transient and retried where safe."""
+
+
+class UnexpectedResponse(VBRAPIError):
+    """The answer broke the contract: not JSON, or missing what the schema requires."""
+
+
+class SessionFailed(VBRError):
+    """A VBR session ended with result ``Failed``."""
+
+    def __init__(self, session: SessionModel) -> None:
+        self.session = session
+        message = session.result.message if session.result and session.result.message else None
+        super().__init__(
+            f"session {session.name!r} ({session.id}) failed: {message or 'VBR gave no reason'}"
+        )
+        self.reason = message
+
+
+class MountFailed(VBRError):
+    """A mount (of any workload) reached a failed state."""
+
+    def __init__(self, what: str, error_message: str | None) -> None:
+        super().__init__(f"{what} failed: {error_message or 'VBR gave no reason'}")
+        self.error_message = error_message
+
+
+class NoRestorePoint(VBRError):
+    """No restore point matches what was asked for."""
+
+    request_sent = False
+
+
+class WaitTimeout(VBRError):
+    """Waiting for a session or mount ran past its deadline."""
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+_BY_STATUS: dict[int, type[VBRAPIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    429: RateLimited,
+}
+
+
+def error_from_response(response: httpx.Response) -> VBRAPIError:
+    """Build the exception for an error answer, whatever its body holds."""
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else VBRAPIError)
+    try:
+        body = response.text
+    except Exception:  # a body that cannot be decoded still makes a useful error
+        body = ""
+    fields: dict[str, Any] = {}
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        fields = {
+            "error_code": _str_or_none(parsed.get("errorCode")),
+            "message": _str_or_none(parsed.get("message")),
+            "resource_id": _str_or_none(parsed.get("resourceId")),
+        }
+    return cls(
+        status_code=status,
+        method=response.request.method,
+        path=response.request.url.path,
+        body=body,
+        headers={k.lower(): v for k, v in response.headers.items()},
+        **fields,
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _describe_body(body: str) -> str:
+    text = body.strip()
+    if not text:
+        return ""
+    if text.lstrip().lower().startswith(("<!doctype", "<html")):
+        return "the answer is an HTML page, not VBR's JSON (a proxy or load balancer in the way?)"
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

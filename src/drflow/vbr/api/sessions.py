@@ -1,0 +1,97 @@
+"""Sessions: ``/api/v1/sessions``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from .._pagination import paginate
+from .._waiting import Backoff, poll, session_outcome
+from ..models import (
+    EmptySuccessResponse,
+    SessionLogResult,
+    SessionModel,
+    SessionResult,
+    SessionsResult,
+    SessionState,
+)
+from ..models.sessions import SessionsOrderColumn, SessionType, TaskLogRecordStatus
+from ._base import API, query
+
+
+class SessionsAPI(API):
+    """Read, list, stop and wait for sessions."""
+
+    def get(self, session_id: UUID | str) -> SessionModel:
+        """``GetSession``: one session."""
+        return self._client.request("GET", f"/api/v1/sessions/{session_id}", model=SessionModel)
+
+    def list_page(
+        self,
+        *,
+        skip: int | None = None,
+        limit: int | None = None,
+        order_column: SessionsOrderColumn | None = None,
+        order_asc: bool | None = None,
+        name_filter: str | None = None,
+        created_after_filter: datetime | None = None,
+        created_before_filter: datetime | None = None,
+        ended_after_filter: datetime | None = None,
+        ended_before_filter: datetime | None = None,
+        type_filter: Sequence[SessionType | str] | None = None,
+        state_filter: SessionState | str | None = None,
+        result_filter: Sequence[SessionResult | str] | None = None,
+        job_id_filter: UUID | None = None,
+    ) -> SessionsResult:
+        """``GetAllSessions``: one page of sessions, filtered and sorted by the server."""
+        params = query(**{k: v for k, v in locals().items() if k != "self"})
+        return self._client.request("GET", "/api/v1/sessions", params=params, model=SessionsResult)
+
+    def list(self, **filters: object) -> Iterator[SessionModel]:
+        """Every session matching ``filters`` (the keyword arguments of :meth:`list_page`)."""
+        return paginate(lambda skip, limit: self.list_page(skip=skip, limit=limit, **filters))
+
+    def logs(
+        self, session_id: UUID | str, *, status_filter: TaskLogRecordStatus | None = None
+    ) -> SessionLogResult:
+        """``GetSessionLogs``: the session's log records."""
+        return self._client.request(
+            "GET",
+            f"/api/v1/sessions/{session_id}/logs",
+            params=query(status_filter=status_filter),
+            model=SessionLogResult,
+        )
+
+    def stop(self, session_id: UUID | str) -> None:
+        """``StopSession``: ask VBR to stop a running session (safe to repeat)."""
+        self._client.request(
+            "POST",
+            f"/api/v1/sessions/{session_id}/stop",
+            model=EmptySuccessResponse,
+            idempotent=True,
+        )
+
+    def wait(
+        self,
+        session_id: UUID | str,
+        *,
+        timeout: float = 3600.0,
+        backoff: Backoff | None = None,
+        on_poll: Callable[[SessionModel], None] | None = None,
+    ) -> SessionModel:
+        """Poll until the session is ``Stopped``.
+
+        Returns the finished session (its ``result`` may be ``Warning``: check it); raises
+        :class:`~drflow.vbr.SessionFailed` when it failed and
+        :class:`~drflow.vbr.WaitTimeout` past ``timeout`` seconds.
+        """
+        session = poll(
+            lambda: self.get(session_id),
+            lambda s: s.state == SessionState.STOPPED,
+            timeout=timeout,
+            backoff=backoff or self._client.backoff,
+            what=f"session {session_id}",
+            on_poll=on_poll,
+        )
+        return session_outcome(session)
