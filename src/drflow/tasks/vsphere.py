@@ -118,10 +118,12 @@ def unmount_vsphere_vm(
     except NotFound:
         logger.info("%s is not mounted (any more): nothing to unmount", vm_name or mount_id)
         return None
-    if session is not None and wait:
-        session = client.sessions.wait(session.id)
     if wait:
+        # Waiting for the mount to go, not for the session's result: unmounting a mount whose
+        # recovery failed ends its (already failed) session, and that is still a clean-up.
         client.vsphere.wait_until_gone(mount_id)
+        if session is not None:
+            session = client.sessions.get(session.id)
     logger.info("%s unmounted", vm_name or mount_id)
     return session
 

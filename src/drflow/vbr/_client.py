@@ -77,13 +77,33 @@ class VBRClient:
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
 
-        from .api import BackupsAPI, RestorePointsAPI, ServerAPI, SessionsAPI, VSphereAPI
+        from .api import (
+            AzureAPI,
+            BackupsAPI,
+            EntraIdAPI,
+            FcdAPI,
+            FlrAPI,
+            HyperVAPI,
+            RestorePointsAPI,
+            ServerAPI,
+            SessionsAPI,
+            UnstructuredDataAPI,
+            VMRestoreAPI,
+            VSphereAPI,
+        )
 
         self.sessions = SessionsAPI(self)
         self.restore_points = RestorePointsAPI(self)
         self.backups = BackupsAPI(self)
         self.server = ServerAPI(self)
         self.vsphere = VSphereAPI(self)
+        self.hyperv = HyperVAPI(self)
+        self.azure = AzureAPI(self)
+        self.fcd = FcdAPI(self)
+        self.unstructured = UnstructuredDataAPI(self)
+        self.vm_restore = VMRestoreAPI(self)
+        self.flr = FlrAPI(self)
+        self.entra_id = EntraIdAPI(self)
 
     def __repr__(self) -> str:
         return f"VBRClient(url={self.settings.url!r}, user={self.settings.username!r})"

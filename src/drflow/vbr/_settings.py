@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -66,14 +66,14 @@ class VBRSettings(BaseSettings):
     @classmethod
     def _check_url(cls, value: str) -> str:
         try:
-            url = httpx.URL(value.strip())
-        except httpx.InvalidURL as exc:
+            parts = urlsplit(value.strip())
+            port = parts.port
+        except ValueError as exc:
             raise ValueError(f"not a URL: {value!r} ({exc})") from exc
-        if url.scheme not in ("http", "https") or not url.host:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"expected http(s)://host[:port], got {value!r}")
-        if url.port is None:
-            url = url.copy_with(port=DEFAULT_PORT)
-        return str(url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return f"{parts.scheme}://{host}:{port or DEFAULT_PORT}"
 
     @field_validator("fingerprint")
     @classmethod
@@ -98,5 +98,5 @@ class VBRSettings(BaseSettings):
 
     @property
     def host_port(self) -> tuple[str, int]:
-        url = httpx.URL(self.url)
-        return url.host, url.port or DEFAULT_PORT
+        parts = urlsplit(self.url)
+        return parts.hostname or "", parts.port or DEFAULT_PORT

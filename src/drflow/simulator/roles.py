@@ -1,0 +1,65 @@
+"""Built-in VBR roles and, per operation, which of them may call it.
+
+The table is keyed by the operation's ``operationId`` in the VBR 1.3-rev1 contract (the
+simulator's FastAPI routes carry the same ``operation_id``) and transcribes each operation's
+"Available to" line. Adding an operation = adding its route with ``operation_id=...`` and one
+line here; a route without a line here is refused to everyone (fail closed), and
+``tests/simulator/test_contract.py`` checks the table against the contract.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BACKUP_ADMINISTRATOR = "Veeam Backup Administrator"
+    BACKUP_OPERATOR = "Veeam Backup Operator"
+    RESTORE_OPERATOR = "Veeam Restore Operator"
+    BACKUP_VIEWER = "Veeam Backup Viewer"
+    TAPE_OPERATOR = "Veeam Tape Operator"
+    SECURITY_ADMINISTRATOR = "Veeam Security Administrator"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+
+_ADMIN = frozenset({Role.BACKUP_ADMINISTRATOR})
+_RESTORE = frozenset({Role.BACKUP_ADMINISTRATOR, Role.RESTORE_OPERATOR})
+_STOP_SESSIONS = frozenset({Role.BACKUP_ADMINISTRATOR, Role.BACKUP_OPERATOR, Role.RESTORE_OPERATOR})
+_VIEW_ALL = ALL_ROLES
+_VIEW_RESTORE_POINTS = ALL_ROLES - {Role.SECURITY_ADMINISTRATOR}
+
+OPERATION_ROLES: dict[str, frozenset[Role]] = {
+    # authentication ("All built-in user roles" / "All user roles")
+    "CreateToken": ALL_ROLES,
+    "Logout": ALL_ROLES,
+    # sessions
+    "GetAllSessions": _VIEW_ALL,
+    "GetSession": _VIEW_ALL,
+    "GetSessionLogs": _VIEW_ALL,
+    "StopSession": _STOP_SESSIONS,
+    # what can be restored
+    "GetAllObjectRestorePoints": _VIEW_RESTORE_POINTS,
+    "GetObjectRestorePoint": _VIEW_RESTORE_POINTS,
+    "GetObjectRestorePointDisksWithFiltering": _VIEW_RESTORE_POINTS,
+    "GetAllBackups": _VIEW_ALL,
+    "GetBackup": _VIEW_ALL,
+    "GetBackupObjectRestorePointsWithFiltering": _VIEW_RESTORE_POINTS,
+    "GetServerInfo": _ADMIN,
+    # instant recovery of vSphere VMs
+    "GetAllInstantViVMRecoveryMounts": _VIEW_ALL,
+    "InstantViVMRecoveryMount": _RESTORE,
+    "GetInstantViVMRecoveryMount": _VIEW_ALL,
+    "InstantViVMRecoveryUnmount": _RESTORE,
+    "InstantViVMRecoveryMigrate": _RESTORE,
+}
+
+
+def roles_for(operation_id: str) -> frozenset[Role]:
+    """Roles allowed to call ``operation_id``; empty (nobody) for an unlisted operation."""
+    return OPERATION_ROLES.get(operation_id, frozenset())
+
+
+def describe(roles: frozenset[Role]) -> str:
+    """Roles in the order VBR lists them, comma separated."""
+    return ", ".join(role.value for role in Role if role in roles)

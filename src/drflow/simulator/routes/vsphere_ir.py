@@ -1,0 +1,135 @@
+"""``/api/v1/restore/instantRecovery/vSphere/vm``: instant recovery of vSphere VMs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Depends, Query
+
+from drflow.vbr.models import SessionModel
+from drflow.vbr.models.restore_common import InstantRecoveryMountState
+from drflow.vbr.models.vsphere import (
+    InstantViVMRecoveryMount,
+    InstantViVMRecoveryMountsOrderColumn,
+    InstantViVMRecoveryMountsResult,
+    InstantViVMRecoverySpec,
+    ViVMQuickMigrationSpec,
+)
+
+from .. import vsphere
+from ..auth import Principal
+from ..errors import reject_unknown_enums
+from ..listing import known, name_matches, paginate, parse_uuids, sort_items
+from ..state import Simulator
+from ._common import answer, caller, errors, sim_of
+
+router = APIRouter(tags=["Restore"])
+PATH = vsphere.MOUNT_PATH
+
+Sim = Annotated[Simulator, Depends(sim_of)]
+Caller = Annotated[Principal, Depends(caller)]
+
+_SORT = {
+    "State": lambda m: m.state.value,
+    "VmName": lambda m: m.vm_name.lower(),
+    "JobName": lambda m: (m.job_name or "").lower() or None,
+    "RestorePointDate": lambda m: m.restore_point_date,
+    "HostName": lambda m: (m.host_name or "").lower() or None,
+}
+
+
+@router.get(
+    PATH,
+    operation_id="GetAllInstantViVMRecoveryMounts",
+    summary="Get all instant recovery mount points of vSphere VMs",
+    response_model=InstantViVMRecoveryMountsResult,
+    responses=errors(401, 403, 404, 500),
+)
+async def get_all_mounts(
+    sim: Sim,
+    skip: Annotated[int | None, Query()] = None,
+    limit: Annotated[int | None, Query()] = 200,
+    order_column: Annotated[
+        InstantViVMRecoveryMountsOrderColumn | None, Query(alias="orderColumn")
+    ] = None,
+    order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
+    state_filter: Annotated[InstantRecoveryMountState | None, Query(alias="stateFilter")] = None,
+    vm_name_filter: Annotated[str | None, Query(alias="vmNameFilter")] = None,
+    mount_id_filter: Annotated[list[str] | None, Query(alias="mountIdFilter")] = None,
+):
+    known(order_column, "orderColumn")
+    known(state_filter, "stateFilter")
+    ids = set(parse_uuids(mount_id_filter, "mountIdFilter"))
+    now = sim.now()
+    mounts = vsphere.list_mounts(sim, now)
+    selected = [
+        model
+        for mount, model in sorted(mounts, key=lambda pair: pair[0].session.created)
+        if (state_filter is None or model.state == state_filter)
+        and name_matches(vm_name_filter, model.vm_name)
+        and (not ids or model.id in ids)
+    ]
+    if order_column is not None:
+        selected = sort_items(selected, _SORT[order_column.value], order_asc is not False)
+    page, pagination = paginate(selected, skip, limit)
+    return answer(InstantViVMRecoveryMountsResult(data=page, pagination=pagination))
+
+
+@router.post(
+    PATH,
+    operation_id="InstantViVMRecoveryMount",
+    summary="Start instant recovery of a vSphere VM",
+    status_code=201,
+    response_model=SessionModel,
+    responses=errors(400, 401, 403, 404, 500),
+)
+async def start_instant_recovery(
+    spec: Annotated[InstantViVMRecoverySpec, Body()], sim: Sim, who: Caller
+):
+    reject_unknown_enums(spec)
+    session = vsphere.start(sim, spec, who)
+    return answer(session.to_model(sim.now()), status=201)
+
+
+@router.get(
+    PATH + "/{mountId}",
+    operation_id="GetInstantViVMRecoveryMount",
+    summary="Get an instant recovery mount point of a vSphere VM",
+    response_model=InstantViVMRecoveryMount,
+    responses=errors(401, 403, 404, 500),
+)
+async def get_mount(mountId: UUID, sim: Sim):
+    now = sim.now()
+    with sim.lock:
+        return answer(vsphere.get_mount(sim, mountId, now).to_model(now))
+
+
+@router.post(
+    PATH + "/{mountId}/unmount",
+    operation_id="InstantViVMRecoveryUnmount",
+    summary="Stop publishing a vSphere VM",
+    response_model=SessionModel,
+    responses=errors(400, 401, 403, 404, 500),
+)
+async def unmount(mountId: UUID, sim: Sim, who: Caller):
+    session = vsphere.unmount(sim, mountId, who)
+    return answer(session.to_model(sim.now()))
+
+
+@router.post(
+    PATH + "/{mountId}/migrate",
+    operation_id="InstantViVMRecoveryMigrate",
+    summary="Start migrating a vSphere VM to production",
+    response_model=SessionModel,
+    responses=errors(400, 401, 403, 404, 500),
+)
+async def migrate(
+    mountId: UUID,
+    spec: Annotated[ViVMQuickMigrationSpec, Body()],
+    sim: Sim,
+    who: Caller,
+):
+    reject_unknown_enums(spec)
+    session = vsphere.migrate(sim, mountId, spec, who)
+    return answer(session.to_model(sim.now()))

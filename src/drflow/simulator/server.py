@@ -1,0 +1,236 @@
+"""Running the simulator over real HTTP(S) with uvicorn.
+
+- :class:`SimulatorServer`: a context manager running the app in a background thread, for
+  tests and demos (``with SimulatorServer(config, tls=True) as sim: sim.url, sim.ca_bundle``).
+- :func:`serve`: runs in the foreground until interrupted, for ``drflow simulator``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+
+from .app import create_app
+from .clock import Clock
+from .config import SimulatorConfig
+from .state import Simulator
+from .tls import TLSMaterial, generate_self_signed
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(scheme: str, host: str, port: int) -> str:
+    if host in ("0.0.0.0", ""):  # noqa: S104 - only to print a usable address
+        host = "127.0.0.1"
+    if host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling a thread when it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.set()
+
+
+def _uvicorn_config(app, tls: TLSMaterial | None, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level=log_level,
+        access_log=log_level in ("debug", "trace"),
+        ssl_certfile=str(tls.cert_path) if tls else None,
+        ssl_keyfile=str(tls.key_path) if tls else None,
+        timeout_graceful_shutdown=2,
+    )
+
+
+class SimulatorServer:
+    """The simulator on ``host:port`` (port 0: a free one) in a background thread.
+
+    ``.url`` is ``http(s)://127.0.0.1:<port>``; with ``tls=True`` a self-signed certificate is
+    generated (into ``tls_dir`` or a temporary directory removed on exit) and ``.ca_bundle``
+    (its PEM path) and ``.fingerprint`` (SHA-256, ``AB:CD:...``) say how to trust it.
+    ``.state`` is the live :class:`~drflow.simulator.state.Simulator` for introspection.
+    """
+
+    def __init__(
+        self,
+        config: SimulatorConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        clock: Clock | None = None,
+        tls_dir: Path | None = None,
+        log_level: str = "warning",
+        startup_timeout: float = 15.0,
+    ) -> None:
+        self.config = config or SimulatorConfig()
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.clock = clock
+        self.tls_dir = tls_dir
+        self.log_level = log_level
+        self.startup_timeout = startup_timeout
+        self.url: str = ""
+        self.tls_material: TLSMaterial | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.app = create_app(self.config, clock)
+        self.state: Simulator = self.app.state.sim
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self.tls_material.fingerprint if self.tls_material else None
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        return self.tls_material.cert_path if self.tls_material else None
+
+    def start(self) -> SimulatorServer:
+        if self._thread is not None:
+            raise RuntimeError("the simulator server is already running")
+        if self.tls:
+            directory = self.tls_dir
+            if directory is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="drflow-sim-tls-")
+                directory = Path(self._tmp.name)
+            self.tls_material = generate_self_signed(directory)
+        sock = _bind(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        self.url = _url("https" if self.tls else "http", self.host, self.port)
+        self._server = _Server(_uvicorn_config(self.app, self.tls_material, self.log_level))
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name=f"drflow-simulator-{self.port}",
+            daemon=True,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        self._thread.start()
+        try:
+            while not self._server.ready.wait(0.05):
+                if not self._thread.is_alive():
+                    raise RuntimeError("the simulator server stopped during start-up")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"the simulator did not start within {self.startup_timeout} s"
+                    )
+        except BaseException:
+            self.stop()
+            sock.close()
+            raise
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(timeout=5)
+        self._server = self._thread = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(
+    config: SimulatorConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 9419,
+    tls: bool = False,
+    tls_dir: Path | None = None,
+    log_level: str = "info",
+    out: TextIO | None = None,
+) -> None:
+    """Run the simulator in the foreground until interrupted (Ctrl-C)."""
+    out = out or sys.stdout
+    config = config or SimulatorConfig()
+    app = create_app(config)
+    material = None
+    tmp = None
+    if tls:
+        if tls_dir is None:
+            tmp = tempfile.TemporaryDirectory(prefix="drflow-sim-tls-")
+            tls_dir = Path(tmp.name)
+        material = generate_self_signed(tls_dir)
+    sock = _bind(host, port)
+    port = sock.getsockname()[1]
+    url = _url("https" if tls else "http", host, port)
+    users = ", ".join(f"{name} ({role.value})" for name, role in config.users.items())
+    print(f"drflow VBR simulator (REST API {', '.join(config.api_versions)}) at {url}", file=out)
+    print(f"  users: {users}", file=out)
+    print(f"  password: {config.password}  (the simulator's demo password)", file=out)
+    print(f"  speed: x{config.speed:g}, access tokens live {config.token_ttl} s", file=out)
+    print(f"  estate: {config.estate}", file=out)
+    if config.faults:
+        print(f"  fault rules: {len(config.faults)} (GET {url}/_sim/faults)", file=out)
+    print(f"  admin API: {url}/_sim/stats, {url}/_sim/faults, {url}/_sim/reset", file=out)
+    if material is not None:
+        print(f"  TLS certificate (CA bundle): {material.cert_path}", file=out)
+        print(f"  SHA-256 fingerprint: {material.fingerprint}", file=out)
+    if not _is_loopback(host):
+        print(
+            f"WARNING: listening on {host}, reachable from other machines. The simulator has "
+            "no real security: a published password, no rate limiting, and an unauthenticated "
+            "admin API (/_sim) that can reset or break it. Use it only on trusted networks.",
+            file=out,
+        )
+    out.flush()
+    server = uvicorn.Server(_uvicorn_config(app, material, log_level))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        if tmp is not None:
+            tmp.cleanup()

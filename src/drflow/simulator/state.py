@@ -1,0 +1,151 @@
+"""The simulator's in-memory state: one :class:`Simulator` per app, guarded by one lock.
+
+Everything time-driven is derived on read from timestamps and ``clock.now()``, so the state
+is deterministic under a :class:`~drflow.simulator.clock.FakeClock` and needs no background
+task. Durations are divided by ``config.speed`` when an operation starts.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from .auth import TokenStore
+from .clock import Clock, SystemClock
+from .config import SimulatorConfig
+from .estate import Estate, load_estate
+from .faults import FaultInjector
+from .sessions import RESTORE_SESSION_TYPES, LogTitles, Outcome, SessionRecord
+from .vsphere import VsphereMount
+
+
+class Simulator:
+    def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = (config or SimulatorConfig()).model_copy(deep=True)
+        self.clock: Clock = clock or SystemClock()
+        self.lock = threading.RLock()
+        # load once up front so a malformed estate fails at construction, with its message
+        self.reset()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to a fresh start: estate reloaded, no tokens, sessions, mounts, faults, stats
+        (the fault rules of the configuration are installed again)."""
+        with self.lock:
+            now = self.clock.now()
+            self.estate: Estate = load_estate(self.config.estate, now)
+            self.rng = random.Random(self.config.seed)
+            self.tokens = TokenStore()
+            self.faults = FaultInjector(self.config.seed, self.config.faults)
+            self.sessions: dict[uuid.UUID, SessionRecord] = {}
+            self.vsphere_mounts: dict[uuid.UUID, VsphereMount] = {}
+            self.requests: Counter[str] = Counter()
+            self.statuses: Counter[int] = Counter()
+            self._usn = 0
+            for run in self.estate.job_runs:
+                self.sessions[run.id] = SessionRecord(
+                    id=run.id,
+                    name=run.job.name,
+                    job_id=run.job.backup.job_id or run.job.backup.id,
+                    session_type="BackupJob",
+                    created=run.started,
+                    starting_s=5.0,
+                    work_s=(run.ended - run.started).total_seconds() - 5.0,
+                    outcome=Outcome("Success", "Success"),
+                    titles=LogTitles(
+                        started=f"Job {run.job.name} started",
+                        working="Building list of machines to process",
+                        succeeded=[f"Job {run.job.name} finished"],
+                    ),
+                    initiated_by="System",
+                    platform_name=run.job.platform,
+                    usn=self.next_usn(),
+                )
+
+    # --- helpers for operations -----------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def new_id(self) -> uuid.UUID:
+        """A random-looking but seeded (reproducible) UUID4."""
+        with self.lock:
+            return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def next_usn(self) -> int:
+        self._usn += 1
+        return self._usn
+
+    def scaled(self, seconds: float) -> float:
+        """A simulated duration in real seconds at the current speed."""
+        return seconds / self.config.speed
+
+    def add_session(self, record: SessionRecord) -> SessionRecord:
+        with self.lock:
+            record.usn = self.next_usn()
+            self.sessions[record.id] = record
+            return record
+
+    def update_config(self, changes: dict[str, Any]) -> SimulatorConfig:
+        """Change settings at run time (validated; takes effect for what starts afterwards)."""
+        with self.lock:
+            merged = self.config.model_dump() | changes
+            self.config = SimulatorConfig.model_validate(merged)
+            return self.config
+
+    # --- introspection --------------------------------------------------------------------
+
+    def restore_concurrency(self, now: datetime | None = None) -> tuple[int, int]:
+        """(running now, peak ever) number of restore sessions running at the same time."""
+        now = now or self.now()
+        with self.lock:
+            events: list[tuple[datetime, int]] = []
+            running = 0
+            for record in self.sessions.values():
+                if record.session_type not in RESTORE_SESSION_TYPES:
+                    continue
+                end = record.end_time(now)
+                if end is None:
+                    running += 1
+                    end = now + timedelta(days=36500)
+                events.append((record.created, 1))
+                events.append((end, -1))
+        events.sort(key=lambda event: (event[0], event[1]))  # ends before starts at a tie
+        peak = current = 0
+        for _, delta in events:
+            current += delta
+            peak = max(peak, current)
+        return running, peak
+
+    def stats(self) -> dict[str, Any]:
+        now = self.now()
+        running, peak = self.restore_concurrency(now)
+        with self.lock:
+            return {
+                "requests": dict(sorted(self.requests.items())),
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+                "faults_injected": dict(sorted(self.faults.injected.items())),
+                "restore_sessions": {"running": running, "peak": peak},
+                "tokens": {
+                    "issued": self.tokens.issued_count,
+                    "refreshed": self.tokens.refreshed_count,
+                    "active": self.tokens.active_count(now),
+                },
+            }
+
+    def mounts(self, include_gone: bool = False) -> list[dict[str, Any]]:
+        """Every mount of any kind with its reason and state (``GET /_sim/mounts``)."""
+        now = self.now()
+        with self.lock:
+            out = []
+            for mount in self.vsphere_mounts.values():
+                state = mount.state(now)
+                if state is None and not include_gone:
+                    continue
+                out.append(mount.describe(now))
+            return out

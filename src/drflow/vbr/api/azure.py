@@ -1,0 +1,187 @@
+"""Instant recovery to Microsoft Azure: ``/api/v1/restore/instantRecovery/azure/vm``.
+
+Start, unmount, migrate and switchover all answer 201 with the mount itself, which carries no
+session id: the work they start is found with :meth:`AzureAPI.list_sessions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from .._exceptions import MountFailed
+from .._pagination import paginate
+from .._waiting import Backoff, wait_for_state
+from ..models import (
+    AzureInstantRecoveryMountState,
+    AzureInstantVMRecoveryMigrationSpec,
+    AzureInstantVMRecoveryMount,
+    AzureInstantVMRecoveryMountsOrderColumn,
+    AzureInstantVMRecoveryMountsResult,
+    AzureInstantVMRecoverySpec,
+    AzureInstantVMRecoverySwitchoverSettingsModel,
+    SessionModel,
+    SessionResult,
+    SessionsResult,
+    SessionState,
+    SessionType,
+)
+from ..models.sessions import SessionsOrderColumn
+from ._base import API, query
+
+_PATH = "/api/v1/restore/instantRecovery/azure/vm"
+
+_ENDED = (AzureInstantRecoveryMountState.STOPPING, AzureInstantRecoveryMountState.STOPPED)
+
+
+class AzureAPI(API):
+    """Start, watch, migrate, switch over and stop instant recoveries to Azure."""
+
+    def list_mounts_page(
+        self,
+        *,
+        skip: int | None = None,
+        limit: int | None = None,
+        order_column: AzureInstantVMRecoveryMountsOrderColumn | None = None,
+        order_asc: bool | None = None,
+        state_filter: AzureInstantRecoveryMountState | None = None,
+    ) -> AzureInstantVMRecoveryMountsResult:
+        """``GetAllAzureInstantVMRecoveryMounts``: one page of mounts (no name filter exists)."""
+        params = query(**{k: v for k, v in locals().items() if k != "self"})
+        return self._client.request(
+            "GET", _PATH, params=params, model=AzureInstantVMRecoveryMountsResult
+        )
+
+    def list_mounts(self, **filters: object) -> Iterator[AzureInstantVMRecoveryMount]:
+        """Every mount matching ``filters`` (keyword arguments of :meth:`list_mounts_page`)."""
+        return paginate(
+            lambda skip, limit: self.list_mounts_page(skip=skip, limit=limit, **filters)
+        )
+
+    def start_instant_recovery(
+        self, spec: AzureInstantVMRecoverySpec
+    ) -> AzureInstantVMRecoveryMount:
+        """``AzureInstantVMRecoveryMount``: start instant recovery to Azure; answers the mount.
+
+        Not retried once the request may have reached VBR: look for the mount first (by the
+        ``reason`` you marked it with) before trying again.
+        """
+        return self._client.request(
+            "POST", _PATH, json=spec.to_api(), model=AzureInstantVMRecoveryMount
+        )
+
+    def get_mount(self, mount_id: UUID | str) -> AzureInstantVMRecoveryMount:
+        """``GetAzureInstantVMRecoveryMount``."""
+        return self._client.request("GET", f"{_PATH}/{mount_id}", model=AzureInstantVMRecoveryMount)
+
+    def list_sessions_page(
+        self,
+        mount_id: UUID | str,
+        *,
+        skip: int | None = None,
+        limit: int | None = None,
+        order_column: SessionsOrderColumn | None = None,
+        order_asc: bool | None = None,
+        created_after_filter: datetime | None = None,
+        created_before_filter: datetime | None = None,
+        ended_after_filter: datetime | None = None,
+        ended_before_filter: datetime | None = None,
+        type_filter: SessionType | None = None,
+        state_filter: SessionState | None = None,
+        result_filter: Sequence[SessionResult] | None = None,
+    ) -> SessionsResult:
+        """``GetAllAzureInstantVMRecoveryMountSessions``: one page of the mount's sessions.
+
+        ``type_filter`` takes one session type here (a list on ``/api/v1/sessions``).
+        """
+        params = query(**{k: v for k, v in locals().items() if k not in ("self", "mount_id")})
+        return self._client.request(
+            "GET", f"{_PATH}/{mount_id}/sessions", params=params, model=SessionsResult
+        )
+
+    def list_sessions(self, mount_id: UUID | str, **filters: object) -> Iterator[SessionModel]:
+        """Every session of the mount matching ``filters`` (see :meth:`list_sessions_page`)."""
+        return paginate(
+            lambda skip, limit: self.list_sessions_page(mount_id, skip=skip, limit=limit, **filters)
+        )
+
+    def unmount(self, mount_id: UUID | str) -> AzureInstantVMRecoveryMount:
+        """``AzureInstantVMRecoveryUnmount``: stop the recovered machine; answers the mount."""
+        return self._client.request(
+            "POST",
+            f"{_PATH}/{mount_id}/unmount",
+            model=AzureInstantVMRecoveryMount,
+            idempotent=True,
+        )
+
+    def migrate(
+        self, mount_id: UUID | str, spec: AzureInstantVMRecoveryMigrationSpec
+    ) -> AzureInstantVMRecoveryMount:
+        """``AzureInstantVMRecoveryMigrate``: migrate to Azure storage; answers the mount."""
+        return self._client.request(
+            "POST",
+            f"{_PATH}/{mount_id}/migrate",
+            json=spec.to_api(),
+            model=AzureInstantVMRecoveryMount,
+        )
+
+    def get_switchover_settings(
+        self, mount_id: UUID | str
+    ) -> AzureInstantVMRecoverySwitchoverSettingsModel:
+        """``GetAzureInstantVMRecoverySwitchoverSettings``."""
+        return self._client.request(
+            "GET",
+            f"{_PATH}/{mount_id}/switchoverSettings",
+            model=AzureInstantVMRecoverySwitchoverSettingsModel,
+        )
+
+    def update_switchover_settings(
+        self, mount_id: UUID | str, settings: AzureInstantVMRecoverySwitchoverSettingsModel
+    ) -> AzureInstantVMRecoverySwitchoverSettingsModel:
+        """``UpdateAzureInstantVMRecoverySwitchoverSettings``: replace them (answers 201)."""
+        return self._client.request(
+            "PUT",
+            f"{_PATH}/{mount_id}/switchoverSettings",
+            json=settings.to_api(),
+            model=AzureInstantVMRecoverySwitchoverSettingsModel,
+        )
+
+    def switchover(self, mount_id: UUID | str) -> AzureInstantVMRecoveryMount:
+        """``AzureInstantVMRecoverySwitchover``: switch over to the migrated machine now."""
+        return self._client.request(
+            "POST", f"{_PATH}/{mount_id}/switchover", model=AzureInstantVMRecoveryMount
+        )
+
+    def wait_for_mount(
+        self,
+        mount_id: UUID | str,
+        *,
+        until: Sequence[AzureInstantRecoveryMountState] = (AzureInstantRecoveryMountState.READY,),
+        timeout: float = 3600.0,
+        backoff: Backoff | None = None,
+        on_poll: Callable[[AzureInstantVMRecoveryMount], None] | None = None,
+    ) -> AzureInstantVMRecoveryMount:
+        """Poll the mount until its state is in ``until``.
+
+        Azure mounts have no failed state: one that is ``Stopping`` or ``Stopped`` while a
+        state outside those is awaited has ended, and raises MountFailed with its error.
+        """
+        return wait_for_state(
+            lambda: self.get_mount(mount_id),
+            lambda mount: mount.state,
+            until=set(until),
+            fail=set(_ENDED) - set(until),
+            failed=lambda mount: MountFailed(
+                f"instant recovery to Azure of {_machine_name(mount)}", mount.error_message
+            ),
+            timeout=timeout,
+            backoff=backoff or self._client.backoff,
+            what=f"Azure mount {mount_id}",
+            on_poll=on_poll,
+        )
+
+
+def _machine_name(mount: AzureInstantVMRecoveryMount) -> str:
+    name = mount.spec.name.name if mount.spec.name else None
+    return name or str(mount.id)

@@ -1,0 +1,143 @@
+"""Microsoft Entra ID restore: ``/api/v1/restore/entraId``.
+
+The restore operator signs in to Entra ID with a device code (:meth:`EntraIdAPI.get_device_code`
+then :meth:`EntraIdAPI.wait_for_device_code`) or an authorization code
+(:meth:`EntraIdAPI.start_authorization` then :meth:`EntraIdAPI.authorize`).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from .._waiting import Backoff, poll
+from ..models import (
+    EntraIdTenantBrowseMountModel,
+    EntraIdTenantRestoreAuthorizeModel,
+    EntraIdTenantRestoreAuthorizeSpec,
+    EntraIdTenantRestoreDeviceCodeModel,
+    EntraIdTenantRestoreDeviceCodeSpec,
+    EntraIdTenantRestoreDeviceCodeStateModel,
+    EntraIdTenantRestoreDeviceCodeStateSpec,
+    EntraIdTenantRestoreDeviceCodeStatus,
+    EntraIdTenantRestoreStartAuthorizationModel,
+    EntraIdTenantStartRestoreFromCopySpec,
+    EntraIdTenantStartRestoreSpec,
+    JobStopSpec,
+    SessionModel,
+    UnstructuredDataFlrBrowseMountModel,
+    UnstructuredDataMountSpec,
+)
+from ._base import API, query
+
+_TENANT = "/api/v1/restore/entraId/tenant"
+_AUDIT_LOG = "/api/v1/restore/entraId/auditLog"
+
+
+class EntraIdAPI(API):
+    """Mount Entra ID tenant backups and audit logs, and sign the restore operator in."""
+
+    def get_device_code(
+        self, spec: EntraIdTenantRestoreDeviceCodeSpec
+    ) -> EntraIdTenantRestoreDeviceCodeModel:
+        """``GetEntraIdTenantRestoreDeviceCode``: a new code for the operator to sign in with."""
+        return self._client.request(
+            "POST",
+            f"{_TENANT}/deviceCode",
+            json=spec.to_api(),
+            model=EntraIdTenantRestoreDeviceCodeModel,
+        )
+
+    def get_device_code_state(
+        self, spec: EntraIdTenantRestoreDeviceCodeStateSpec
+    ) -> EntraIdTenantRestoreDeviceCodeStateModel:
+        """``GetEntraIdTenantRestoreDeviceCodeState``: has the operator signed in yet (a read)."""
+        return self._client.request(
+            "POST",
+            f"{_TENANT}/deviceCode/state",
+            json=spec.to_api(),
+            model=EntraIdTenantRestoreDeviceCodeStateModel,
+            idempotent=True,
+        )
+
+    def wait_for_device_code(
+        self,
+        spec: EntraIdTenantRestoreDeviceCodeStateSpec,
+        *,
+        timeout: float = 900.0,
+        backoff: Backoff | None = None,
+    ) -> EntraIdTenantRestoreDeviceCodeStateModel:
+        """Poll the device-code sign-in until it is no longer ``Pending``; returns its state."""
+        return poll(
+            lambda: self.get_device_code_state(spec),
+            lambda state: (
+                state.status is not None
+                and state.status != EntraIdTenantRestoreDeviceCodeStatus.PENDING
+            ),
+            timeout=timeout,
+            backoff=backoff or self._client.backoff,
+            what=f"Entra ID sign-in with code {spec.user_code}",
+        )
+
+    def start_authorization(
+        self, session_id: UUID | str, *, vdc_session_id: str, redirect_uri: str
+    ) -> EntraIdTenantRestoreStartAuthorizationModel:
+        """``StartEntraIdTenantRestoreAuthorization``: the sign-in address for the operator."""
+        return self._client.request(
+            "GET",
+            f"{_TENANT}/{session_id}/authCode/startAuthorization",
+            params=query(vdc_session_id=vdc_session_id, redirect_uri=redirect_uri),
+            model=EntraIdTenantRestoreStartAuthorizationModel,
+        )
+
+    def authorize(
+        self, spec: EntraIdTenantRestoreAuthorizeSpec
+    ) -> EntraIdTenantRestoreAuthorizeModel:
+        """``EntraIdTenantRestoreAuthorize``: hand VBR what the identity provider returned."""
+        return self._client.request(
+            "POST",
+            f"{_TENANT}/authCode/authorize",
+            json=spec.to_api(),
+            model=EntraIdTenantRestoreAuthorizeModel,
+        )
+
+    def start_tenant_restore(
+        self, spec: EntraIdTenantStartRestoreSpec
+    ) -> EntraIdTenantBrowseMountModel:
+        """``StartEntraIDTenantRestore``: mount a tenant backup; answers the mount."""
+        return self._client.request(
+            "POST", _TENANT, json=spec.to_api(), model=EntraIdTenantBrowseMountModel
+        )
+
+    def start_tenant_restore_from_copy(
+        self, spec: EntraIdTenantStartRestoreFromCopySpec
+    ) -> SessionModel:
+        """``StartEntraIDTenantRestoreFromCopy``: restore from a copy; answers the session."""
+        return self._client.request(
+            "POST", f"{_TENANT}/fromCopy", json=spec.to_api(), model=SessionModel
+        )
+
+    def stop_tenant_restore(
+        self, session_id: UUID | str, spec: JobStopSpec | None = None
+    ) -> SessionModel:
+        """``StopEntraIDTenantRestore``: end the tenant restore session (body optional)."""
+        return self._client.request(
+            "POST",
+            f"{_TENANT}/{session_id}/stop",
+            json=spec.to_api() if spec is not None else None,
+            model=SessionModel,
+            idempotent=True,
+        )
+
+    def mount_audit_log(
+        self, spec: UnstructuredDataMountSpec
+    ) -> UnstructuredDataFlrBrowseMountModel:
+        """``StartEntraIDAuditLogMount``: mount a tenant's audit log backup for browsing."""
+        return self._client.request(
+            "POST", _AUDIT_LOG, json=spec.to_api(), model=UnstructuredDataFlrBrowseMountModel
+        )
+
+    def unmount_audit_log(self, session_id: UUID | str) -> SessionModel:
+        """``StopEntraIDAuditLogMount``: unmount the audit log; answers the session."""
+        return self._client.request(
+            "POST", f"{_AUDIT_LOG}/{session_id}/unmount", model=SessionModel, idempotent=True
+        )

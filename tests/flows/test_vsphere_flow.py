@@ -1,0 +1,147 @@
+"""The vSphere instant recovery flow against the simulator, over HTTP, in Prefect."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from drflow.checks import HttpCheck
+from drflow.flows._report import RecoveryReport
+from drflow.flows.vsphere import MigrationTarget, RecoveryFailed, vsphere_instant_recovery
+
+pytestmark = pytest.mark.flow
+
+
+def health(sim: object, deadline: float = 5.0) -> HttpCheck:
+    return HttpCheck(url=f"{sim.url}/_sim/guests/{{vm}}/health", deadline=deadline, interval=0.1)
+
+
+def mounts(admin: httpx.Client) -> list[dict]:
+    return admin.get("/_sim/mounts").json()["mounts"]
+
+
+def run(**kwargs: object) -> RecoveryReport | RecoveryFailed:
+    state = vsphere_instant_recovery(**kwargs, return_state=True)
+    return state.result(raise_on_failure=False)
+
+
+def test_unmount_drill_passes_and_leaves_nothing(sim, admin, connection) -> None:
+    report = run(vm="web01", then="unmount", checks=[health(sim)], connection=connection)
+    assert isinstance(report, RecoveryReport), report
+    assert report.verdict == "passed"
+    assert report.rto_seconds is not None
+    assert report.rto_seconds > 0
+    assert report.restore_point_age_seconds is not None
+    assert report.restore_point_age_seconds > 3600  # the newest web01 point is hours old
+    assert [c.passed for c in report.checks] == [True]
+    assert mounts(admin) == []
+    assert admin.get("/_sim/guests/web01/health").status_code == 503
+
+
+def test_keep_leaves_the_vm_running(sim, admin, connection) -> None:
+    report = run(vm="db01", then="keep", checks=[health(sim)], connection=connection)
+    assert report.verdict == "passed"
+    [mount] = mounts(admin)
+    assert mount["vmName"] == "db01"
+    assert mount["state"] == "Mounted"
+    assert report.flow_run_id in mount["reason"]
+
+
+def test_migrate_runs_quick_migration(sim, admin, connection, vbr) -> None:
+    target = MigrationTarget(vcenter="vcenter01.lab.local", host="esx02.lab.local")
+    report = run(vm="app01", then="migrate", migration=target, connection=connection)
+    assert report.verdict == "passed"
+    assert len(report.session_ids) == 2
+    migration = vbr.sessions.get(report.session_ids[1])
+    assert migration.session_type == "QuickMigration"
+    assert migration.result.result == "Success"
+    assert mounts(admin) == []
+    assert admin.get("/_sim/guests/app01/health").status_code == 200  # now in production
+
+
+def test_failing_session_trap_fails_with_vbr_reason(sim, admin, connection) -> None:
+    outcome = run(vm="broken01", then="unmount", connection=connection)
+    assert isinstance(outcome, RecoveryFailed)
+    report = outcome.report
+    assert report.verdict == "failed"
+    assert "fail" in report.reason.lower()
+    assert mounts(admin) == []
+
+
+def test_unhealthy_workload_trap_is_failed_and_cleaned_up(sim, admin, connection) -> None:
+    outcome = run(
+        vm="zombie01", then="keep", checks=[health(sim, deadline=1.0)], connection=connection
+    )
+    assert isinstance(outcome, RecoveryFailed)
+    report = outcome.report
+    assert report.verdict == "failed"
+    assert report.reason.startswith("verification failed")
+    assert len(report.checks) == 1
+    assert not report.checks[0].passed
+    assert report.cleaned_up is True
+    assert mounts(admin) == []  # even with then=keep: an unverified VM is not kept
+
+
+def test_commit_then_fail_start_is_adopted_not_duplicated(sim, admin, connection) -> None:
+    admin.put(
+        "/_sim/faults",
+        json=[
+            {
+                "method": "POST",
+                "path": "^/api/v1/restore/instantRecovery/vSphere/vm$",
+                "commit_then_fail": "500",
+                "max_count": 1,
+            }
+        ],
+    ).raise_for_status()
+    report = run(vm="web02", then="keep", connection=connection)
+    assert report.verdict == "passed"
+    web02 = [m for m in mounts(admin) if m["vmName"] == "web02"]
+    assert len(web02) == 1
+    stats = admin.get("/_sim/stats").json()
+    assert "POST /api/v1/restore/instantRecovery/vSphere/vm" in str(stats)
+
+
+def test_unknown_vm_fails_before_starting_anything(sim, admin, connection) -> None:
+    outcome = run(vm="no-such-vm", connection=connection)
+    assert isinstance(outcome, RecoveryFailed)
+    assert "no restore point" in outcome.report.reason
+    assert mounts(admin) == []
+
+
+def test_polls_are_never_cached(sim, connection, vbr) -> None:
+    """Two calls of the same task with the same inputs see the server's changing answer."""
+    from prefect import flow
+
+    from drflow.tasks import get_session
+
+    session = None
+
+    @flow
+    def watch() -> list[str]:
+        nonlocal session
+        from drflow.tasks import get_client
+        from drflow.vbr.models import (
+            InstantViVMOriginalLocationRecoverySpec,
+            SecureRestoreSpec,
+        )
+
+        client = get_client(connection)
+        point = client.restore_points.latest("proxy01")
+        session = client.vsphere.start_instant_recovery(
+            InstantViVMOriginalLocationRecoverySpec(
+                restore_point_id=point.id,
+                secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
+                reason="cache test",
+            )
+        )
+        first = get_session(connection, session.id)
+        client.vsphere.wait_for_mount(session.id, session_id=session.id)
+        client.vsphere.unmount(session.id)
+        client.vsphere.wait_until_gone(session.id)
+        second = get_session(connection, session.id)
+        return [str(first.state), str(second.state)]
+
+    first, second = watch()
+    assert first != "Stopped"
+    assert second == "Stopped"
