@@ -7,6 +7,7 @@ fails when its deadline passes first. No Prefect here; ``drflow.tasks.checks`` w
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Annotated, Literal
@@ -63,7 +64,35 @@ class TcpCheck(_Check):
             return str(exc)
 
 
-Check = Annotated[HttpCheck | TcpCheck, Field(discriminator="kind")]
+class CommandCheck(_Check):
+    """A command (no shell) that must exit with ``expect_exit``, e.g. a smoke-test script."""
+
+    kind: Literal["command"] = "command"
+    command: list[str] = Field(
+        min_length=1, description="Program and arguments; {vm} is replaced by the VM name."
+    )
+    expect_exit: int = Field(default=0, description="The exit code that means healthy.")
+    attempt_timeout: float = Field(default=60, gt=0, description="Seconds one run may take.")
+
+    def describe(self, vm: str) -> str:
+        return f"$ {' '.join(part.format(vm=vm) for part in self.command)}"
+
+    def attempt(self, vm: str) -> str | None:
+        argv = [part.format(vm=vm) for part in self.command]
+        try:
+            done = subprocess.run(  # noqa: S603 - the operator's own check, run without a shell
+                argv, capture_output=True, text=True, timeout=self.attempt_timeout, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if done.returncode != self.expect_exit:
+            output = (done.stderr or done.stdout).strip().splitlines()
+            last = f": {output[-1][:200]}" if output else ""
+            return f"exited {done.returncode}, expected {self.expect_exit}{last}"
+        return None
+
+
+Check = Annotated[HttpCheck | TcpCheck | CommandCheck, Field(discriminator="kind")]
 
 
 class CheckResult(BaseModel):
@@ -77,7 +106,7 @@ class CheckResult(BaseModel):
 
 
 def run_check(
-    check: HttpCheck | TcpCheck,
+    check: HttpCheck | TcpCheck | CommandCheck,
     vm: str,
     *,
     clock: Callable[[], float] = time.monotonic,

@@ -85,7 +85,12 @@ def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | N
 
 
 def _run_case(case: Case, sim_url: str, console: Console) -> tuple[Case, RecoveryReport]:
-    from drflow.flows.vsphere import MigrationTarget, RecoveryFailed, vsphere_instant_recovery
+    from drflow.flows._report import RecoveryFailed
+    from drflow.flows.vsphere import (
+        MigrationTarget,
+        VSphereRecoveryParams,
+        vsphere_instant_recovery,
+    )
     from drflow.tasks import VBRConnection
 
     console.print(f"[bold]{case.vm}[/]: {case.why} (then={case.then}) ...")
@@ -95,14 +100,14 @@ def _run_case(case: Case, sim_url: str, console: Console) -> tuple[Case, Recover
         if case.then == "migrate"
         else None
     )
-    state = vsphere_instant_recovery(
+    params = VSphereRecoveryParams(
         vm=case.vm,
         then=case.then,
         checks=[check],
         migration=migration,
         connection=VBRConnection(url=sim_url),
-        return_state=True,
     )
+    state = vsphere_instant_recovery(params, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, RecoveryReport):
         report = outcome

@@ -6,8 +6,12 @@ import httpx
 import pytest
 
 from drflow.checks import HttpCheck
-from drflow.flows._report import RecoveryReport
-from drflow.flows.vsphere import MigrationTarget, RecoveryFailed, vsphere_instant_recovery
+from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.vsphere import (
+    MigrationTarget,
+    VSphereRecoveryParams,
+    vsphere_instant_recovery,
+)
 
 pytestmark = pytest.mark.flow
 
@@ -21,7 +25,7 @@ def mounts(admin: httpx.Client) -> list[dict]:
 
 
 def run(**kwargs: object) -> RecoveryReport | RecoveryFailed:
-    state = vsphere_instant_recovery(**kwargs, return_state=True)
+    state = vsphere_instant_recovery(VSphereRecoveryParams(**kwargs), return_state=True)
     return state.result(raise_on_failure=False)
 
 
@@ -145,3 +149,95 @@ def test_polls_are_never_cached(sim, connection, vbr) -> None:
     first, second = watch()
     assert first != "Stopped"
     assert second == "Stopped"
+
+
+def _run_in_background(params: VSphereRecoveryParams):
+    """Start the flow in a thread; return (thread, holder) where holder gets the outcome."""
+    import threading
+
+    holder: dict[str, object] = {}
+
+    def target() -> None:
+        state = vsphere_instant_recovery(params, return_state=True)
+        holder["outcome"] = state.result(raise_on_failure=False)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, holder
+
+
+def _wait_for_paused_run(deadline_s: float = 60.0) -> str:
+    """The id of the flow run that is paused, polled from the Prefect API with a deadline."""
+    import time
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateName,
+    )
+
+    end = time.monotonic() + deadline_s
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < end:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Paused"]))
+                )
+            )
+            if runs:
+                return str(runs[0].id)
+            time.sleep(0.2)
+    raise AssertionError("no flow run paused in time")
+
+
+@pytest.mark.parametrize("choice", ["unmount", "keep"])
+def test_ask_is_answered_by_the_operator(sim, admin, connection, choice: str) -> None:
+    from typer.testing import CliRunner
+
+    from drflow.cli import app
+
+    params = VSphereRecoveryParams(
+        vm="web01", then="ask", checks=[health(sim)], connection=connection
+    )
+    thread, holder = _run_in_background(params)
+    run_id = _wait_for_paused_run()
+    result = CliRunner().invoke(app, ["resume", run_id, choice, "--note", "test"])
+    assert result.exit_code == 0, result.output
+    thread.join(timeout=60)
+    report = holder["outcome"]
+    assert isinstance(report, RecoveryReport), report
+    assert report.choice == choice
+    assert report.decided_by  # who answered is evidence
+    assert len(mounts(admin)) == (1 if choice == "keep" else 0)
+
+
+def test_ask_times_out_to_the_default(sim, admin, connection) -> None:
+    params = VSphereRecoveryParams(
+        vm="web02",
+        then="ask",
+        ask={"timeout_minutes": 0.05, "default": "unmount"},
+        connection=connection,
+    )
+    report = vsphere_instant_recovery(params)
+    assert report.choice == "unmount"
+    assert report.decided_by == "(timeout)"
+    assert mounts(admin) == []
+
+
+def test_rpo_violation_fails_before_anything_starts(sim, admin, connection) -> None:
+    outcome = run(vm="web01", restore_point={"max_age_hours": 1}, connection=connection)
+    assert isinstance(outcome, RecoveryFailed)
+    assert "older than the RPO of 1h" in outcome.report.reason
+    assert mounts(admin) == []
+
+
+def test_bad_parameters_name_the_field() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        VSphereRecoveryParams(vm="web01", then="migrate")
+    assert "migration" in str(info.value)
+    with pytest.raises(ValidationError) as info:
+        VSphereRecoveryParams(vm="web01", restore_point={"restore_point_id": "not-a-uuid"})
+    assert info.value.errors()[0]["loc"] == ("restore_point", "restore_point_id")

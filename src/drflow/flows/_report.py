@@ -42,7 +42,10 @@ class RecoveryReport(BaseModel):
     mount_id: str | None = None
     phases: list[Phase] = []
     checks: list[CheckResult] = []
+    choice: str | None = None
+    decided_by: str | None = None
     cleaned_up: bool | None = None
+    details: dict[str, str] = {}
 
     def begin(self, name: str) -> Phase:
         phase = Phase(name=name, started=datetime.now(UTC))
@@ -63,7 +66,8 @@ class RecoveryReport(BaseModel):
             f"# Recovery of `{self.workload}`: **{self.verdict.upper()}**",
             "",
             f"- Outcome: {self.reason or 'recovered and verified'}",
-            f"- Decision after verification: `{self.then}`",
+            f"- Decision after verification: `{self.choice or self.then}`"
+            + (f" (by {self.decided_by})" if self.decided_by else ""),
             f"- RTO (request to verified): {rto}",
             f"- Restore point: `{self.restore_point_id}` from {self.restore_point_time} "
             f"(age {age})",
@@ -76,6 +80,9 @@ class RecoveryReport(BaseModel):
         for phase in self.phases:
             seconds = "" if phase.seconds is None else f"{phase.seconds:.1f}"
             lines.append(f"| {phase.name} | {phase.started:%H:%M:%S} | {seconds} |")
+        if self.details:
+            lines += ["", "| Detail | Value |", "| --- | --- |"]
+            lines += [f"| {name} | {value} |" for name, value in self.details.items()]
         if self.checks:
             lines += [
                 "",
@@ -89,6 +96,28 @@ class RecoveryReport(BaseModel):
                     f"{check.detail} |"
                 )
         return "\n".join(lines)
+
+    def table(self) -> list[dict[str, str]]:
+        """One row per phase, JSON-friendly, for a table artifact."""
+        return [
+            {
+                "workload": self.workload,
+                "phase": phase.name,
+                "started": phase.started.isoformat(),
+                "ended": phase.ended.isoformat() if phase.ended else "",
+                "seconds": "" if phase.seconds is None else f"{phase.seconds:.1f}",
+                "verdict": self.verdict,
+            }
+            for phase in self.phases
+        ]
+
+
+class RecoveryFailed(Exception):
+    """A recovery did not reach the verdict ``passed``; ``report`` says what happened."""
+
+    def __init__(self, report: RecoveryReport) -> None:
+        super().__init__(f"recovery of {report.workload} failed: {report.reason}")
+        self.report = report
 
 
 def human_duration(seconds: float | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -13,20 +14,19 @@ from prefect.states import State
 
 from drflow.vbr import ServerError, VBRError, VBRTransportError
 from drflow.vbr._retry import IDEMPOTENT_METHODS
+from drflow.vbr.marks import mark_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-MARK_PREFIX = "drflow-run:"
 
 
 def run_mark() -> str:
     """The mark drflow leaves in the ``reason`` of what it starts: the flow run id.
 
     A retry finds what an earlier attempt started by it, and the janitor finds leftovers.
+    Outside a flow run the mark is unique to the call.
     """
-    run_id = flow_run.get_id()
-    return f"{MARK_PREFIX}{run_id}" if run_id else f"{MARK_PREFIX}local"
+    return mark_for(flow_run.get_id() or uuid.uuid4())
 
 
 def unretried_start_failure(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from drflow.vbr import NoRestorePoint
 from drflow.vbr.models import (
     BackupModel,
     BackupsResult,
@@ -73,20 +73,17 @@ def select_restore_point(
     name: str,
     *,
     restore_point_id: UUID | None = None,
+    before: datetime | None = None,
+    max_age_hours: float | None = None,
     platform: PlatformType | None = None,
     operation: RestorePointOperation | None = None,
 ) -> ObjectRestorePointModel:
-    """The given restore point (checked to be ``name``'s), or the latest one of ``name``."""
-    client = get_client(connection)
-    if restore_point_id is None:
-        return client.restore_points.latest(name, platform=platform, operation=operation)
-    point = client.restore_points.get(restore_point_id)
-    if point.name != name:
-        raise NoRestorePoint(
-            f"restore point {restore_point_id} belongs to {point.name!r}, not to {name!r}"
-        )
-    if operation is not None and operation not in point.allowed_operations:
-        raise NoRestorePoint(
-            f"restore point {restore_point_id} of {name!r} does not allow {operation.value}"
-        )
-    return point
+    """The restore point to recover ``name`` from (see ``restore_points.select``)."""
+    return get_client(connection).restore_points.select(
+        name,
+        restore_point_id=restore_point_id,
+        before=before,
+        max_age=timedelta(hours=max_age_hours) if max_age_hours else None,
+        platform=platform,
+        operation=operation,
+    )

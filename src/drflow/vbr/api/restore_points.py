@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from .._exceptions import NoRestorePoint
@@ -81,6 +81,46 @@ class RestorePointsAPI(API):
             when = f" before {before.isoformat()}" if before else ""
             raise NoRestorePoint(f"VBR has no restore point of {name!r}{wanted}{when}")
         return max(points, key=lambda point: point.creation_time)
+
+    def select(
+        self,
+        name: str,
+        *,
+        restore_point_id: UUID | str | None = None,
+        before: datetime | None = None,
+        max_age: timedelta | None = None,
+        platform: PlatformType | None = None,
+        operation: RestorePointOperation | None = None,
+        now: datetime | None = None,
+    ) -> ObjectRestorePointModel:
+        """The restore point to recover ``name`` from.
+
+        The given one (checked to be ``name``'s and to allow ``operation``), else the latest
+        (before ``before``). With ``max_age`` (the RPO), a point older than that is refused.
+        Raises :class:`~drflow.vbr.NoRestorePoint` saying why none qualifies.
+        """
+        if restore_point_id is not None:
+            point = self.get(restore_point_id)
+            if point.name != name:
+                raise NoRestorePoint(
+                    f"restore point {restore_point_id} belongs to {point.name!r}, not to {name!r}"
+                )
+            if operation is not None and operation not in point.allowed_operations:
+                raise NoRestorePoint(
+                    f"restore point {restore_point_id} of {name!r} does not allow "
+                    f"{operation.value}"
+                )
+        else:
+            point = self.latest(name, platform=platform, operation=operation, before=before)
+        if max_age is not None:
+            age = (now or datetime.now(UTC)) - point.creation_time
+            if age > max_age:
+                raise NoRestorePoint(
+                    f"the restore point of {name!r} from {point.creation_time.isoformat()} is "
+                    f"{age.total_seconds() / 3600:.1f}h old, older than the RPO of "
+                    f"{max_age.total_seconds() / 3600:g}h"
+                )
+        return point
 
     def get(self, restore_point_id: UUID | str) -> ObjectRestorePointModel:
         """``GetObjectRestorePoint``."""

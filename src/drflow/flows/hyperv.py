@@ -1,0 +1,94 @@
+"""Instant recovery of a Hyper-V VM: recover → verify → unmount, migrate, keep or ask."""
+
+from __future__ import annotations
+
+from prefect import flow
+from pydantic import Field
+
+from drflow.tasks import (
+    migrate_hyperv_vm,
+    start_hyperv_instant_recovery,
+    unmount_hyperv_vm,
+    wait_for_hyperv_mount,
+    wait_for_session,
+)
+from drflow.vbr.models import (
+    InstantHvVMOriginalLocationRecoverySpec,
+    InstantHvVMRecoveryMount,
+    ObjectRestorePointModel,
+    SecureRestoreSpec,
+)
+from drflow.vbr.models.backups import PlatformType, RestorePointOperation
+
+from ._cleanup import CLEANUP_HOOKS
+from ._mount_recovery import MountWorkflow, mount_problems, run_mount_recovery
+from ._report import RecoveryReport
+from .params import Choice, RecoveryParams
+
+
+class HyperVRecoveryParams(RecoveryParams):
+    """Instant recovery of one Hyper-V VM (to its original host)."""
+
+    vm: str = Field(min_length=1, description="Name of the VM as it appears in its backup.")
+    power_up: bool = Field(default=True, description="Power the VM on once it is published.")
+
+
+class HyperVVM(MountWorkflow[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
+    platform = PlatformType.HYPERV
+    operation = RestorePointOperation.START_HV_VM_INSTANT_RECOVERY
+
+    @property
+    def name(self) -> str:
+        return self.params.vm
+
+    def start(
+        self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
+    ) -> InstantHvVMRecoveryMount:
+        spec = InstantHvVMOriginalLocationRecoverySpec(
+            restore_point_id=point.id,
+            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
+            power_up=self.params.power_up,
+            reason=f"drflow hyperv-instant-recovery [{mark}]",
+        )
+        mount = start_hyperv_instant_recovery(self.params.connection, self.name, spec, mark)
+        report.mount_id = str(mount.id)
+        report.session_ids.append(str(mount.session_id))
+        return mount
+
+    def wait_ready(self, mount: InstantHvVMRecoveryMount) -> InstantHvVMRecoveryMount:
+        return wait_for_hyperv_mount(
+            self.params.connection, mount, vm_name=self.name, timeout=self.params.timeout_seconds
+        )
+
+    def problems(self, mount: InstantHvVMRecoveryMount) -> list[str]:
+        return mount_problems(mount.state, mount.error_message)
+
+    def unmount(self, mount: InstantHvVMRecoveryMount) -> None:
+        unmount_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)
+
+    def migrate(self, mount: InstantHvVMRecoveryMount, report: RecoveryReport) -> None:
+        session = migrate_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)
+        if session is not None:
+            report.session_ids.append(str(session.id))
+            wait_for_session(
+                self.params.connection,
+                session.id,
+                label=f"migrate {self.name}",
+                timeout=self.params.timeout_seconds,
+            )
+
+    def allowed(self) -> list[Choice]:
+        return ["unmount", "migrate", "keep"]
+
+
+@flow(
+    name="hyperv-instant-recovery",
+    flow_run_name="hyperv-instant-recovery[{params.vm}]",
+    **CLEANUP_HOOKS,
+)
+def hyperv_instant_recovery(params: HyperVRecoveryParams) -> RecoveryReport:
+    """Instantly recover a Hyper-V VM from its backup, verify it, then unmount, migrate or keep it.
+
+    Anything mounted is unmounted again if the run fails, is cancelled or crashes, unless kept.
+    """
+    return run_mount_recovery(HyperVVM(params))

@@ -1,0 +1,65 @@
+"""Running a flow from the command line: a live progress line, then the evidence table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from drflow.flows import RecoveryFailed, RecoveryReport
+from drflow.flows._report import human_duration
+from drflow.flows.evidence import watching
+from drflow.vbr import VBRConfigError
+
+
+def run_with_live_view(flow: Any, params: Any, console: Console) -> int:
+    """Run ``flow(params)`` in this process; 0 when it passed, 1 when it failed."""
+    with console.status(f"{flow.name}: starting") as status:
+
+        def show(workload: str, phase: str, percent: float) -> None:
+            status.update(f"{flow.name}[{workload}]: {phase} ({percent:.0f}%)")
+
+        with watching(show):
+            state = flow(params, return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, RecoveryFailed):
+        outcome = outcome.report
+    if isinstance(outcome, RecoveryReport):
+        console.print(evidence_table(outcome))
+        return 0 if outcome.verdict == "passed" else 1
+    if isinstance(outcome, VBRConfigError):
+        console.print(f"[red]error:[/] {outcome}")
+        return 2
+    console.print(f"[red]{flow.name} did not finish:[/] {outcome}")
+    return 1
+
+
+def evidence_table(report: RecoveryReport) -> Table:
+    """The report of one recovery as a table for the terminal."""
+    colour = "green" if report.verdict == "passed" else "red"
+    table = Table(title=f"{report.workload}: [{colour}]{report.verdict}[/]", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row("outcome", report.reason or "recovered and verified")
+    table.add_row("RTO", human_duration(report.rto_seconds))
+    table.add_row(
+        "restore point",
+        f"{report.restore_point_id} ({human_duration(report.restore_point_age_seconds)} old)",
+    )
+    table.add_row(
+        "decision",
+        f"{report.choice or report.then}"
+        + (f" by {report.decided_by}" if report.decided_by else ""),
+    )
+    table.add_row("VBR sessions", ", ".join(report.session_ids) or "-")
+    for phase in report.phases:
+        seconds = "" if phase.seconds is None else f"{phase.seconds:.1f}s"
+        table.add_row(f"phase: {phase.name}", seconds)
+    for check in report.checks:
+        table.add_row(
+            f"check: {check.check}", "passed" if check.passed else f"FAILED {check.detail}"
+        )
+    if report.cleaned_up is not None:
+        table.add_row("cleaned up", str(report.cleaned_up))
+    return table
