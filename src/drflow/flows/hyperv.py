@@ -1,7 +1,5 @@
 """Instant recovery of a Hyper-V VM: recover → verify → unmount, migrate, keep or ask."""
 
-from __future__ import annotations
-
 from prefect import flow
 from pydantic import Field
 

@@ -1,6 +1,6 @@
 """Instant recovery of a vSphere VM: recover → verify → unmount, migrate, keep or ask."""
 
-from __future__ import annotations
+from typing import Self
 
 from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,7 +68,7 @@ class VSphereRecoveryParams(RecoveryParams):
     )
 
     @model_validator(mode="after")
-    def _migration_needs_a_target(self) -> VSphereRecoveryParams:
+    def _migration_needs_a_target(self) -> Self:
         if self.then == "migrate" and self.migration is None:
             raise ValueError("then=migrate needs migration (vcenter, host): where to move the VM")
         return self
