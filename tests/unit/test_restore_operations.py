@@ -1040,7 +1040,7 @@ class Routes:
 def fake_vbr(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Routes]:
     import logging
 
-    from drflow.tasks import azure, fcd, hyperv, vm_restore
+    from drflow.tasks import _mounts, azure, fcd, hyperv, vm_restore
 
     def make(routes: dict[tuple[str, str], tuple[int, Any]]) -> Routes:
         fake = Routes(routes)
@@ -1050,6 +1050,7 @@ def fake_vbr(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Routes]:
         )
         for module in (azure, fcd, hyperv, vm_restore):
             monkeypatch.setattr(module, "get_client", lambda _connection: client)
+        for module in (_mounts, azure, fcd, hyperv, vm_restore):
             monkeypatch.setattr(module, "get_run_logger", lambda: logging.getLogger("test"))
         return fake
 

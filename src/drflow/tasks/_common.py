@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from drflow.vbr import ServerError, VBRError, VBRTransportError
+from drflow.vbr import ServerError, VBRClient, VBRError, VBRTransportError
 from drflow.vbr._retry import IDEMPOTENT_METHODS
 from drflow.vbr.marks import mark_for
+from drflow.vbr.models import SessionModel, SessionState, SessionType
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,3 +75,48 @@ def vbr_task(
         retry_jitter_factor=0.5 if starts_work else None,
         retry_condition_fn=unretried_start_failure if starts_work else None,
     )
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far VBR's clock may be behind Prefect's when looking for sessions of this run."""
+
+
+def require_mark(field: str | None, mark: str, where: str = "spec.reason") -> None:
+    """Refuse to start work whose ``field`` does not carry the run mark."""
+    if not field or mark not in field:
+        raise ValueError(f"{where} must carry the run mark so that a retry can adopt")
+
+
+def run_started_after() -> datetime | None:
+    """When this flow run began (less :data:`CLOCK_SKEW`); None outside a flow run."""
+    context = FlowRunContext.get()
+    run = context.flow_run if context is not None else None
+    if run is None:
+        return None
+    started = run.start_time or run.expected_start_time
+    return started - CLOCK_SKEW if started is not None else None
+
+
+def find_running_session(
+    client: VBRClient,
+    types: Sequence[SessionType],
+    name: str,
+    *,
+    since: datetime | None = None,
+) -> SessionModel | None:
+    """A session of one of ``types`` about ``name``, not yet stopped, created after ``since``.
+
+    ``since`` is normally :func:`run_started_after`, so that only work this flow run started is
+    adopted.
+    """
+    for session in client.sessions.list(
+        type_filter=list(types), name_filter=name, created_after_filter=since
+    ):
+        if _names(session.name, name) and session.state != SessionState.STOPPED:
+            return session
+    return None
+
+
+def _names(session_name: str, name: str) -> bool:
+    """Whether a session's name is about ``name`` (``web01``, ``Quick Migration of web01``)."""
+    return re.search(rf"(^|[\s\[(:]){re.escape(name)}($|[\s\])])", session_name) is not None

@@ -22,9 +22,8 @@ from drflow.vbr.models import (
     SessionsResult,
 )
 
-from ._common import vbr_task
+from ._common import require_mark, vbr_task
 from ._connection import VBRConnection, get_client
-from .vm_restore import require_mark
 
 _S = AzureInstantRecoveryMountState
 _ENDED = (_S.STOPPING, _S.STOPPED)

@@ -7,9 +7,8 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRClient
+from drflow.vbr import VBRClient
 from drflow.vbr.models import (
-    InstantRecoveryMountState,
     SessionModel,
     VmwareFcdInstantRecoveryMount,
     VmwareFcdInstantRecoveryMountsResult,
@@ -17,9 +16,9 @@ from drflow.vbr.models import (
     VmwareFcdQuickMigrationSpec,
 )
 
-from ._common import vbr_task
+from ._common import require_mark, vbr_task
 from ._connection import VBRConnection, get_client
-from .vm_restore import require_mark
+from ._mounts import adopt_or_start, unmount_and_wait
 
 
 def find_marked_fcd_mount(
@@ -62,23 +61,13 @@ def start_fcd_instant_recovery(
     """
     for disk in spec.disks_mapping:
         require_mark(disk.registered_fcd_name, mark, "every disksMapping[].registeredFcdName")
-    logger = get_run_logger()
     client = get_client(connection)
-    existing = find_marked_fcd_mount(client, spec, mark)
-    if existing is not None:
-        logger.warning(
-            "adopting FCD instant recovery of %s started by an earlier attempt (mount %s, %s)",
-            vm_name,
-            existing.id,
-            existing.state,
-        )
-        return existing
-    session = client.fcd.start_instant_recovery(spec)
-    logger.info("FCD instant recovery of %s started: session %s", vm_name, session.id)
-    mount = find_marked_fcd_mount(client, spec, mark)
-    if mount is None:
-        mount = client.fcd.get_mount(session.id)
-    return mount
+    return adopt_or_start(
+        lambda: find_marked_fcd_mount(client, spec, mark),
+        lambda: client.fcd.start_instant_recovery(spec),
+        client.fcd.get_mount,
+        what=f"FCD instant recovery of {vm_name}",
+    )
 
 
 @vbr_task("wait-for-fcd-mount", run_name="wait-for-fcd-mount[{vm_name}]")
@@ -111,24 +100,9 @@ def dismount_fcd(
     Already gone (404) counts as done, so cleanup can always call this.
     """
     client = get_client(connection)
-    logger = get_run_logger()
-    label = vm_name or mount_id
-    try:
-        mount = client.fcd.get_mount(mount_id)
-        if mount.state == InstantRecoveryMountState.DISMOUNTING:
-            logger.info("disks of %s are already being dismounted", label)
-            session = None
-        else:
-            session = client.fcd.dismount(mount_id)
-    except NotFound:
-        logger.info("disks of %s are not mounted (any more): nothing to dismount", label)
-        return None
-    if session is not None and wait:
-        session = client.sessions.wait(session.id)
-    if wait:
-        client.fcd.wait_until_gone(mount_id)
-    logger.info("disks of %s dismounted", label)
-    return session
+    return unmount_and_wait(
+        client.fcd, mount_id, client.fcd.dismount, what=f"disks of {vm_name or mount_id}", wait=wait
+    )
 
 
 @vbr_task("migrate-fcd", run_name="migrate-fcd[{vm_name}]")

@@ -15,9 +15,8 @@ from drflow.vbr.models import (
     SessionModel,
 )
 
-from ._common import vbr_task
+from ._common import require_mark, vbr_task
 from ._connection import VBRConnection, get_client
-from .vm_restore import require_mark
 
 
 @vbr_task("start-flr-mount", run_name="start-flr-mount[{machine_name}]")

@@ -7,19 +7,18 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRClient
+from drflow.vbr import VBRClient
 from drflow.vbr.models import (
     InstantHvVMRecoveryMount,
     InstantHvVMRecoveryMountsResult,
     InstantHvVMRecoverySpec,
-    InstantRecoveryMountState,
     SessionModel,
     SessionType,
 )
 
-from ._common import vbr_task
+from ._common import find_running_session, require_mark, run_started_after, vbr_task
 from ._connection import VBRConnection, get_client
-from .vm_restore import find_running_session, require_mark, run_started_after
+from ._mounts import adopt_or_start, unmount_and_wait
 
 
 def find_marked_hyperv_mount(
@@ -59,23 +58,13 @@ def start_hyperv_instant_recovery(
     ``spec.reason`` must contain ``mark``: that is how a retry recognises its own mount.
     """
     require_mark(spec.reason, mark)
-    logger = get_run_logger()
     client = get_client(connection)
-    existing = find_marked_hyperv_mount(client, vm_name, mark)
-    if existing is not None:
-        logger.warning(
-            "adopting instant recovery of %s started by an earlier attempt (mount %s, %s)",
-            vm_name,
-            existing.id,
-            existing.state,
-        )
-        return existing
-    session = client.hyperv.start_instant_recovery(spec)
-    logger.info("instant recovery of %s started: session %s", vm_name, session.id)
-    mount = find_marked_hyperv_mount(client, vm_name, mark)
-    if mount is None:
-        mount = client.hyperv.get_mount(session.id)
-    return mount
+    return adopt_or_start(
+        lambda: find_marked_hyperv_mount(client, vm_name, mark),
+        lambda: client.hyperv.start_instant_recovery(spec),
+        client.hyperv.get_mount,
+        what=f"Hyper-V instant recovery of {vm_name}",
+    )
 
 
 @vbr_task("wait-for-hyperv-mount", run_name="wait-for-hyperv-mount[{vm_name}]")
@@ -110,23 +99,9 @@ def unmount_hyperv_vm(
     Already gone (404) counts as done, so cleanup can always call this.
     """
     client = get_client(connection)
-    logger = get_run_logger()
-    try:
-        mount = client.hyperv.get_mount(mount_id)
-        if mount.state == InstantRecoveryMountState.DISMOUNTING:
-            logger.info("%s is already being unmounted", vm_name or mount_id)
-            session = None
-        else:
-            session = client.hyperv.unmount(mount_id)
-    except NotFound:
-        logger.info("%s is not mounted (any more): nothing to unmount", vm_name or mount_id)
-        return None
-    if session is not None and wait:
-        session = client.sessions.wait(session.id)
-    if wait:
-        client.hyperv.wait_until_gone(mount_id)
-    logger.info("%s unmounted", vm_name or mount_id)
-    return session
+    return unmount_and_wait(
+        client.hyperv, mount_id, client.hyperv.unmount, what=vm_name or str(mount_id), wait=wait
+    )
 
 
 @vbr_task("migrate-hyperv-vm", run_name="migrate-hyperv-vm[{vm_name}]", starts_work=True)

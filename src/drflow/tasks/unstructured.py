@@ -22,9 +22,8 @@ from drflow.vbr.models import (
     UnstructuredDataSwitchoverSettingsModel,
 )
 
-from ._common import vbr_task
+from ._common import require_mark, vbr_task
 from ._connection import VBRConnection, get_client
-from .vm_restore import require_mark
 
 _S = UnstructuredDataInstantRecoveryMountState
 

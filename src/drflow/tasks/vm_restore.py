@@ -6,11 +6,9 @@ but in its sessions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
 
 from prefect import get_run_logger
-from prefect.context import FlowRunContext
 
 from drflow.vbr import VBRClient
 from drflow.vbr.models import (
@@ -18,51 +16,11 @@ from drflow.vbr.models import (
     EntireHvVMRestoreSpec,
     EntireViVMRestoreSpec,
     SessionModel,
-    SessionState,
     SessionType,
 )
 
-from ._common import vbr_task
+from ._common import find_running_session, require_mark, run_started_after, vbr_task
 from ._connection import VBRConnection, get_client
-
-CLOCK_SKEW = timedelta(minutes=5)
-"""How far VBR's clock may be behind Prefect's when looking for sessions of this run."""
-
-
-def require_mark(field: str | None, mark: str, where: str = "spec.reason") -> None:
-    """Refuse to start work whose ``field`` does not carry the run mark."""
-    if not field or mark not in field:
-        raise ValueError(f"{where} must carry the run mark so that a retry can adopt")
-
-
-def run_started_after() -> datetime | None:
-    """When this flow run began (less :data:`CLOCK_SKEW`); None outside a flow run."""
-    context = FlowRunContext.get()
-    run = context.flow_run if context is not None else None
-    if run is None:
-        return None
-    started = run.start_time or run.expected_start_time
-    return started - CLOCK_SKEW if started is not None else None
-
-
-def find_running_session(
-    client: VBRClient,
-    types: Sequence[SessionType],
-    name: str,
-    *,
-    since: datetime | None = None,
-) -> SessionModel | None:
-    """A session of one of ``types`` named ``name``, not yet stopped, created after ``since``.
-
-    ``since`` is normally :func:`run_started_after`, so that only work this flow run started is
-    adopted.
-    """
-    for session in client.sessions.list(
-        type_filter=list(types), name_filter=name, created_after_filter=since
-    ):
-        if session.name == name and session.state != SessionState.STOPPED:
-            return session
-    return None
 
 
 def _start_entire_restore(

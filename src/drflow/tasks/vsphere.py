@@ -7,20 +7,19 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRClient
+from drflow.vbr import VBRClient
 from drflow.vbr.models import (
-    InstantRecoveryMountState,
     InstantViVMRecoveryMount,
     InstantViVMRecoveryMountsResult,
     InstantViVMRecoverySpec,
     SessionModel,
-    SessionState,
     SessionType,
     ViVMQuickMigrationSpec,
 )
 
-from ._common import vbr_task
+from ._common import find_running_session, require_mark, run_started_after, vbr_task
 from ._connection import VBRConnection, get_client
+from ._mounts import adopt_or_start, unmount_and_wait
 
 
 def find_marked_mount(
@@ -55,25 +54,14 @@ def start_vsphere_instant_recovery(
 
     ``spec.reason`` must contain ``mark``: that is how a retry recognises its own mount.
     """
-    if not spec.reason or mark not in spec.reason:
-        raise ValueError("spec.reason must carry the run mark so that a retry can adopt")
-    logger = get_run_logger()
+    require_mark(spec.reason, mark)
     client = get_client(connection)
-    existing = find_marked_mount(client, vm_name, mark)
-    if existing is not None:
-        logger.warning(
-            "adopting instant recovery of %s started by an earlier attempt (mount %s, %s)",
-            vm_name,
-            existing.id,
-            existing.state,
-        )
-        return existing
-    session = client.vsphere.start_instant_recovery(spec)
-    logger.info("instant recovery of %s started: session %s", vm_name, session.id)
-    mount = find_marked_mount(client, vm_name, mark)
-    if mount is None:
-        mount = client.vsphere.get_mount(session.id)
-    return mount
+    return adopt_or_start(
+        lambda: find_marked_mount(client, vm_name, mark),
+        lambda: client.vsphere.start_instant_recovery(spec),
+        client.vsphere.get_mount,
+        what=f"instant recovery of {vm_name}",
+    )
 
 
 @vbr_task("wait-for-vsphere-mount", run_name="wait-for-mount[{vm_name}]")
@@ -107,25 +95,9 @@ def unmount_vsphere_vm(
     Already gone (404) counts as done, so cleanup can always call this.
     """
     client = get_client(connection)
-    logger = get_run_logger()
-    try:
-        mount = client.vsphere.get_mount(mount_id)
-        if mount.state == InstantRecoveryMountState.DISMOUNTING:
-            logger.info("%s is already being unmounted", vm_name or mount_id)
-            session = None
-        else:
-            session = client.vsphere.unmount(mount_id)
-    except NotFound:
-        logger.info("%s is not mounted (any more): nothing to unmount", vm_name or mount_id)
-        return None
-    if wait:
-        # Waiting for the mount to go, not for the session's result: unmounting a mount whose
-        # recovery failed ends its (already failed) session, and that is still a clean-up.
-        client.vsphere.wait_until_gone(mount_id)
-        if session is not None:
-            session = client.sessions.get(session.id)
-    logger.info("%s unmounted", vm_name or mount_id)
-    return session
+    return unmount_and_wait(
+        client.vsphere, mount_id, client.vsphere.unmount, what=vm_name or str(mount_id), wait=wait
+    )
 
 
 @vbr_task(
@@ -137,18 +109,13 @@ def migrate_vsphere_vm(
     """Start Quick Migration of a recovered VM, or adopt the one already running."""
     client = get_client(connection)
     logger = get_run_logger()
-    running = [
-        s
-        for s in client.sessions.list(
-            type_filter=[SessionType.QUICK_MIGRATION], name_filter=vm_name
-        )
-        if s.state != SessionState.STOPPED
-    ]
-    if running:
+    since = run_started_after()
+    running = find_running_session(client, [SessionType.QUICK_MIGRATION], vm_name, since=since)
+    if running is not None:
         logger.warning(
-            "adopting the Quick Migration of %s already running (%s)", vm_name, running[0].id
+            "adopting the Quick Migration of %s already running (%s)", vm_name, running.id
         )
-        return running[0]
+        return running
     session = client.vsphere.migrate(mount_id, spec)
     logger.info("Quick Migration of %s started: session %s", vm_name, session.id)
     return session

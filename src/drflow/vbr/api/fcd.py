@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from uuid import UUID
 
-from .._exceptions import MountFailed, NotFound
 from .._pagination import paginate
-from .._waiting import Backoff, poll, wait_for_state
 from ..models import (
     InstantRecoveryMountState,
     SessionModel,
@@ -17,13 +15,21 @@ from ..models import (
     VmwareFcdInstantRecoverySpec,
     VmwareFcdQuickMigrationSpec,
 )
-from ._base import API, query
+from ._base import query
+from ._mounts import MountsAPI
 
 _PATH = "/api/v1/restore/instantRecovery/vSphere/fcd"
 
 
-class FcdAPI(API):
-    """Mount, watch, migrate and dismount First Class Disks from backups."""
+class FcdAPI(MountsAPI[VmwareFcdInstantRecoveryMount]):
+    """Mount, watch, migrate and dismount First Class Disks from backups.
+
+    ``get_mount`` is ``GetVmwareFcdInstantRecoveryMountModel``.
+    """
+
+    path = _PATH
+    mount_model = VmwareFcdInstantRecoveryMount
+    noun = "FCD instant recovery"
 
     def list_mounts_page(
         self,
@@ -53,12 +59,6 @@ class FcdAPI(API):
         """
         return self._client.request("POST", _PATH, json=spec.to_api(), model=SessionModel)
 
-    def get_mount(self, mount_id: UUID | str) -> VmwareFcdInstantRecoveryMount:
-        """``GetVmwareFcdInstantRecoveryMountModel``."""
-        return self._client.request(
-            "GET", f"{_PATH}/{mount_id}", model=VmwareFcdInstantRecoveryMount
-        )
-
     def dismount(self, mount_id: UUID | str) -> SessionModel:
         """``InstantRecoveryVmwareFcdDismountWithSession``: dismount; answers the session."""
         return self._client.request(
@@ -70,58 +70,3 @@ class FcdAPI(API):
         return self._client.request(
             "POST", f"{_PATH}/{mount_id}/migrate", json=spec.to_api(), model=SessionModel
         )
-
-    def wait_until_gone(
-        self, mount_id: UUID | str, *, timeout: float = 600.0, backoff: Backoff | None = None
-    ) -> None:
-        """Poll until the mount no longer exists (after a dismount or a migration)."""
-
-        def gone() -> bool:
-            try:
-                self.get_mount(mount_id)
-            except NotFound:
-                return True
-            return False
-
-        poll(
-            gone,
-            bool,
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"FCD mount {mount_id} to go away",
-        )
-
-    def wait_for_mount(
-        self,
-        mount_id: UUID | str,
-        *,
-        session_id: UUID | str | None = None,
-        until: Sequence[InstantRecoveryMountState] = (InstantRecoveryMountState.MOUNTED,),
-        timeout: float = 1800.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[VmwareFcdInstantRecoveryMount], None] | None = None,
-    ) -> VmwareFcdInstantRecoveryMount:
-        """Poll the mount until its state is in ``until``; ``Failed`` raises MountFailed.
-
-        A mount that disappears while waited for means its session ended: with ``session_id``
-        the session's failure (``SessionFailed``) is raised, otherwise ``NotFound``.
-        """
-        try:
-            return wait_for_state(
-                lambda: self.get_mount(mount_id),
-                lambda mount: mount.state,
-                until=set(until),
-                fail={InstantRecoveryMountState.FAILED} - set(until),
-                failed=lambda mount: MountFailed(
-                    f"FCD instant recovery {mount.id}", mount.error_message
-                ),
-                timeout=timeout,
-                backoff=backoff or self._client.backoff,
-                what=f"FCD mount {mount_id}",
-                on_poll=on_poll,
-            )
-        except NotFound:
-            if session_id is None:
-                raise
-            self._client.sessions.wait(session_id, timeout=timeout)
-            raise

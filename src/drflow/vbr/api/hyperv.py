@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from uuid import UUID
 
-from .._exceptions import MountFailed, NotFound
+from .._exceptions import MountFailed
 from .._pagination import paginate
-from .._waiting import Backoff, poll, wait_for_state
 from ..models import (
     InstantHvVMRecoveryMount,
     InstantHvVMRecoveryMountsOrderColumn,
@@ -16,13 +15,24 @@ from ..models import (
     InstantRecoveryMountState,
     SessionModel,
 )
-from ._base import API, query
+from ._base import query
+from ._mounts import MountsAPI
 
 _PATH = "/api/v1/restore/instantRecovery/hyperV/vm"
 
 
-class HyperVAPI(API):
-    """Start, watch, migrate and stop instant recoveries of Hyper-V VMs."""
+class HyperVAPI(MountsAPI[InstantHvVMRecoveryMount]):
+    """Start, watch, migrate and stop instant recoveries of Hyper-V VMs.
+
+    ``get_mount`` is ``GetInstantHvVMRecoveryMount``.
+    """
+
+    path = _PATH
+    mount_model = InstantHvVMRecoveryMount
+    noun = "Hyper-V mount"
+
+    def describe_failure(self, mount: InstantHvVMRecoveryMount) -> MountFailed:
+        return MountFailed(f"instant recovery of {mount.vm_name}", mount.error_message)
 
     def list_mounts_page(
         self,
@@ -54,10 +64,6 @@ class HyperVAPI(API):
         """
         return self._client.request("POST", _PATH, json=spec.to_api(), model=SessionModel)
 
-    def get_mount(self, mount_id: UUID | str) -> InstantHvVMRecoveryMount:
-        """``GetInstantHvVMRecoveryMount``."""
-        return self._client.request("GET", f"{_PATH}/{mount_id}", model=InstantHvVMRecoveryMount)
-
     def unmount(self, mount_id: UUID | str) -> SessionModel:
         """``InstantHvVMRecoveryUnmount``: stop publishing the VM; answers the session."""
         return self._client.request(
@@ -70,58 +76,3 @@ class HyperVAPI(API):
         Takes no body and answers 204 without one: the migration session must be looked up.
         """
         self._client.request("POST", f"{_PATH}/{mount_id}/migrate", model=None)
-
-    def wait_until_gone(
-        self, mount_id: UUID | str, *, timeout: float = 600.0, backoff: Backoff | None = None
-    ) -> None:
-        """Poll until the mount no longer exists (after an unmount or a migration)."""
-
-        def gone() -> bool:
-            try:
-                self.get_mount(mount_id)
-            except NotFound:
-                return True
-            return False
-
-        poll(
-            gone,
-            bool,
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"Hyper-V mount {mount_id} to go away",
-        )
-
-    def wait_for_mount(
-        self,
-        mount_id: UUID | str,
-        *,
-        session_id: UUID | str | None = None,
-        until: Sequence[InstantRecoveryMountState] = (InstantRecoveryMountState.MOUNTED,),
-        timeout: float = 1800.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[InstantHvVMRecoveryMount], None] | None = None,
-    ) -> InstantHvVMRecoveryMount:
-        """Poll the mount until its state is in ``until``; ``Failed`` raises MountFailed.
-
-        A mount that disappears while waited for means its session ended: with ``session_id``
-        the session's failure (``SessionFailed``) is raised, otherwise ``NotFound``.
-        """
-        try:
-            return wait_for_state(
-                lambda: self.get_mount(mount_id),
-                lambda mount: mount.state,
-                until=set(until),
-                fail={InstantRecoveryMountState.FAILED} - set(until),
-                failed=lambda mount: MountFailed(
-                    f"instant recovery of {mount.vm_name}", mount.error_message
-                ),
-                timeout=timeout,
-                backoff=backoff or self._client.backoff,
-                what=f"Hyper-V mount {mount_id}",
-                on_poll=on_poll,
-            )
-        except NotFound:
-            if session_id is None:
-                raise
-            self._client.sessions.wait(session_id, timeout=timeout)
-            raise

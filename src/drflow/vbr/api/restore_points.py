@@ -107,8 +107,7 @@ class RestorePointsAPI(API):
                 )
             if operation is not None and operation not in point.allowed_operations:
                 raise NoRestorePoint(
-                    f"restore point {restore_point_id} of {name!r} does not allow "
-                    f"{operation.value}"
+                    f"restore point {restore_point_id} of {name!r} does not allow {operation.value}"
                 )
         else:
             point = self.latest(name, platform=platform, operation=operation, before=before)

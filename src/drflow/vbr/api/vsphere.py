@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from uuid import UUID
 
-from .._exceptions import MountFailed, NotFound
+from .._exceptions import MountFailed
 from .._pagination import paginate
-from .._waiting import Backoff, poll, wait_for_state
 from ..models import (
     InstantRecoveryMountState,
     InstantViVMRecoveryMount,
@@ -17,13 +16,24 @@ from ..models import (
     ViVMQuickMigrationSpec,
 )
 from ..models.vsphere import InstantViVMRecoveryMountsOrderColumn
-from ._base import API, query
+from ._base import query
+from ._mounts import MountsAPI
 
 _PATH = "/api/v1/restore/instantRecovery/vSphere/vm"
 
 
-class VSphereAPI(API):
-    """Start, watch, migrate and stop instant recoveries of vSphere VMs."""
+class VSphereAPI(MountsAPI[InstantViVMRecoveryMount]):
+    """Start, watch, migrate and stop instant recoveries of vSphere VMs.
+
+    ``get_mount`` is ``GetInstantViVMRecoveryMount``.
+    """
+
+    path = _PATH
+    mount_model = InstantViVMRecoveryMount
+    noun = "vSphere mount"
+
+    def describe_failure(self, mount: InstantViVMRecoveryMount) -> MountFailed:
+        return MountFailed(f"instant recovery of {mount.vm_name}", mount.error_message)
 
     def list_mounts_page(
         self,
@@ -56,10 +66,6 @@ class VSphereAPI(API):
         """
         return self._client.request("POST", _PATH, json=spec.to_api(), model=SessionModel)
 
-    def get_mount(self, mount_id: UUID | str) -> InstantViVMRecoveryMount:
-        """``GetInstantViVMRecoveryMount``."""
-        return self._client.request("GET", f"{_PATH}/{mount_id}", model=InstantViVMRecoveryMount)
-
     def unmount(self, mount_id: UUID | str) -> SessionModel:
         """``InstantViVMRecoveryUnmount``: stop publishing the VM; answers the session."""
         return self._client.request(
@@ -70,69 +76,4 @@ class VSphereAPI(API):
         """``InstantViVMRecoveryMigrate``: Quick Migration to production; answers its session."""
         return self._client.request(
             "POST", f"{_PATH}/{mount_id}/migrate", json=spec.to_api(), model=SessionModel
-        )
-
-    def wait_until_gone(
-        self, mount_id: UUID | str, *, timeout: float = 600.0, backoff: Backoff | None = None
-    ) -> None:
-        """Poll until the mount no longer exists (after an unmount or a migration)."""
-
-        def gone() -> bool:
-            try:
-                self.get_mount(mount_id)
-            except NotFound:
-                return True
-            return False
-
-        poll(
-            gone,
-            bool,
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"vSphere mount {mount_id} to go away",
-        )
-
-    def wait_for_mount(
-        self,
-        mount_id: UUID | str,
-        *,
-        session_id: UUID | str | None = None,
-        until: Sequence[InstantRecoveryMountState] = (InstantRecoveryMountState.MOUNTED,),
-        timeout: float = 1800.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[InstantViVMRecoveryMount], None] | None = None,
-    ) -> InstantViVMRecoveryMount:
-        """Poll the mount until its state is in ``until``; ``Failed`` raises MountFailed.
-
-        A mount that disappears while waited for means its session ended: with ``session_id``
-        the session's failure (``SessionFailed``) is raised, otherwise ``NotFound``.
-        """
-        try:
-            return self._wait_for_mount(mount_id, until, timeout, backoff, on_poll)
-        except NotFound:
-            if session_id is None:
-                raise
-            self._client.sessions.wait(session_id, timeout=timeout)
-            raise
-
-    def _wait_for_mount(
-        self,
-        mount_id: UUID | str,
-        until: Sequence[InstantRecoveryMountState],
-        timeout: float,
-        backoff: Backoff | None,
-        on_poll: Callable[[InstantViVMRecoveryMount], None] | None,
-    ) -> InstantViVMRecoveryMount:
-        return wait_for_state(
-            lambda: self.get_mount(mount_id),
-            lambda mount: mount.state,
-            until=set(until),
-            fail={InstantRecoveryMountState.FAILED} - set(until),
-            failed=lambda mount: MountFailed(
-                f"instant recovery of {mount.vm_name}", mount.error_message
-            ),
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"vSphere mount {mount_id}",
-            on_poll=on_poll,
         )
