@@ -33,6 +33,25 @@ oldest restore point of a machine is a ``Full``, the others ``Increment``.
 Traps (``trap.kind``): ``mount_fails`` (instant recovery session fails with ``message``; the
 mount ends ``Failed``), ``never_healthy`` (mounts fine, its workload never answers the probe).
 
+Restore workloads (Hyper-V instant recovery, entire VM restore, FCD, FLR) add, all optional:
+
+- ``durations.restore`` (entire VM restore, default 90 s) and ``durations.quick_rollback``
+  (entire VM restore with ``quickRollback``, default 20 s); both can be overridden per VM;
+- ``"platform": "CloudDirector"`` jobs (``cloud_director``: the server's name); their VMs may
+  name their ``vapp``; restore points offer ``StartEntireVmRestoreCloudDirector`` and
+  ``StartFlrRestore``;
+- per VM: ``fcd`` (default true; false: its restore points do not offer
+  ``StartFCDInstantRecovery``), ``missing`` (the production VM no longer exists, so a restore
+  to the original location needs no ``overwrite``), ``damaged`` (age -> message: restoring data
+  from that restore point fails with the message);
+- ``guest_credentials``: the credentials records FLR credential validation knows
+  (``estate_uuid("credentials", name)``), each for a ``guest_os``, ``valid`` false for a
+  record whose password no longer works.
+
+Agent backups, Azure targets, unstructured data (file shares, buckets) and Entra ID tenants:
+the optional ``agent_jobs``, ``azure``, ``unstructured`` and ``entra_id`` sections, described in
+:mod:`drflow.simulator.estate_extra` (served as ``Estate.extra``).
+
 Ids are deterministic: ``estate_uuid(kind, *parts)`` = uuid5 of ``"kind:part:..."`` in a fixed
 namespace. Kinds: ``job``/``backup`` (job name), ``repository`` (name), ``vm``/``backupObject``
 (VM name), ``restorePoint``/``backupFile`` (VM name, age formatted with ``%g``, e.g. ``"4"``,
@@ -60,6 +79,7 @@ from drflow.vbr.models import (
     ServerInfoModel,
 )
 from drflow.vbr.models.backups import (
+    CloudDirectorObjectRestorePointDiskModel,
     GuestOSFamily,
     HyperVDiskExtentModel,
     HyperVObjectRestorePointDiskModel,
@@ -68,6 +88,17 @@ from drflow.vbr.models.backups import (
     VmwareObjectRestorePointDiskModel,
 )
 from drflow.vbr.models.server import VeeamRegistrationInfo
+
+from .estate_extra import (
+    AgentJobSpec,
+    AzureEstateSpec,
+    EntraIdEstateSpec,
+    ExtraEstate,
+    UnstructuredEstateSpec,
+    build_extra,
+    check_extra,
+    empty_extra,
+)
 
 SIM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:drflow:vbr-simulator")
 ZERO_UUID = uuid.UUID(int=0)
@@ -100,6 +131,8 @@ class Durations(_Strict):
     unmount: float = Field(default=5.0, ge=0)
     migrate: float = Field(default=60.0, ge=0)
     boot: float = Field(default=5.0, ge=0)
+    restore: float = Field(default=90.0, ge=0)
+    quick_rollback: float = Field(default=20.0, ge=0)
 
 
 class DurationOverrides(_Strict):
@@ -108,6 +141,8 @@ class DurationOverrides(_Strict):
     unmount: float | None = Field(default=None, ge=0)
     migrate: float | None = Field(default=None, ge=0)
     boot: float | None = Field(default=None, ge=0)
+    restore: float | None = Field(default=None, ge=0)
+    quick_rollback: float | None = Field(default=None, ge=0)
 
 
 class Trap(_Strict):
@@ -126,11 +161,30 @@ class EstateVMSpec(_Strict):
         default_factory=dict
     )
     trap: Trap | None = None
+    fcd: bool = True
+    vapp: str | None = None
+    missing: bool = False
+    damaged: dict[str, str] = Field(default_factory=dict)
+
+
+class GuestCredentialSpec(_Strict):
+    """A credentials record of the backup server (FLR credential validation)."""
+
+    name: str = Field(min_length=1)
+    guest_os: Literal["Windows", "Linux"]
+    valid: bool = True
+
+
+def _default_guest_credentials() -> list[GuestCredentialSpec]:
+    return [
+        GuestCredentialSpec(name="LAB\\Administrator", guest_os="Windows"),
+        GuestCredentialSpec(name="root", guest_os="Linux"),
+    ]
 
 
 class EstateJobSpec(_Strict):
     name: str = Field(min_length=1)
-    platform: Literal["VMware", "HyperV"]
+    platform: Literal["VMware", "HyperV", "CloudDirector"]
     repository: str
     restore_point_ages_hours: list[float] = Field(min_length=1)
     vms: list[EstateVMSpec] = Field(min_length=1)
@@ -153,9 +207,15 @@ class EstateFile(_Strict):
     version: Literal[1]
     server: EstateServerSpec = Field(default_factory=EstateServerSpec)
     vcenter: str = "vcenter01.lab.local"
+    cloud_director: str = "vcd01.lab.local"
+    guest_credentials: list[GuestCredentialSpec] = Field(default_factory=_default_guest_credentials)
     durations: Durations = Field(default_factory=Durations)
     repositories: list[str] = Field(min_length=1)
     jobs: list[EstateJobSpec] = Field(min_length=1)
+    agent_jobs: list[AgentJobSpec] = Field(default_factory=list)
+    azure: AzureEstateSpec | None = None
+    unstructured: UnstructuredEstateSpec | None = None
+    entra_id: EntraIdEstateSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> EstateFile:
@@ -179,6 +239,12 @@ class EstateFile(_Strict):
                         raise ValueError(
                             f"VM {vm.name!r}: malware key {key!r} is not one of its ages"
                         )
+                for key in vm.damaged:
+                    if key not in {format_age(age) for age in ages}:
+                        raise ValueError(
+                            f"VM {vm.name!r}: damaged key {key!r} is not one of its ages"
+                        )
+        check_extra(self)
         return self
 
 
@@ -215,13 +281,40 @@ _HYPERV_OPERATIONS = [
     RestorePointOperation.START_ENTIRE_VM_RESTORE_HYPERV,
     RestorePointOperation.START_FLR_RESTORE,
 ]
+_CLOUD_DIRECTOR_OPERATIONS = [
+    RestorePointOperation.START_ENTIRE_VM_RESTORE_CLOUD_DIRECTOR,
+    RestorePointOperation.START_FLR_RESTORE,
+]
+_JOB_TYPES = {
+    "VMware": JobType.VSPHERE_BACKUP,
+    "HyperV": JobType.HYPERV_BACKUP,
+    "CloudDirector": JobType.CLOUD_DIRECTOR_BACKUP,
+}
+
+
+def _operations(platform: str, vm: EstateVMSpec) -> list[RestorePointOperation]:
+    if platform == "VMware":
+        return [
+            op
+            for op in _VMWARE_OPERATIONS
+            if vm.fcd or op != RestorePointOperation.START_FCD_INSTANT_RECOVERY
+        ]
+    if platform == "CloudDirector":
+        return list(_CLOUD_DIRECTOR_OPERATIONS)
+    return list(_HYPERV_OPERATIONS)
 
 
 @dataclass(frozen=True, eq=False)
 class RestorePoint:
     model: ObjectRestorePointModel
     vm: VM
-    disks: list[VmwareObjectRestorePointDiskModel | HyperVObjectRestorePointDiskModel]
+    disks: list[
+        VmwareObjectRestorePointDiskModel
+        | HyperVObjectRestorePointDiskModel
+        | CloudDirectorObjectRestorePointDiskModel
+    ]
+    damaged: str | None = None
+    """Why restoring data from this point fails (estate ``damaged``), if it does."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,6 +327,10 @@ class VM:
     durations: Durations
     trap: Trap | None
     restore_points: list[RestorePoint] = field(default_factory=list, compare=False, repr=False)
+    guest_os: str = "Linux"
+    fcd: bool = True
+    vapp: str | None = None
+    missing: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,6 +360,7 @@ class Estate:
     restore_points: dict[uuid.UUID, RestorePoint]
     backup_objects: dict[uuid.UUID, VM]
     job_runs: list[JobRun]
+    extra: ExtraEstate = field(default_factory=empty_extra)
 
     def vm(self, name: str) -> VM | None:
         return self.vms.get(name.lower())
@@ -307,9 +405,7 @@ def build_estate(spec: EstateFile, now: datetime) -> Estate:
             creation_time=now - timedelta(hours=ages_all[0], minutes=5),
             repository_id=estate_uuid("repository", job_spec.repository),
             repository_name=job_spec.repository,
-            job_type=JobType.VSPHERE_BACKUP
-            if job_spec.platform == "VMware"
-            else JobType.HYPERV_BACKUP,
+            job_type=_JOB_TYPES[job_spec.platform],
         )
         estate.backups[backup.id] = backup
         job = Job(job_spec.name, job_spec.platform, backup)
@@ -340,6 +436,10 @@ def build_estate(spec: EstateFile, now: datetime) -> Estate:
                 object_id=estate_uuid("backupObject", vm_spec.name),
                 durations=durations,
                 trap=vm_spec.trap,
+                guest_os=vm_spec.guest_os,
+                fcd=vm_spec.fcd,
+                vapp=vm_spec.vapp,
+                missing=vm_spec.missing,
             )
             ages = sorted(vm_spec.restore_point_ages_hours or job_spec.restore_point_ages_hours)
             oldest = ages[-1]
@@ -357,9 +457,7 @@ def build_estate(spec: EstateFile, now: datetime) -> Estate:
                     backup_id=backup.id,
                     type=RestorePointType.FULL if age == oldest else RestorePointType.INCREMENT,
                     session_id=estate_uuid("jobSession", job_spec.name, age),
-                    allowed_operations=list(
-                        _VMWARE_OPERATIONS if job_spec.platform == "VMware" else _HYPERV_OPERATIONS
-                    ),
+                    allowed_operations=_operations(job_spec.platform, vm_spec),
                     malware_status=SuspiciousActivitySeverity(
                         vm_spec.malware.get(format_age(age), "Clean")
                     ),
@@ -367,22 +465,46 @@ def build_estate(spec: EstateFile, now: datetime) -> Estate:
                     guest_os_family=GuestOSFamily(vm_spec.guest_os),
                     original_size=sum(vm_spec.disks_gb) * GiB,
                 )
-                point = RestorePoint(model, vm, _disks(vm_spec, job_spec.platform))
+                point = RestorePoint(
+                    model,
+                    vm,
+                    _disks(vm_spec, job_spec.platform),
+                    damaged=vm_spec.damaged.get(format_age(age)),
+                )
                 vm.restore_points.append(point)
                 estate.restore_points[rp_id] = point
             estate.vms[vm.name.lower()] = vm
             estate.backup_objects[vm.object_id] = vm
+    estate.extra = build_extra(estate, spec, now)
     return estate
 
 
 def _disks(
     vm: EstateVMSpec, platform: str
-) -> list[VmwareObjectRestorePointDiskModel | HyperVObjectRestorePointDiskModel]:
+) -> list[
+    VmwareObjectRestorePointDiskModel
+    | HyperVObjectRestorePointDiskModel
+    | CloudDirectorObjectRestorePointDiskModel
+]:
     vm_id = estate_uuid("vm", vm.name)
-    disks: list[VmwareObjectRestorePointDiskModel | HyperVObjectRestorePointDiskModel] = []
+    disks: list[
+        VmwareObjectRestorePointDiskModel
+        | HyperVObjectRestorePointDiskModel
+        | CloudDirectorObjectRestorePointDiskModel
+    ] = []
     for index, size_gb in enumerate(vm.disks_gb):
         name = vm.name if index == 0 else f"{vm.name}_{index}"
-        if platform == "VMware":
+        if platform == "CloudDirector":
+            disks.append(
+                CloudDirectorObjectRestorePointDiskModel(
+                    uid=f"{vm_id}:{2000 + index}",
+                    type="Vi",
+                    name=name,
+                    capacity=size_gb * GiB,
+                    state="Processed",
+                )
+            )
+        elif platform == "VMware":
             disks.append(
                 VmwareObjectRestorePointDiskModel(
                     uid=f"{vm_id}:{2000 + index}",

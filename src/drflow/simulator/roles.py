@@ -52,6 +52,61 @@ OPERATION_ROLES: dict[str, frozenset[Role]] = {
     "GetInstantViVMRecoveryMount": _VIEW_ALL,
     "InstantViVMRecoveryUnmount": _RESTORE,
     "InstantViVMRecoveryMigrate": _RESTORE,
+    # instant recovery of Hyper-V VMs
+    "GetAllInstantHvVMRecoveryMounts": _VIEW_ALL,
+    "InstantHvVMRecoveryMount": _RESTORE,
+    "GetInstantHvVMRecoveryMount": _VIEW_ALL,
+    "InstantHvVMRecoveryUnmount": _RESTORE,
+    "InstantHvVMRecoveryMigrate": _RESTORE,
+    # entire VM restore
+    "EntireVmRestoreVmware": _RESTORE,
+    "EntireVmRestoreHv": _RESTORE,
+    "EntireVmRestoreCloudDirector": _RESTORE,
+    # instant recovery of First Class Disks (reads: not the Security Administrator;
+    # migration: the Backup Administrator only)
+    "GetAllVmwareFcdInstantRecoveryMountModels": ALL_ROLES - {Role.SECURITY_ADMINISTRATOR},
+    "InstantRecoveryVmwareFcdMountWithSession": _RESTORE,
+    "GetVmwareFcdInstantRecoveryMountModel": ALL_ROLES - {Role.SECURITY_ADMINISTRATOR},
+    "InstantRecoveryVmwareFcdDismountWithSession": _RESTORE,
+    "InstantRecoveryVmwareFcdMigrateWithSession": _ADMIN,
+    # file-level restore
+    "StartFlrMount": _RESTORE,
+    "StopFlrMount": _RESTORE,
+    "FlrRestoreValidateCredentials": _RESTORE,
+    # instant recovery to Microsoft Azure (migration, switchover and its settings: the Backup
+    # Administrator only)
+    "GetAllAzureInstantVMRecoveryMounts": _RESTORE,
+    "AzureInstantVMRecoveryMount": _RESTORE,
+    "GetAzureInstantVMRecoveryMount": _RESTORE,
+    "GetAllAzureInstantVMRecoveryMountSessions": _RESTORE,
+    "AzureInstantVMRecoveryUnmount": _RESTORE,
+    "AzureInstantVMRecoveryMigrate": _ADMIN,
+    "GetAzureInstantVMRecoverySwitchoverSettings": _ADMIN,
+    "UpdateAzureInstantVMRecoverySwitchoverSettings": _ADMIN,
+    "AzureInstantVMRecoverySwitchover": _ADMIN,
+    # unstructured data: instant file share recovery, share/bucket restore, browse mounts
+    "GetAllInstantUnstructuredDataRecoveryMounts": _RESTORE,
+    "InstantUnstructuredDataRecoveryMount": _RESTORE,
+    "GetInstantUnstructuredDataRecoveryMount": _RESTORE,
+    "InstantUnstructuredDataRecoveryUnmount": _RESTORE,
+    "InstantUnstructuredDataRecoveryMigrate": _RESTORE,
+    "InstantUnstructuredDataShareSwitchover": _RESTORE,
+    "GetUnstructuredDataShareIRSwitchoverSettings": _RESTORE,
+    "UpdateUnstructuredDataShareIRSwitchoverSettings": _RESTORE,
+    "EntireUnstructuredDataShareRestore": _RESTORE,
+    "EntireUnstructuredDataOSRestore": _RESTORE,
+    "StartUnstructuredDataFlrMount": _RESTORE,
+    "StopUnstructuredDataFLRMount": _RESTORE,
+    # Microsoft Entra ID
+    "GetEntraIdTenantRestoreDeviceCode": _RESTORE,
+    "GetEntraIdTenantRestoreDeviceCodeState": _RESTORE,
+    "StartEntraIdTenantRestoreAuthorization": _RESTORE,
+    "EntraIdTenantRestoreAuthorize": _RESTORE,
+    "StartEntraIDTenantRestore": _RESTORE,
+    "StartEntraIDTenantRestoreFromCopy": _RESTORE,
+    "StopEntraIDTenantRestore": _RESTORE,
+    "StartEntraIDAuditLogMount": _RESTORE,
+    "StopEntraIDAuditLogMount": _RESTORE,
 }
 
 

@@ -12,8 +12,9 @@ import threading
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import azure, entra_id, unstructured
 from .auth import TokenStore
 from .clock import Clock, SystemClock
 from .config import SimulatorConfig
@@ -21,6 +22,12 @@ from .estate import Estate, load_estate
 from .faults import FaultInjector
 from .sessions import RESTORE_SESSION_TYPES, LogTitles, Outcome, SessionRecord
 from .vsphere import VsphereMount
+
+if TYPE_CHECKING:  # restore workloads (their modules import this one)
+    from .fcd import FcdMount
+    from .flr import FlrMount
+    from .hyperv import HyperVMount
+    from .vm_restore import VmRestore
 
 
 class Simulator:
@@ -44,6 +51,13 @@ class Simulator:
             self.faults = FaultInjector(self.config.seed, self.config.faults)
             self.sessions: dict[uuid.UUID, SessionRecord] = {}
             self.vsphere_mounts: dict[uuid.UUID, VsphereMount] = {}
+            self.azure_mounts: dict[uuid.UUID, azure.AzureMount] = {}
+            self.unstructured = unstructured.UnstructuredState()
+            self.entra = entra_id.EntraIdState()
+            self.hyperv_mounts: dict[uuid.UUID, HyperVMount] = {}
+            self.fcd_mounts: dict[uuid.UUID, FcdMount] = {}
+            self.flr_mounts: dict[uuid.UUID, FlrMount] = {}
+            self.vm_restores: dict[uuid.UUID, VmRestore] = {}
             self.requests: Counter[str] = Counter()
             self.statuses: Counter[int] = Counter()
             self._usn = 0
@@ -70,7 +84,9 @@ class Simulator:
     # --- helpers for operations -----------------------------------------------------------
 
     def now(self) -> datetime:
-        return self.clock.now()
+        now = self.clock.now()
+        azure.settle(self, now)  # switchovers planned for a moment now past come into being
+        return now
 
     def new_id(self) -> uuid.UUID:
         """A random-looking but seeded (reproducible) UUID4."""
@@ -148,4 +164,16 @@ class Simulator:
                 if state is None and not include_gone:
                     continue
                 out.append(mount.describe(now))
+            restore_mounts: list[HyperVMount | FcdMount | FlrMount] = [
+                *self.hyperv_mounts.values(),
+                *self.fcd_mounts.values(),
+                *self.flr_mounts.values(),
+            ]
+            for other in restore_mounts:
+                if other.state(now) is None and not include_gone:
+                    continue
+                out.append(other.describe(now))
+            out += azure.describe_mounts(self, now, include_gone)
+            out += unstructured.describe_mounts(self, now, include_gone)
+            out += entra_id.describe_mounts(self, now, include_gone)
             return out

@@ -17,7 +17,7 @@ from drflow.vbr.models.sessions import (
     TaskLogRecordStatus,
 )
 
-from .. import vsphere
+from .. import azure, entra_id, fcd, flr, hyperv, unstructured, vm_restore, vsphere
 from ..auth import Principal
 from ..errors import bad_request, not_found
 from ..listing import aware, known, known_all, name_matches, paginate, sort_items, split_multi
@@ -151,4 +151,15 @@ async def stop_session(
     with sim.lock:
         record = _session(sim, id)
         vsphere.stop_session(sim, record, who)
+        for stop in (
+            hyperv.stop_session,
+            vm_restore.stop_session,
+            fcd.stop_session,
+            flr.stop_session,
+            azure.stop_session,
+            unstructured.stop_session,
+            entra_id.stop_session,
+        ):
+            if stop(sim, record, who):
+                break
     return answer(EmptySuccessResponse())

@@ -165,13 +165,17 @@ class AzureAPI(API):
         """Poll the mount until its state is in ``until``.
 
         Azure mounts have no failed state: one that is ``Stopping`` or ``Stopped`` while a
-        state outside those is awaited has ended, and raises MountFailed with its error.
+        state outside those is awaited has ended, and raises MountFailed with its error
+        (``Stopping`` is on the way when ``Stopped`` is awaited).
         """
+        fail = set(_ENDED) - set(until)
+        if AzureInstantRecoveryMountState.STOPPED in until:
+            fail.discard(AzureInstantRecoveryMountState.STOPPING)
         return wait_for_state(
             lambda: self.get_mount(mount_id),
             lambda mount: mount.state,
             until=set(until),
-            fail=set(_ENDED) - set(until),
+            fail=fail,
             failed=lambda mount: MountFailed(
                 f"instant recovery to Azure of {_machine_name(mount)}", mount.error_message
             ),
