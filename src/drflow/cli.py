@@ -125,13 +125,58 @@ def resume(
     Console().print(f"resumed {run_id} with {choice}")
 
 
-def _register_simulator() -> None:
+def _register_subcommands() -> None:
+    from drflow.cli_plan import drill, history, plan_app
     from drflow.simulator.cli import simulator_command
 
     app.command(name="simulator")(simulator_command)
+    app.add_typer(plan_app, name="plan")
+    app.command(name="drill")(drill)
+    app.command(name="history")(history)
 
 
-_register_simulator()
+_register_subcommands()
+
+
+@app.command()
+def janitor(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be removed."),
+) -> None:
+    """Remove mounts left by drflow runs that are no longer running (VBR from DRFLOW_VBR_*)."""
+    from drflow.flows.janitor import janitor as janitor_flow
+
+    report = janitor_flow(dry_run=dry_run)
+    console = Console()
+    for title, items in (
+        ("removed", report.removed),
+        ("kept", report.kept),
+        ("failed", report.failed),
+    ):
+        for item in items:
+            console.print(f"{title}: {item}", highlight=False)
+    if not (report.removed or report.kept or report.failed):
+        console.print("nothing left behind by drflow")
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def up(
+    port: int = typer.Option(4200, help="Port of the local Prefect server (when none is set)."),
+    speed: float = typer.Option(
+        10.0, min=1.0, help="Simulator speed (when DRFLOW_VBR_URL is unset)."
+    ),
+    notify_block: str | None = typer.Option(
+        None, help="Notification block to tell when a drill fails (creates the automation)."
+    ),
+) -> None:
+    """Start a local Prefect server (unless PREFECT_API_URL is set) and the simulator (unless
+    DRFLOW_VBR_URL is set), then serve every deployment of prefect.yaml. Ctrl-C stops it all."""
+    from drflow.deployments.up import up as run_up
+
+    try:
+        run_up(port=port, speed=speed, notify_block=notify_block)
+    except RuntimeError as exc:
+        raise fail(str(exc), 1) from None
 
 
 def main() -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 
+from drflow._env import environment
 from drflow.checks import HttpCheck
 from drflow.flows._report import RecoveryReport, human_duration
 
@@ -32,20 +30,6 @@ CASES = (
     Case("broken01", "unmount", "failed", "trap: its instant recovery session fails"),
     Case("zombie01", "unmount", "failed", "trap: mounts, but the workload never gets healthy"),
 )
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | None = None) -> int:
@@ -71,7 +55,7 @@ def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | N
             env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
             env["PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL"] = "CRITICAL"
             env["PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL"] = "CRITICAL"
-        with _environment(env):
+        with environment(env):
             _print_ui_hint(console)
             outcomes = [_run_case(case, sim.url, console) for case in CASES]
     ok = all(report.verdict == case.expect for case, report in outcomes)

@@ -1,0 +1,125 @@
+"""``drflow up``: a local Prefect server, the VBR simulator and every deployment, served."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import httpx
+from rich.console import Console
+
+from drflow._env import environment
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextmanager
+def prefect_server(port: int, console: Console, timeout: float = 120.0) -> Iterator[str]:
+    """A ``prefect server start`` (SQLite) on 127.0.0.1:``port`` for the duration of the block."""
+    api = f"http://127.0.0.1:{port}/api"
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter running prefect
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"prefect server exited with {process.returncode}")
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"prefect server did not answer on {api} within {timeout:.0f}s")
+            time.sleep(0.5)
+        console.print(f"Prefect server: {api.removesuffix('/api')}")
+        yield api
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def up(
+    *,
+    port: int = 4200,
+    simulator_port: int = 9419,
+    speed: float = 10.0,
+    notify_block: str | None = None,
+) -> None:
+    """Start what is missing (Prefect server, simulator) and serve the deployments until Ctrl-C."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    console = Console()
+    with ExitStack() as stack:
+        api = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+        if not api:
+            if not _free(port):
+                raise RuntimeError(
+                    f"port {port} is taken: set PREFECT_API_URL to that server, or --port"
+                )
+            api = stack.enter_context(prefect_server(port, console))
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
+            stack.enter_context(environment({"PREFECT_API_URL": api}))
+        if not os.environ.get("DRFLOW_VBR_URL"):
+            from drflow.simulator.config import SimulatorConfig
+            from drflow.simulator.server import SimulatorServer
+
+            config = SimulatorConfig(speed=speed)
+            sim = stack.enter_context(
+                SimulatorServer(config, port=simulator_port if _free(simulator_port) else 0)
+            )
+            console.print(
+                f"VBR simulator: {sim.url} (x{speed:g}, password {config.password!r})"
+            )
+            stack.enter_context(
+                environment(
+                    {
+                        "DRFLOW_VBR_URL": sim.url,
+                        "DRFLOW_VBR_USERNAME": "restore-operator",
+                        "DRFLOW_VBR_PASSWORD": config.password,
+                    }
+                )
+            )
+        from prefect import serve
+
+        from drflow.deployments import runner_deployments
+        from drflow.flows.drill import ensure_concurrency_limit
+
+        size = ensure_concurrency_limit()
+        console.print(f"Global concurrency limit vbr-restore-sessions: {size}")
+        if notify_block:
+            from drflow.deployments.notify import ensure_drill_failure_automation
+
+            ensure_drill_failure_automation(notify_block)
+            console.print(f"Failed drills are notified through block {notify_block!r}")
+        deployments = runner_deployments()
+        ui = api.removesuffix("/api")
+        console.print(
+            f"Serving {len(deployments)} deployments. Prefect UI: [bold]{ui}[/] (Ctrl-C stops all)"
+        )
+        serve(*deployments, print_starting_message=False)

@@ -1,0 +1,330 @@
+"""Drills and recoveries of a whole plan: ``dr-drill`` rehearses it, ``dr-recover`` does it.
+
+preflight → recover the workloads by the plan's order (groups, ``depends_on``), at most
+``max_parallel`` at once and never more VBR restore sessions than the global concurrency limit
+``vbr-restore-sessions`` allows across all runs → each workload is verified and (in a drill)
+unmounted by its own flow → verdict per workload against its RTO/RPO targets → evidence.
+"""
+
+import contextvars
+import os
+import random
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.concurrency.sync import concurrency
+from prefect.runtime import flow_run
+
+from drflow.plans import KINDS, Plan, PlanError, load_plan, workload_params
+from drflow.plans.graph import dependencies
+from drflow.tasks import VBRConnection, get_client
+from drflow.vbr import VBRError
+
+from ._cleanup import remove_what_the_children_started
+from ._drill_report import DrillReport, WorkloadResult
+from ._report import RecoveryFailed, RecoveryReport, artifact_key
+from .evidence import Progress
+
+LIMIT_NAME = "vbr-restore-sessions"
+DEFAULT_LIMIT = 10
+
+
+def ensure_concurrency_limit(limit: int | None = None) -> int:
+    """Create the global limit ``vbr-restore-sessions`` when it is missing; return its size.
+
+    Its size comes from ``DRFLOW_RESTORE_SESSIONS`` (default 10) when drflow creates it; an
+    existing limit is left as the administrator set it.
+    """
+    from prefect import get_client as prefect_client
+    from prefect.exceptions import ObjectNotFound
+
+    with prefect_client(sync_client=True) as client:
+        try:
+            return client.read_global_concurrency_limit_by_name(LIMIT_NAME).limit
+        except ObjectNotFound:
+            size = limit or int(os.environ.get("DRFLOW_RESTORE_SESSIONS", DEFAULT_LIMIT))
+            client.upsert_global_concurrency_limit_by_name(LIMIT_NAME, size)
+            return size
+
+
+def run_plan(
+    plan: Plan,
+    mode: Literal["drill", "recover"],
+    *,
+    only: list[str] | None = None,
+    seed: int | None = None,
+) -> DrillReport:
+    """Recover ``plan`` (or the workloads in ``only``) and return the report."""
+    logger = get_run_logger()
+    report = DrillReport(
+        plan=plan.name, mode=mode, flow_run_id=str(flow_run.get_id() or "") or None
+    )
+    names = [w.name for _, w in plan.workloads()]
+    if only:
+        names = [n for n in names if n in only]
+    if mode == "drill" and plan.sample is not None:
+        rng = random.Random(seed if seed is not None else str(flow_run.get_id()))
+        names = sorted(rng.sample(names, plan.sample))
+        report.sample = names
+        logger.info("rehearsing a sample of %d: %s", plan.sample, ", ".join(names))
+    limit = ensure_concurrency_limit()
+    report.preflight.append(f"global concurrency limit {LIMIT_NAME}: {limit} restore sessions")
+    results = {n: _result(plan, n) for n in names}
+    report.results = list(results.values())
+    connection = VBRConnection.model_validate(plan.vbr.connection())
+    _preflight(plan, connection, results, report, mode)
+    deadline = datetime.now(UTC) + timedelta(minutes=plan.deadline_minutes)
+    progress = Progress(f"{mode}-{plan.name}")
+    _execute(plan, mode, results, deadline, progress)
+    if datetime.now(UTC) > deadline:
+        report.reason = f"the {mode} ran past its deadline of {plan.deadline_minutes:g} minutes"
+    report.finish()
+    _publish(report)
+    return report
+
+
+def _result(plan: Plan, name: str) -> WorkloadResult:
+    workload = plan.workload(name)
+    rto = workload.rto_minutes or plan.defaults.rto_minutes
+    rpo = workload.rpo_hours or plan.defaults.rpo_hours
+    return WorkloadResult(
+        name=name,
+        kind=workload.kind,
+        rto_target_seconds=rto * 60 if rto else None,
+        rpo_target_seconds=rpo * 3600 if rpo else None,
+    )
+
+
+def _preflight(
+    plan: Plan,
+    connection: VBRConnection,
+    results: dict[str, WorkloadResult],
+    report: DrillReport,
+    mode: str,
+) -> None:
+    """VBR answers; each workload has a restore point within its RPO and no mount already."""
+    from drflow.vbr.marks import find_marked
+
+    client = get_client(connection)
+    try:
+        client.restore_points.list_page(limit=1)
+    except VBRError as exc:
+        for result in results.values():
+            result.outcome, result.reason = "failed", f"preflight: VBR does not answer: {exc}"
+        report.preflight.append(f"VBR at {client.settings.url}: FAILED {exc}")
+        return
+    report.preflight.append(f"VBR at {client.settings.url} answers as {client.settings.username}")
+    busy = {found.name for found in find_marked(client)}
+    for name, result in results.items():
+        workload = plan.workload(name)
+        target = workload.params.get("vm") or workload.params.get("share") or name
+        if target in busy:
+            result.outcome = "failed"
+            result.reason = f"preflight: {target} is already mounted by another drflow run"
+            continue
+        if result.rpo_target_seconds is None or "vm" not in workload.params:
+            continue
+        try:
+            point = client.restore_points.latest(target)
+        except VBRError as exc:
+            result.outcome, result.reason = "failed", f"preflight: {exc}"
+            continue
+        result.rpo_seconds = round((datetime.now(UTC) - point.creation_time).total_seconds())
+        if not result.rpo_met:
+            result.outcome = "failed"
+            result.reason = (
+                f"preflight: newest restore point is {result.rpo_seconds / 3600:.1f}h old, "
+                f"RPO target {result.rpo_target_seconds / 3600:g}h"
+            )
+    failed = [r.name for r in results.values() if r.outcome == "failed"]
+    report.preflight.append(
+        f"{len(results) - len(failed)} of {len(results)} workloads ready"
+        + (f"; not recovered: {', '.join(failed)}" if failed else "")
+    )
+
+
+def _execute(
+    plan: Plan,
+    mode: str,
+    results: dict[str, WorkloadResult],
+    deadline: datetime,
+    progress: Progress,
+) -> None:
+    """Start each workload once its dependencies passed, within the parallelism limits."""
+    logger = get_run_logger()
+    edges = {n: d & set(results) for n, d in dependencies(plan).items() if n in results}
+    group_of = {w.name: g for g, w in plan.workloads()}
+    group_slots = {
+        g.name: threading.Semaphore(g.max_parallel or plan.max_parallel) for g in plan.groups
+    }
+    pending = {n for n, r in results.items() if r.outcome != "failed"}
+    running: dict[Future[None], str] = {}
+    done: set[str] = {n for n, r in results.items() if r.outcome == "failed"}
+    total = max(len(results), 1)
+    with ThreadPoolExecutor(max_workers=plan.max_parallel, thread_name_prefix="drflow") as pool:
+        while pending or running:
+            for name in sorted(pending):
+                deps = edges[name]
+                if not deps <= done:
+                    continue
+                pending.discard(name)
+                broken = sorted(d for d in deps if results[d].outcome != "passed")
+                if broken:
+                    results[name].reason = f"skipped: {', '.join(broken)} did not pass"
+                    done.add(name)
+                    continue
+                if datetime.now(UTC) >= deadline:
+                    results[name].reason = "skipped: the deadline passed before it could start"
+                    done.add(name)
+                    continue
+                context = contextvars.copy_context()
+                future = pool.submit(
+                    context.run,
+                    _recover_one,
+                    plan,
+                    mode,
+                    results[name],
+                    deadline,
+                    group_slots[group_of[name].name],
+                )
+                running[future] = name
+            if not running:
+                if pending:  # nothing can start: only skipped dependants remain
+                    continue
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = running.pop(future)
+                future.result()
+                done.add(name)
+                progress.update(100 * len(done) / total, f"{len(done)} of {total} done")
+                logger.info("%s: %s %s", name, results[name].outcome, results[name].reason)
+
+
+def _recover_one(
+    plan: Plan, mode: str, result: WorkloadResult, deadline: datetime, slot: threading.Semaphore
+) -> None:
+    from drflow.flows import FLOWS
+
+    entry = FLOWS[KINDS[result.kind]]
+    params = workload_params(plan, result.name, mode)
+    remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
+    params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
+    with slot, concurrency(LIMIT_NAME, occupy=1, strict=True):
+        result.started_at = datetime.now(UTC)
+        state = entry.flow(entry.params.model_validate(params), return_state=True)
+        result.ended_at = datetime.now(UTC)
+    outcome = state.result(raise_on_failure=False)
+    report: RecoveryReport | None = None
+    if isinstance(outcome, RecoveryReport):
+        report = outcome
+    elif isinstance(outcome, RecoveryFailed):
+        report = outcome.report
+    if report is None:
+        result.outcome, result.reason = "failed", f"the recovery flow did not finish: {outcome}"
+        return
+    result.report = report
+    result.flow_run_id = report.flow_run_id
+    result.rto_seconds = report.rto_seconds
+    result.rpo_seconds = report.restore_point_age_seconds
+    if report.verdict != "passed":
+        result.outcome, result.reason = "failed", report.reason
+    elif result.rto_met is False:
+        result.outcome = "failed"
+        result.reason = (
+            f"RTO {result.rto_seconds:.0f}s over the target {result.rto_target_seconds:.0f}s"
+        )
+    elif result.rpo_met is False:
+        result.outcome = "failed"
+        result.reason = (
+            f"RPO {result.rpo_seconds:.0f}s over the target {result.rpo_target_seconds:.0f}s"
+        )
+    else:
+        result.outcome = "passed"
+
+
+def _publish(report: DrillReport) -> None:
+    key = artifact_key(report.mode, report.plan)
+    create_markdown_artifact(
+        report.markdown(), key=key, description=f"{report.mode} of {report.plan}: {report.verdict}"
+    )
+    create_table_artifact(
+        report.table(),
+        key=f"{key}-table",
+        description=f"{report.mode} of {report.plan}: per workload",
+    )
+
+
+def _load(plan: str) -> Plan:
+    try:
+        return load_plan(plan)
+    except PlanError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class DrillFailed(Exception):
+    """The drill's verdict is failed; ``report`` has the details."""
+
+    def __init__(self, report: DrillReport) -> None:
+        super().__init__(f"{report.mode} of {report.plan} failed: {report.reason}")
+        self.report = report
+
+
+@flow(
+    name="dr-drill",
+    flow_run_name="dr-drill[{plan}]",
+    on_cancellation=[remove_what_the_children_started],
+    on_crashed=[remove_what_the_children_started],
+)
+def dr_drill(plan: str, report_path: str | None = None, seed: int | None = None) -> DrillReport:
+    """Rehearse a recovery plan: recover every workload isolated, verify it, always unmount it.
+
+    Args:
+        plan: Path of the plan file (YAML), relative to the working directory.
+        report_path: Also write the JSON report there.
+        seed: Seed of the random sample (plans with `sample`); default: the flow run id.
+    """
+    loaded = _load(plan)
+    report = run_plan(loaded, "drill", seed=seed)
+    if report_path:
+        report.write_json(report_path)
+    if report.verdict != "passed" and loaded.fail_run_on_failed_drill:
+        raise DrillFailed(report)
+    return report
+
+
+@flow(
+    name="dr-recover",
+    flow_run_name="dr-recover[{plan}]",
+    on_crashed=[remove_what_the_children_started],
+)
+def dr_recover(
+    plan: str, workloads: list[str] | None = None, report_path: str | None = None
+) -> DrillReport:
+    """Recover a plan for real: each workload's own `then` (migrate, keep or ask), no clean-up
+    of what succeeded.
+
+    Args:
+        plan: Path of the plan file (YAML).
+        workloads: Only these workloads (default: all).
+        report_path: Also write the JSON report there.
+    """
+    loaded = _load(plan)
+    if workloads:
+        known = {w.name for _, w in loaded.workloads()}
+        unknown = sorted(set(workloads) - known)
+        if unknown:
+            raise ValueError(
+                f"workloads: {', '.join(unknown)} not in plan {loaded.name} "
+                f"(it has {', '.join(sorted(known))})"
+            )
+    report = run_plan(loaded, "recover", only=workloads)
+    if report_path:
+        report.write_json(report_path)
+    if report.verdict != "passed":
+        raise DrillFailed(report)
+    return report
