@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Check(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     deadline: float = Field(default=300.0, gt=0, description="Seconds before the check fails.")
     interval: float = Field(default=5.0, gt=0, description="Seconds between two tries.")
 

@@ -27,9 +27,12 @@ def _load(file: Path):
     try:
         return load_plan(file)
     except PlanError as exc:
-        err.print(f"[red]{exc.source}[/]: {len(exc.problems)} problem(s)", highlight=False)
+        # one line each, however narrow the terminal: greppable, and the paths stay whole
+        err.print(
+            f"[red]{exc.source}[/]: {len(exc.problems)} problem(s)", highlight=False, soft_wrap=True
+        )
         for problem in exc.problems:
-            err.print(f"  {problem}", highlight=False)
+            err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 

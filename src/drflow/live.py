@@ -56,6 +56,8 @@ def evidence_table(report: RecoveryReport) -> Table:
     for phase in report.phases:
         seconds = "" if phase.seconds is None else f"{phase.seconds:.1f}s"
         table.add_row(f"phase: {phase.name}", seconds)
+    for name, value in report.details.items():
+        table.add_row(name, value)
     for check in report.checks:
         table.add_row(
             f"check: {check.check}", "passed" if check.passed else f"FAILED {check.detail}"

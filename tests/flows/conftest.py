@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -30,3 +32,28 @@ def connection(sim: object, monkeypatch: pytest.MonkeyPatch) -> object:
     monkeypatch.setenv("DRFLOW_VBR_POLL_MAX", "0.2")
     yield VBRConnection(url=sim.url)
     close_clients()
+
+
+@pytest.fixture
+def runner(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A Prefect Runner serving flows as deployments from this process, for tests that cancel
+    a run (cancelling needs a process that watches the run and runs its on_cancellation hooks).
+
+    Parametrize it indirectly with what to serve, ``[(flow, "deployment-name"), ...]``::
+
+        @pytest.mark.parametrize("runner", [[(my_flow, "cancel-test")]], indirect=True)
+    """
+    from prefect.runner import Runner
+
+    served = getattr(request, "param", None)
+    if not served:
+        raise pytest.UsageError("parametrize the runner fixture with [(flow, name), ...]")
+    runner = Runner(name=f"drflow-test-runner-{served[0][1]}", query_seconds=1)
+    for flow, name in served:
+        runner.add_flow(flow, name=name)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(runner.start(),), daemon=True)
+    thread.start()
+    yield runner
+    asyncio.run_coroutine_threadsafe(runner.astop(), loop).result(timeout=30)
+    thread.join(timeout=30)

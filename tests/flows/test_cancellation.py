@@ -1,15 +1,17 @@
-"""Cancelling a recovery after its mount exists unmounts it (the on_cancellation hook).
+"""Cancelling a recovery once it holds something in VBR removes it (flow ``finally`` + hooks).
 
-The flow runs as a deployment served by a Prefect Runner (cancellation needs a process that
-watches the run); the test cancels it through the API once the simulator holds its mount.
+The flows run as deployments served by a Prefect Runner (cancellation needs a process that
+watches the run); each test cancels its run through the API once the simulator holds what the
+run started: a mount (vSphere VM, FCD, FLR), or a running restore session (entire VM restore).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -19,16 +21,29 @@ from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.runner import Runner
 from prefect.states import Cancelling
+from tests.flows.support import mounts_of_run, poll
 
+from drflow.flows.fcd import fcd_instant_recovery
+from drflow.flows.flr import file_level_restore
+from drflow.flows.vm_restore import entire_vm_restore
 from drflow.flows.vsphere import vsphere_instant_recovery
 
 pytestmark = pytest.mark.flow
 
+# a check that cannot pass before its deadline keeps a run busy after mounting
+BUSY = [{"kind": "tcp", "host": "127.0.0.1", "port": 9, "deadline": 120}]
 
-@pytest.fixture
+
+@pytest.fixture(scope="module")
 def runner() -> Iterator[Runner]:
     runner = Runner(name="drflow-test-runner", query_seconds=1)
-    runner.add_flow(vsphere_instant_recovery, name="cancel-test")
+    for flow in (
+        vsphere_instant_recovery,
+        fcd_instant_recovery,
+        file_level_restore,
+        entire_vm_restore,
+    ):
+        runner.add_flow(flow, name="cancel-test")
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(runner.start(),), daemon=True)
     thread.start()
@@ -37,53 +52,82 @@ def runner() -> Iterator[Runner]:
     thread.join(timeout=30)
 
 
-def poll(condition, what: str, deadline: float = 90.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+@dataclass
+class Case:
+    flow: str
+    params: dict[str, Any]
+    held: Callable[[httpx.Client, Any, str], list[Any]]
+    """What the run holds in the simulator (empty once it is removed)."""
 
 
-def test_cancel_after_mount_unmounts(sim, admin: httpx.Client, connection, runner) -> None:
+def mounted(admin: httpx.Client, vbr: Any, run_id: str) -> list[dict]:
+    return [m for m in mounts_of_run(admin, run_id) if m["state"] == "Mounted"]
+
+
+def any_mount(admin: httpx.Client, vbr: Any, run_id: str) -> list[dict]:
+    return mounts_of_run(admin, run_id)
+
+
+def running_restores(admin: httpx.Client, vbr: Any, run_id: str) -> list[Any]:
+    """Restore sessions of the run (its mark is in their log) that have not stopped."""
+    return [
+        session
+        for session in vbr.sessions.list(name_filter="db01")
+        if session.session_type == "RestoreVm"
+        and session.state != "Stopped"
+        and any(run_id in (r.title or "") for r in vbr.sessions.logs(session.id).records)
+    ]
+
+
+CASES = {
+    "vsphere-vm": Case(
+        "vsphere-instant-recovery", {"vm": "db02", "then": "keep", "checks": BUSY}, mounted
+    ),
+    "fcd": Case(
+        "fcd-instant-recovery",
+        {
+            "vm": "web01",
+            "cluster": {"vcenter": "vcenter01.lab.local", "name": "DR cluster"},
+            "then": "keep",
+            "checks": BUSY,
+        },
+        mounted,
+    ),
+    "flr": Case("file-level-restore", {"vm": "web01", "keep_minutes": 10}, mounted),
+    "entire-vm-restore": Case(
+        "entire-vm-restore",
+        {
+            "vm": "db01",
+            "location": "customized",
+            "target": {"name": "db01-copy", "server": "vcenter01.lab.local", "folder": "DR"},
+        },
+        running_restores,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_cancel_removes_what_the_run_holds(
+    sim, admin: httpx.Client, connection, vbr, runner, case: Case
+) -> None:
+    if case.flow == "entire-vm-restore":
+        admin.put("/_sim/config", json={"speed": 2}).raise_for_status()  # a long restore
     run = run_deployment(
-        "vsphere-instant-recovery/cancel-test",
+        f"{case.flow}/cancel-test",
         parameters={
-            "params": {
-                "vm": "db02",
-                "then": "keep",
-                # a check that cannot pass before its deadline keeps the run busy after mounting
-                "checks": [{"kind": "tcp", "host": "127.0.0.1", "port": 9, "deadline": 120}],
-                "connection": connection.model_dump(exclude_none=True),
-            }
+            "params": {**case.params, "connection": connection.model_dump(exclude_none=True)}
         },
         timeout=0,
     )
-
-    def mounted() -> list[dict]:
-        return [
-            m
-            for m in admin.get("/_sim/mounts").json()["mounts"]
-            if str(run.id) in (m["reason"] or "") and m["state"] == "Mounted"
-        ]
-
-    poll(mounted, "the run's mount")
+    run_id = str(run.id)
+    poll(lambda: case.held(admin, vbr, run_id), f"what {case.flow} holds")
     with get_client(sync_client=True) as client:
-        client.set_flow_run_state(UUID(str(run.id)), Cancelling(), force=True)
+        client.set_flow_run_state(UUID(run_id), Cancelling(), force=True)
 
         def cancelled() -> bool:
             return client.read_flow_run(run.id).state.type == StateType.CANCELLED
 
         poll(cancelled, "the run to be cancelled")
-    poll(
-        lambda: (
-            not [
-                m
-                for m in admin.get("/_sim/mounts").json()["mounts"]
-                if str(run.id) in (m["reason"] or "")
-            ]
-        ),
-        "the mount to be removed",
-    )
+    if case.held is running_restores:
+        poll(lambda: not running_restores(admin, vbr, run_id), "the restore to be stopped")
+    poll(lambda: not any_mount(admin, vbr, run_id), "the mount to be removed")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from tests.flows.support import mounts, run_flow, run_in_background, wait_for_paused_run
 
 from drflow.checks import HttpCheck
 from drflow.flows._report import RecoveryFailed, RecoveryReport
@@ -20,13 +20,8 @@ def health(sim: object, deadline: float = 5.0) -> HttpCheck:
     return HttpCheck(url=f"{sim.url}/_sim/guests/{{vm}}/health", deadline=deadline, interval=0.1)
 
 
-def mounts(admin: httpx.Client) -> list[dict]:
-    return admin.get("/_sim/mounts").json()["mounts"]
-
-
 def run(**kwargs: object) -> RecoveryReport | RecoveryFailed:
-    state = vsphere_instant_recovery(VSphereRecoveryParams(**kwargs), return_state=True)
-    return state.result(raise_on_failure=False)
+    return run_flow(vsphere_instant_recovery, VSphereRecoveryParams(**kwargs))
 
 
 def test_unmount_drill_passes_and_leaves_nothing(sim, admin, connection) -> None:
@@ -151,46 +146,6 @@ def test_polls_are_never_cached(sim, connection, vbr) -> None:
     assert second == "Stopped"
 
 
-def _run_in_background(params: VSphereRecoveryParams):
-    """Start the flow in a thread; return (thread, holder) where holder gets the outcome."""
-    import threading
-
-    holder: dict[str, object] = {}
-
-    def target() -> None:
-        state = vsphere_instant_recovery(params, return_state=True)
-        holder["outcome"] = state.result(raise_on_failure=False)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, holder
-
-
-def _wait_for_paused_run(deadline_s: float = 60.0) -> str:
-    """The id of the flow run that is paused, polled from the Prefect API with a deadline."""
-    import time
-
-    from prefect import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateName,
-    )
-
-    end = time.monotonic() + deadline_s
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < end:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Paused"]))
-                )
-            )
-            if runs:
-                return str(runs[0].id)
-            time.sleep(0.2)
-    raise AssertionError("no flow run paused in time")
-
-
 @pytest.mark.parametrize("choice", ["unmount", "keep"])
 def test_ask_is_answered_by_the_operator(sim, admin, connection, choice: str) -> None:
     from typer.testing import CliRunner
@@ -200,8 +155,8 @@ def test_ask_is_answered_by_the_operator(sim, admin, connection, choice: str) ->
     params = VSphereRecoveryParams(
         vm="web01", then="ask", checks=[health(sim)], connection=connection
     )
-    thread, holder = _run_in_background(params)
-    run_id = _wait_for_paused_run()
+    thread, holder = run_in_background(vsphere_instant_recovery, params)
+    run_id = wait_for_paused_run("vsphere-instant-recovery")
     result = CliRunner().invoke(app, ["resume", run_id, choice, "--note", "test"])
     assert result.exit_code == 0, result.output
     thread.join(timeout=60)

@@ -23,6 +23,7 @@ def definitions(path: str | Path = PROJECT_FILE) -> list[dict[str, Any]]:
 def runner_deployments(path: str | Path = PROJECT_FILE) -> list[Any]:
     """The deployments of ``prefect.yaml`` as ``RunnerDeployment`` objects for ``serve()``."""
     from prefect.flows import load_flow_from_entrypoint
+    from prefect.types.entrypoint import EntrypointType
 
     out = []
     for entry in definitions(path):
@@ -36,6 +37,10 @@ def runner_deployments(path: str | Path = PROJECT_FILE) -> list[Any]:
                 parameters=entry.get("parameters"),
                 schedules=schedules or None,
                 concurrency_limit=entry.get("concurrency_limit"),
+                # The runner loads the flow by module (drflow.flows.drill.dr_drill), as the
+                # entrypoints of prefect.yaml do: loaded by file path, a flow module and the
+                # drflow package would hold two copies of the same classes.
+                entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
     return out

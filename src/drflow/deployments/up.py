@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -39,7 +41,16 @@ def prefect_server(port: int, console: Console, timeout: float = 120.0) -> Itera
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+        env={
+            **os.environ,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            # The UI asks this address for the API; by default it is :4200's, not ours.
+            "PREFECT_UI_API_URL": api,
+        },
+        # Out of the terminal's process group: Ctrl-C must not kill the server while the
+        # runner still cancels the runs in progress (and their hooks clean up through it).
+        # drflow up stops it last.
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + timeout
@@ -64,6 +75,51 @@ def prefect_server(port: int, console: Console, timeout: float = 120.0) -> Itera
             process.kill()
 
 
+def _flush_to_api(timeout: float = 10.0) -> None:
+    """Send the logs and events this process still queues while the API answers: at
+    interpreter exit Prefect waits for them without a deadline, so draining them after the
+    server stopped would hang ``drflow up`` for good."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        try:
+            service.drain_all(timeout=timeout)
+        except Exception:  # noqa: S112 - best effort on the way out
+            continue
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _signal_handlers(handlers: dict[int, Callable[[int, Any], Any]]) -> Iterator[None]:
+    saved = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _graceful_ctrl_c(console: Console) -> Callable[[int, Any], None]:
+    """Ctrl-C once: stop like SIGTERM does for a Prefect runner (runs in progress are
+    cancelled, so their on_cancellation hooks unmount what they recovered; deployments are
+    paused). Ctrl-C again: stop now."""
+    pressed = False
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal pressed
+        if pressed:
+            raise KeyboardInterrupt
+        pressed = True
+        console.print("Stopping: cancelling the runs in progress (Ctrl-C again to force)")
+        os.kill(os.getpid(), signal.SIGTERM)  # the runner's graceful shutdown
+
+    return handler
+
+
 def up(
     *,
     port: int = 4200,
@@ -76,6 +132,8 @@ def up(
 
     console = Console()
     with ExitStack() as stack:
+        # Until the runner takes SIGTERM over, SIGTERM unwinds this block (server stopped).
+        stack.enter_context(_signal_handlers({signal.SIGTERM: _exit_on_sigterm}))
         api = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
         if not api:
             if not _free(port):
@@ -85,6 +143,7 @@ def up(
             api = stack.enter_context(prefect_server(port, console))
             stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
             stack.enter_context(environment({"PREFECT_API_URL": api}))
+        stack.callback(_flush_to_api)  # before the server stops
         if not os.environ.get("DRFLOW_VBR_URL"):
             from drflow.simulator.config import SimulatorConfig
             from drflow.simulator.server import SimulatorServer
@@ -93,9 +152,7 @@ def up(
             sim = stack.enter_context(
                 SimulatorServer(config, port=simulator_port if _free(simulator_port) else 0)
             )
-            console.print(
-                f"VBR simulator: {sim.url} (x{speed:g}, password {config.password!r})"
-            )
+            console.print(f"VBR simulator: {sim.url} (x{speed:g}, password {config.password!r})")
             stack.enter_context(
                 environment(
                     {
@@ -122,4 +179,5 @@ def up(
         console.print(
             f"Serving {len(deployments)} deployments. Prefect UI: [bold]{ui}[/] (Ctrl-C stops all)"
         )
-        serve(*deployments, print_starting_message=False)
+        with _signal_handlers({signal.SIGINT: _graceful_ctrl_c(console)}):
+            serve(*deployments, print_starting_message=False)

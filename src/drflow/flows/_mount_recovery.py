@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from prefect import get_run_logger
+from prefect.exceptions import Pause
 from prefect.runtime import flow_run
 
 from drflow.tasks import run_mark, select_restore_point, verify_workload
@@ -87,6 +88,7 @@ def run_mount_recovery(workflow: MountWorkflow[Any, Any]) -> RecoveryReport:
     progress = Progress(workflow.name)
     mount: Any = None
     kept = False
+    suspended = False
     try:
         phase = report.begin("select restore point")
         policy = params.restore_point
@@ -150,10 +152,16 @@ def run_mount_recovery(workflow: MountWorkflow[Any, Any]) -> RecoveryReport:
     except (Unverified, VBRError) as exc:
         report.reason = describe_failure(exc)
         logger.error("recovery of %s failed: %s", workflow.name, report.reason)
+    except Pause:
+        # suspended until a later step (a scheduled switchover): the resumed run finishes
+        # what this one started, so nothing is cleaned up and no final report published yet
+        suspended = True
+        raise
     finally:
-        if mount is not None and report.verdict != "passed" and not kept:
+        if mount is not None and report.verdict != "passed" and not kept and not suspended:
             report.cleaned_up = _cleanup(workflow, mount)
-        publish(report)
+        if not suspended:
+            publish(report)
     if report.verdict != "passed":
         raise RecoveryFailed(report)
     return report

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from prefect import get_run_logger
+from typing import TypeVar
+
+from prefect import get_client, get_run_logger
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.runtime import flow_run
+from prefect.states import Running
 from pydantic import Field
 
 from .params import AskOptions, Choice, Then
+
+In = TypeVar("In", bound=RunInput)
+
+
+def wait_for_input(form: type[In], *, timeout_seconds: float, key: str) -> In | None:
+    """Pause the run until the operator submits ``form``; ``None`` when nobody did in time.
+
+    On a timeout Prefect leaves the run ``Paused`` past its pause deadline, and the server then
+    turns whatever state the run proposes next into ``Failed`` ("never resumed"), even when the
+    flow goes on and succeeds. The run is put back to ``Running`` so that it ends on its merits.
+    """
+    try:
+        return pause_flow_run(
+            wait_for_input=form, timeout=max(1, round(timeout_seconds)), poll_interval=2, key=key
+        )
+    except FlowPauseTimeout:
+        run_id = flow_run.get_id()
+        if run_id:
+            with get_client(sync_client=True) as client:
+                client.set_flow_run_state(
+                    run_id, Running(message="no answer in time: going on"), force=True
+                )
+        return None
 
 
 class OperatorDecision(RunInput):
@@ -41,14 +68,8 @@ def decide(
     form = OperatorDecision.with_initial_data(
         description=f"{summary}\n\nChoose one of: {', '.join(allowed)}.", choice=default
     )
-    try:
-        answer = pause_flow_run(
-            wait_for_input=form,
-            timeout=max(1, round(ask.timeout_minutes * 60)),
-            poll_interval=2,
-            key=key,
-        )
-    except FlowPauseTimeout:
+    answer = wait_for_input(form, timeout_seconds=ask.timeout_minutes * 60, key=key)
+    if answer is None:
         logger.warning("nobody answered in %g minutes: applying %s", ask.timeout_minutes, default)
         return OperatorDecision(choice=default, approver="(timeout)", note="no answer in time")
     if answer.choice not in allowed:

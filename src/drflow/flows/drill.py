@@ -10,13 +10,15 @@ import contextvars
 import os
 import random
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.concurrency.sync import concurrency
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
 from drflow.plans import KINDS, Plan, PlanError, load_plan, workload_params
@@ -158,6 +160,7 @@ def _execute(
     logger = get_run_logger()
     edges = {n: d & set(results) for n, d in dependencies(plan).items() if n in results}
     group_of = {w.name: g for g, w in plan.workloads()}
+    plan_slots = threading.Semaphore(plan.max_parallel)
     group_slots = {
         g.name: threading.Semaphore(g.max_parallel or plan.max_parallel) for g in plan.groups
     }
@@ -165,7 +168,7 @@ def _execute(
     running: dict[Future[None], str] = {}
     done: set[str] = {n for n, r in results.items() if r.outcome == "failed"}
     total = max(len(results), 1)
-    with ThreadPoolExecutor(max_workers=plan.max_parallel, thread_name_prefix="drflow") as pool:
+    try:
         while pending or running:
             for name in sorted(pending):
                 deps = edges[name]
@@ -181,16 +184,8 @@ def _execute(
                     results[name].reason = "skipped: the deadline passed before it could start"
                     done.add(name)
                     continue
-                context = contextvars.copy_context()
-                future = pool.submit(
-                    context.run,
-                    _recover_one,
-                    plan,
-                    mode,
-                    results[name],
-                    deadline,
-                    group_slots[group_of[name].name],
-                )
+                slots = (group_slots[group_of[name].name], plan_slots)
+                future = _in_thread(name, _recover_one, plan, mode, results[name], deadline, slots)
                 running[future] = name
             if not running:
                 if pending:  # nothing can start: only skipped dependants remain
@@ -203,18 +198,54 @@ def _execute(
                 done.add(name)
                 progress.update(100 * len(done) / total, f"{len(done)} of {total} done")
                 logger.info("%s: %s %s", name, results[name].outcome, results[name].reason)
+    except BaseException as exc:
+        if not isinstance(exc, TerminationSignal):  # cancelled: exit now, the hooks clean up
+            wait(running)  # let the running workloads end, and clean up after themselves
+        raise
+
+
+def _in_thread(name: str, fn: Callable[..., None], *args: Any) -> Future[None]:
+    """Run ``fn(*args)`` in a daemon thread, in a copy of this context (the flow run's).
+
+    Not a thread pool: its workers keep the process alive until every running workload ends,
+    so a cancelled drill (SIGTERM) would only stop when killed, 30 s later. With daemon
+    threads its process exits at once, and ``on_cancellation`` removes what the workloads
+    mounted.
+    """
+    future: Future[None] = Future()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            context.run(fn, *args)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+
+    threading.Thread(target=run, name=f"drflow-{name}", daemon=True).start()
+    return future
 
 
 def _recover_one(
-    plan: Plan, mode: str, result: WorkloadResult, deadline: datetime, slot: threading.Semaphore
+    plan: Plan,
+    mode: str,
+    result: WorkloadResult,
+    deadline: datetime,
+    slots: tuple[threading.Semaphore, threading.Semaphore],
 ) -> None:
     from drflow.flows import FLOWS
 
     entry = FLOWS[KINDS[result.kind]]
     params = workload_params(plan, result.name, mode)
-    remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
-    params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
-    with slot, concurrency(LIMIT_NAME, occupy=1, strict=True):
+    group_slot, plan_slot = slots  # always in this order: no two workloads wait on each other
+    with group_slot, plan_slot, concurrency(LIMIT_NAME, occupy=1, strict=True):
+        if datetime.now(UTC) >= deadline:  # it waited for a slot until too late
+            result.reason = "skipped: the deadline passed before it could start"
+            return
+        remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
+        params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
         result.started_at = datetime.now(UTC)
         state = entry.flow(entry.params.model_validate(params), return_state=True)
         result.ended_at = datetime.now(UTC)

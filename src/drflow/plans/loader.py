@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .graph import dependencies, find_cycle
+from .graph import find_cycle
 from .model import KINDS, PLAN_FIELDS, Plan
 
 
@@ -55,8 +55,8 @@ def parse_plan(text: str, source: str = "<plan>") -> Plan:
     ``${NAME:-default}`` by ``default`` when ``NAME`` is unset.
     """
     text, missing = _expand(text)
-    if missing:
-        raise PlanError(source, missing)
+    problems: list[Problem] = []
+    plan: Plan | None = None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -64,20 +64,23 @@ def parse_plan(text: str, source: str = "<plan>") -> Plan:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         line = mark.line + 1 if mark is not None else None
-        raise PlanError(source, [Problem("(YAML)", f"not valid YAML: {problem}", line)]) from None
-    if not isinstance(data, dict):
-        raise PlanError(source, [Problem("(top)", "a plan is a mapping with name, groups, ...")])
-    lines = _line_index(node)
-    problems: list[Problem] = []
-    plan: Plan | None = None
-    try:
-        plan = Plan.model_validate(data)
-    except ValidationError as exc:
-        problems += _problems(exc, (), lines)
-    problems += _workload_problems(data, lines)
-    if plan is not None:
-        problems += _graph_problems(plan, data, lines)
-    if problems:
+        problems.append(Problem("(YAML)", f"not valid YAML: {problem}", line))
+    else:
+        if not isinstance(data, dict):
+            problems.append(Problem("(top)", "a plan is a mapping with name, groups, ..."))
+        else:
+            lines = _line_index(node)
+            try:
+                plan = Plan.model_validate(data)
+            except ValidationError as exc:
+                problems += _problems(exc, (), lines)
+            problems += _workload_problems(data, lines)
+            problems += _graph_problems(data, lines)
+    if missing:  # what an unset variable's line says besides is only a consequence of it
+        unset = {problem.line for problem in missing}
+        problems = missing + [p for p in problems if p.line is None or p.line not in unset]
+    if problems:  # in the order of the file
+        problems.sort(key=lambda p: (p.line is None, p.line or 0))
         raise PlanError(source, _unique(problems))
     assert plan is not None
     return plan
@@ -117,7 +120,7 @@ def workload_params(plan: Plan, name: str, mode: str = "drill") -> dict[str, Any
     params = dict(workload.params)
     defaults = plan.defaults
     if defaults.checks and "checks" not in params:
-        params["checks"] = defaults.checks
+        params["checks"] = [check.model_dump(mode="json") for check in defaults.checks]
     if defaults.timeout_minutes and "timeout_minutes" not in params:
         params["timeout_minutes"] = defaults.timeout_minutes
     connection = {**plan.vbr.connection(), **params.get("connection", {})}
@@ -170,58 +173,81 @@ def _workload_problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int]) 
     return problems
 
 
-def _graph_problems(
-    plan: Plan, data: dict[str, Any], lines: dict[tuple[Any, ...], int]
-) -> list[Problem]:
+def _graph_problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> list[Problem]:
+    """Unique names, known ``depends_on``, no cycle, ``sample`` within the plan: read from the
+    file as written, so that they are reported with the plan's other problems."""
     problems: list[Problem] = []
     seen: dict[str, tuple[Any, ...]] = {}
-    for g, group in enumerate(plan.groups):
-        for w, workload in enumerate(group.workloads):
+    group_of: dict[str, int] = {}
+    workloads: list[tuple[tuple[Any, ...], str, list[Any]]] = []
+    for g, group in enumerate(_list(data.get("groups"))):
+        for w, raw in enumerate(_list(group.get("workloads") if isinstance(group, dict) else None)):
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                continue  # the plan model already said what is wrong
             at = ("groups", g, "workloads", w)
-            if workload.name in seen:
+            name = raw["name"]
+            workloads.append((at, name, _list(raw.get("depends_on"))))
+            if name in seen:
                 problems.append(
                     Problem(
                         _path((*at, "name")),
-                        f"{workload.name!r} is already the name of {_path(seen[workload.name])}: "
+                        f"{name!r} is already the name of {_path(seen[name])}: "
                         "workload names must be unique",
                         lines.get((*at, "name")),
                     )
                 )
-            seen.setdefault(workload.name, at)
-    for g, group in enumerate(plan.groups):
-        for w, workload in enumerate(group.workloads):
-            for d, dep in enumerate(workload.depends_on):
-                at = ("groups", g, "workloads", w, "depends_on", d)
-                if dep not in seen:
-                    problems.append(
-                        Problem(
-                            _path(at),
-                            f"no workload is called {dep!r} (known: {', '.join(sorted(seen))})",
-                            lines.get(at),
-                        )
+                continue
+            seen[name] = at
+            group_of[name] = g
+    for at, name, depends_on in workloads:
+        for d, dep in enumerate(depends_on):
+            where = (*at, "depends_on", d)
+            if not isinstance(dep, str):
+                continue
+            if dep not in seen:
+                problems.append(
+                    Problem(
+                        _path(where),
+                        f"no workload is called {dep!r} (known: {', '.join(sorted(seen))})",
+                        lines.get(where),
                     )
-                elif dep == workload.name:
-                    problems.append(
-                        Problem(_path(at), "a workload cannot depend on itself", lines.get(at))
-                    )
+                )
+            elif dep == name:
+                problems.append(
+                    Problem(_path(where), "a workload cannot depend on itself", lines.get(where))
+                )
     if not problems:
-        cycle = find_cycle(dependencies(plan))
+        edges: dict[str, set[str]] = {}
+        before: set[str] = set()
+        for g in sorted(set(group_of.values())):
+            names = {n for n, group in group_of.items() if group == g}
+            for _, name, depends_on in workloads:
+                if name in names:
+                    edges[name] = {d for d in depends_on if isinstance(d, str)} | before
+            before |= names
+        cycle = find_cycle(edges)
         if cycle:
             first = seen[cycle[0]]
+            across = len({group_of[n] for n in cycle}) > 1
             problems.append(
                 Problem(
                     _path((*first, "depends_on")),
                     "dependency cycle: "
                     + " -> ".join(cycle)
-                    + " (a later group cannot be depended on by an earlier one)",
+                    + (
+                        " (groups run in order: a workload cannot depend on one of a later group)"
+                        if across
+                        else ": remove one of these depends_on"
+                    ),
                     lines.get((*first, "name")),
                 )
             )
-    if plan.sample is not None and plan.sample > len(seen):
+    sample = data.get("sample")
+    if isinstance(sample, int) and not isinstance(sample, bool) and sample > len(seen):
         problems.append(
             Problem(
                 "sample",
-                f"sample is {plan.sample} but the plan has {len(seen)} workloads",
+                f"sample is {sample} but the plan has {len(seen)} workloads",
                 lines.get(("sample",)),
             )
         )

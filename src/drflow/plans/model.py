@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drflow.checks import Check
+
 KINDS: dict[str, str] = {
     "vsphere": "vsphere-instant-recovery",
     "hyperv": "hyperv-instant-recovery",
@@ -89,7 +91,9 @@ class Defaults(BaseModel):
     rpo_hours: float | None = Field(default=None, gt=0, description="Default RPO target.")
     rto_minutes: float | None = Field(default=None, gt=0, description="Default RTO target.")
     timeout_minutes: float | None = Field(default=None, gt=0)
-    checks: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[Check] = Field(
+        default_factory=list, description="Checks of every workload that has none of its own."
+    )
 
 
 class Workload(BaseModel):

@@ -59,7 +59,14 @@ from .restore_points import (
     list_restore_points,
     select_restore_point,
 )
-from .sessions import get_session, get_session_logs, list_sessions, stop_session, wait_for_session
+from .sessions import (
+    get_session,
+    get_session_logs,
+    list_sessions,
+    stop_session,
+    wait_for_session,
+    wait_for_session_ready,
+)
 from .unstructured import (
     get_file_share_mount,
     get_file_share_switchover_settings,
@@ -160,5 +167,6 @@ __all__ = [
     "wait_for_file_share_mount",
     "wait_for_hyperv_mount",
     "wait_for_session",
+    "wait_for_session_ready",
     "wait_for_vsphere_mount",
 ]

@@ -77,6 +77,7 @@ def select_restore_point(
     max_age_hours: float | None = None,
     platform: PlatformType | None = None,
     operation: RestorePointOperation | None = None,
+    backup_id: UUID | None = None,
 ) -> ObjectRestorePointModel:
     """The restore point to recover ``name`` from (see ``restore_points.select``)."""
     return get_client(connection).restore_points.select(
@@ -86,4 +87,5 @@ def select_restore_point(
         max_age=timedelta(hours=max_age_hours) if max_age_hours else None,
         platform=platform,
         operation=operation,
+        backup_id=backup_id,
     )

@@ -62,3 +62,20 @@ def wait_for_session(
             on_poll(session)
 
     return get_client(connection).sessions.wait(session_id, timeout=timeout, on_poll=report)
+
+
+@vbr_task("wait-for-session-ready", run_name="wait-for-session-ready[{label}]")
+def wait_for_session_ready(
+    connection: VBRConnection,
+    session_id: UUID,
+    *,
+    label: str = "",
+    timeout: float = 3600.0,
+) -> SessionModel:
+    """Poll until a session has a result (a holding session: what it holds is ready), inside
+    this one task. Raises ``SessionFailed`` when it failed; check ``state`` for ``Stopped``."""
+    session = get_client(connection).sessions.wait_until_ready(session_id, timeout=timeout)
+    get_run_logger().info(
+        "session %s: %s, %s", session.name, session.state, session.result and session.result.result
+    )
+    return session

@@ -125,6 +125,8 @@ def unmount_file_share(
     """Stop publishing a file share and wait until it is gone.
 
     Already gone (404) or already unpublishing counts as done, so cleanup can always call this.
+    Waits for the share to go, not for the session's result: unpublishing a share whose
+    publishing failed answers that failed session, and that is still a clean-up.
     """
     client = get_client(connection)
     logger = get_run_logger()
@@ -139,10 +141,10 @@ def unmount_file_share(
     except NotFound:
         logger.info("%s is not published (any more): nothing to unmount", label)
         return None
-    if session is not None and wait:
-        session = client.sessions.wait(session.id)
     if wait:
         client.unstructured.wait_until_share_gone(mount_id)
+        if session is not None:
+            session = client.sessions.get(session.id)
     logger.info("%s unpublished", label)
     return session
 

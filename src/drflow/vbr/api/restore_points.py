@@ -63,23 +63,29 @@ class RestorePointsAPI(API):
         platform: PlatformType | None = None,
         operation: RestorePointOperation | None = None,
         before: datetime | None = None,
+        backup_id: UUID | str | None = None,
     ) -> ObjectRestorePointModel:
         """The newest restore point of the object called exactly ``name``.
 
         ``operation`` keeps only points that allow it; ``before`` only points created before
-        that time. Raises :class:`~drflow.vbr.NoRestorePoint` when none qualifies.
+        that time; ``backup_id`` only points in that backup (an object can be in several, e.g.
+        a backup and its copy). Raises :class:`~drflow.vbr.NoRestorePoint` when none qualifies.
         """
         points = [
             point
             for point in self.list(
-                name_filter=name, platform_name_filter=platform, created_before_filter=before
+                name_filter=name,
+                platform_name_filter=platform,
+                created_before_filter=before,
+                backup_id_filter=UUID(str(backup_id)) if backup_id else None,
             )
             if point.name == name and (operation is None or operation in point.allowed_operations)
         ]
         if not points:
             wanted = f" allowing {operation.value}" if operation else ""
             when = f" before {before.isoformat()}" if before else ""
-            raise NoRestorePoint(f"VBR has no restore point of {name!r}{wanted}{when}")
+            where = f" in backup {backup_id}" if backup_id else ""
+            raise NoRestorePoint(f"VBR has no restore point of {name!r}{where}{wanted}{when}")
         return max(points, key=lambda point: point.creation_time)
 
     def select(
@@ -92,12 +98,14 @@ class RestorePointsAPI(API):
         platform: PlatformType | None = None,
         operation: RestorePointOperation | None = None,
         now: datetime | None = None,
+        backup_id: UUID | str | None = None,
     ) -> ObjectRestorePointModel:
         """The restore point to recover ``name`` from.
 
-        The given one (checked to be ``name``'s and to allow ``operation``), else the latest
-        (before ``before``). With ``max_age`` (the RPO), a point older than that is refused.
-        Raises :class:`~drflow.vbr.NoRestorePoint` saying why none qualifies.
+        The given one (checked to be ``name``'s, in ``backup_id`` when given, and to allow
+        ``operation``), else the latest (before ``before``, in ``backup_id`` when given). With
+        ``max_age`` (the RPO), a point older than that is refused. Raises
+        :class:`~drflow.vbr.NoRestorePoint` saying why none qualifies.
         """
         if restore_point_id is not None:
             point = self.get(restore_point_id)
@@ -105,12 +113,19 @@ class RestorePointsAPI(API):
                 raise NoRestorePoint(
                     f"restore point {restore_point_id} belongs to {point.name!r}, not to {name!r}"
                 )
+            if backup_id is not None and str(point.backup_id) != str(backup_id):
+                raise NoRestorePoint(
+                    f"restore point {restore_point_id} of {name!r} is in backup "
+                    f"{point.backup_id}, not in {backup_id}"
+                )
             if operation is not None and operation not in point.allowed_operations:
                 raise NoRestorePoint(
                     f"restore point {restore_point_id} of {name!r} does not allow {operation.value}"
                 )
         else:
-            point = self.latest(name, platform=platform, operation=operation, before=before)
+            point = self.latest(
+                name, platform=platform, operation=operation, before=before, backup_id=backup_id
+            )
         if max_age is not None:
             age = (now or datetime.now(UTC)) - point.creation_time
             if age > max_age:

@@ -95,3 +95,32 @@ class SessionsAPI(API):
             on_poll=on_poll,
         )
         return session_outcome(session)
+
+    def wait_until_ready(
+        self,
+        session_id: UUID | str,
+        *,
+        timeout: float = 3600.0,
+        backoff: Backoff | None = None,
+        on_poll: Callable[[SessionModel], None] | None = None,
+    ) -> SessionModel:
+        """Poll until the session has a result, whether or not it has stopped.
+
+        A *holding* session (a mount that stays until it is stopped: instant recovery, an
+        Entra ID tenant restore, a browse mount) reports ``Success`` while still ``Working``
+        once what it holds is ready; any other session has a result once it is ``Stopped``.
+        Check ``state`` to tell the two apart. Raises :class:`~drflow.vbr.SessionFailed` when
+        it failed and :class:`~drflow.vbr.WaitTimeout` past ``timeout`` seconds.
+        """
+        session = poll(
+            lambda: self.get(session_id),
+            lambda s: (
+                s.state == SessionState.STOPPED
+                or (s.result is not None and s.result.result != SessionResult.NONE)
+            ),
+            timeout=timeout,
+            backoff=backoff or self._client.backoff,
+            what=f"session {session_id} to be ready",
+            on_poll=on_poll,
+        )
+        return session_outcome(session)

@@ -1,0 +1,680 @@
+"""Migration with a switchover, shared by instant recovery to Azure and of file shares.
+
+After ``then=migrate`` VBR copies the recovered workload to production storage, then switches
+it over: at once (``Auto``), when the operator says so (``Manual``: the run pauses for an
+approval, then calls switchover) or at a given time (``Scheduled``). The run confirms the
+switchover from VBR's view (the switchover session's result).
+
+A scheduled switchover may be days away. A run that belongs to a deployment then does not
+keep its worker busy: it saves a checkpoint (its report and what it is waiting for) as a flow
+run input, schedules a run of the ``switchover-confirm`` flow for the switchover time and
+suspends (``suspend_flow_run``: the process exits). The confirm run re-reads VBR's switchover
+settings when it starts, re-schedules itself if the operator moved the time later (``drflow
+azure reschedule`` moves it directly), and otherwise resumes the suspended run. Prefect runs a
+resumed run again from its start: :func:`recover` finds the checkpoint and goes straight to
+confirming the switchover. Outside a deployment (plain Python, ``drflow run``) nothing could
+resume a suspended run, so the run waits in its own process, polling sparsely until the time.
+"""
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Self, TypeVar
+from uuid import UUID
+
+from prefect import get_run_logger
+from prefect.exceptions import ObjectNotFound, Pause
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from prefect.runtime import deployment as current_deployment
+from prefect.runtime import flow_run as current_run
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from drflow.tasks import VBRConnection, get_client
+from drflow.tasks._common import vbr_task
+from drflow.vbr import MountFailed, VBRClient, VBRError, WaitTimeout
+
+from ._mount_recovery import MountWorkflow, _cleanup, describe_failure, run_mount_recovery
+from ._report import RecoveryFailed, RecoveryReport, artifact_key
+from .decision import wait_for_input
+from .evidence import Progress, publish
+from .params import RecoveryParams
+
+logger = logging.getLogger("drflow")
+
+SwitchoverType = Literal["Auto", "Manual", "Scheduled"]
+
+CONFIRM_FLOW = "switchover-confirm"
+"""The flow that resumes a run suspended until its scheduled switchover."""
+
+CHECKPOINT_KEY = "drflow-switchover-checkpoint"
+"""Flow run input key of the checkpoint a suspended run resumes from."""
+
+SPARSE_POLL_SECONDS = 300.0
+"""Longest wait between two looks at VBR while a scheduled switchover is still ahead."""
+
+RESUMED = "resumed"
+"""Validation context key: the run resumes from a checkpoint (a past schedule is expected)."""
+
+
+def confirm_tag(mount_id: UUID | str) -> str:
+    """The tag of the confirm runs waiting for the switchover of one mount."""
+    return f"drflow-switchover:{mount_id}"
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+
+class Switchover(BaseModel):
+    """When a migrated workload switches over to its migrated copy, and how the run waits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: SwitchoverType = Field(
+        default="Auto",
+        description="Auto: as soon as the data is migrated; Manual: when the operator approves "
+        "(the run pauses); Scheduled: at schedule_time.",
+    )
+    schedule_time: AwareDatetime | None = Field(
+        default=None,
+        description="When a Scheduled switchover happens (ISO 8601 with a UTC offset; in the "
+        "future). Move it later with `drflow azure reschedule`.",
+    )
+    approval_timeout_minutes: float = Field(
+        default=240, gt=0, description="Manual: minutes to wait for the operator's approval."
+    )
+    approval_default: Literal["switchover", "wait"] = Field(
+        default="wait",
+        description="Manual, nobody answered in time: switch over anyway, or leave the "
+        "workload waiting for a switchover in VBR.",
+    )
+    suspend_after_minutes: float = Field(
+        default=10,
+        ge=0,
+        description="Scheduled, in a deployment run: suspend the run (releasing its worker) "
+        "when the switchover is further away than this; a switchover-confirm run resumes it.",
+    )
+    confirm_deployment: str | None = Field(
+        default=None,
+        description="Deployment ('flow/deployment') of switchover-confirm that resumes the "
+        "suspended run; unset: any deployment of that flow.",
+    )
+
+    @field_validator("schedule_time")
+    @classmethod
+    def _in_the_future(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        resumed = bool((info.context or {}).get(RESUMED))
+        if value is not None and not resumed and value <= datetime.now(UTC):
+            raise ValueError(
+                f"{value.isoformat()} is in the past; a scheduled switchover needs a time in "
+                "the future"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _time_goes_with_scheduled(self) -> Self:
+        if self.type == "Scheduled" and self.schedule_time is None:
+            raise ValueError("switchover type Scheduled needs schedule_time")
+        if self.type != "Scheduled" and self.schedule_time is not None:
+            raise ValueError(f"schedule_time is only used with type Scheduled, not {self.type}")
+        return self
+
+    def describe(self) -> str:
+        if self.type == "Scheduled" and self.schedule_time is not None:
+            return f"Scheduled at {self.schedule_time.isoformat()}"
+        return self.type
+
+
+class SwitchoverApproval(RunInput):
+    """The operator's answer to a Manual switchover."""
+
+    switchover: bool = Field(
+        default=True,
+        description="Switch over now (false: leave the workload waiting for a switchover).",
+    )
+    approver: str = Field(default="", description="Who approves (for the evidence).")
+    note: str = Field(default="", description="Why, for the evidence.")
+    choice: str | None = Field(
+        default=None,
+        description="Instead of switchover, as `drflow resume <run> migrate|keep` answers: "
+        "migrate switches over, anything else leaves the workload waiting.",
+    )
+
+    @model_validator(mode="after")
+    def _choice_answers(self) -> Self:
+        if self.choice:
+            self.switchover = self.choice == "migrate"
+        return self
+
+
+# --- one migration under way -----------------------------------------------------------------
+
+
+Phase = Literal["migrating", "ready", "switching", "switched", "ended"]
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a migration stands, in VBR's words (``detail``)."""
+
+    phase: Phase
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class VBRSchedule:
+    """The switchover settings VBR holds now (the operator may have changed them)."""
+
+    type: str
+    time: datetime | None = None
+
+
+class Switching(ABC):
+    """How one workload migrates and switches over; subclassed per workload."""
+
+    kind: str
+    """``azure-vm`` or ``file-share``: what the confirm flow reads settings of."""
+
+    def __init__(self, connection: VBRConnection, mount_id: UUID, what: str) -> None:
+        self.connection = connection
+        self.mount_id = mount_id
+        self.what = what
+
+    @property
+    def client(self) -> VBRClient:
+        return get_client(self.connection)
+
+    @abstractmethod
+    def start(self, settings: Switchover) -> list[str]:
+        """Start the migration with ``settings`` (adopting one under way); new session ids."""
+
+    @abstractmethod
+    def status(self) -> Status:
+        """Where the migration stands now."""
+
+    def schedule(self) -> VBRSchedule:
+        settings = read_vbr_settings(self.client, self.kind, self.mount_id)
+        return VBRSchedule(str(settings.type), _aware(settings.schedule_time))
+
+    @abstractmethod
+    def switch_now(self) -> list[str]:
+        """Ask VBR to switch over now; session ids to add to the evidence."""
+
+    def session_ids(self) -> list[str]:
+        """Every session of the migration and switchover, for the evidence."""
+        return []
+
+    def state(self) -> dict[str, str]:
+        """What a resumed run needs besides the mount id (kept in the checkpoint)."""
+        return {}
+
+
+def read_vbr_settings(client: VBRClient, kind: str, mount_id: UUID | str) -> Any:
+    """The switchover settings VBR holds for a mount of ``kind``."""
+    if kind == "azure-vm":
+        return client.azure.get_switchover_settings(mount_id)
+    if kind == "file-share":
+        return client.unstructured.get_share_switchover_settings(mount_id)
+    raise ValueError(f"unknown kind of switchover {kind!r}")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@vbr_task("wait-for-switchover", run_name="wait-for-switchover[{switching.what}]")
+def wait_for_switchover(
+    switching: Switching, *, until: frozenset[str], timeout: float, stop_for_manual: bool = True
+) -> Status:
+    """Poll the migration until its phase is in ``until``, inside this one task.
+
+    While a scheduled switchover is ahead, polls sparsely (at the scheduled time, at most every
+    :data:`SPARSE_POLL_SECONDS`), re-reading the settings so that a moved time is followed; the
+    deadline is ``timeout`` seconds after the later of now and the scheduled time. With
+    ``stop_for_manual``, returns a migrated workload waiting for a Manual switchover (the caller
+    asks the operator). A migration that ends without a switchover raises ``MountFailed``.
+    """
+    log = get_run_logger()
+    backoff = switching.client.backoff
+    intervals = backoff.intervals()
+    limit = datetime.now(UTC) + timedelta(seconds=timeout)
+    seen: tuple[str, str] | None = None
+    while True:
+        status = switching.status()
+        if status.phase in until:
+            return status
+        if status.phase == "ended":
+            raise MountFailed(f"migration of {switching.what}", status.detail)
+        schedule = switching.schedule()
+        if stop_for_manual and status.phase == "ready" and schedule.type == "Manual":
+            return status
+        now = datetime.now(UTC)
+        wait = next(intervals)
+        if schedule.type == "Scheduled" and schedule.time is not None:
+            limit = max(limit, schedule.time + timedelta(seconds=timeout))
+            if schedule.time > now and status.phase in ("migrating", "ready"):
+                # nothing happens before the scheduled time but an operator's change
+                wait = max(wait, min((schedule.time - now).total_seconds(), SPARSE_POLL_SECONDS))
+                intervals = backoff.intervals()
+        if (status.phase, schedule.type) != seen:
+            seen = (status.phase, schedule.type)
+            log.info("%s: %s (switchover %s)", switching.what, status.phase, schedule.type)
+        remaining = (limit - now).total_seconds()
+        if remaining <= 0:
+            raise WaitTimeout(
+                f"gave up waiting for the switchover of {switching.what} ({status.phase})",
+                last=status,
+            )
+        time.sleep(min(wait, remaining))
+
+
+# --- migrate, then confirm the switchover ----------------------------------------------------
+
+
+def migrate_and_switch(
+    switching: Switching, settings: Switchover, report: RecoveryReport, *, timeout: float
+) -> None:
+    """Start the migration, then confirm the switchover (see :func:`confirm_switchover`)."""
+    log = get_run_logger()
+    if (
+        settings.type == "Scheduled"
+        and settings.schedule_time is not None
+        and settings.schedule_time <= datetime.now(UTC) + timedelta(seconds=1)
+    ):
+        log.warning(
+            "the scheduled switchover time %s has passed: switching over as soon as migrated",
+            settings.schedule_time.isoformat(),
+        )
+        report.details["switchover requested"] = f"{settings.describe()} (passed: Auto)"
+        settings = settings.model_copy(update={"type": "Auto", "schedule_time": None})
+    else:
+        report.details["switchover requested"] = settings.describe()
+    _add(report, switching.start(settings))
+    log.info("migration of %s started (switchover %s)", switching.what, settings.describe())
+    confirm_switchover(switching, settings, report, timeout=timeout)
+
+
+def confirm_switchover(
+    switching: Switching,
+    settings: Switchover,
+    report: RecoveryReport,
+    *,
+    timeout: float,
+    suspensions: int = 0,
+) -> None:
+    """Wait until VBR has switched the workload over, whatever the switchover type now is.
+
+    VBR's settings are re-read (the operator may change them while the run waits): Manual asks
+    the operator and then switches over; Scheduled far ahead suspends a deployment run.
+    """
+    log = get_run_logger()
+    while True:
+        schedule = switching.schedule()
+        if schedule.type == "Scheduled" and schedule.time is not None:
+            _suspend_if_far(switching, schedule.time, settings, report, suspensions)
+        status = wait_for_switchover(switching, until=frozenset({"switched"}), timeout=timeout)
+        if status.phase == "switched":
+            break
+        approval = _ask_approval(switching, settings, report)
+        if not approval:
+            report.details["switchover"] = "not approved: it waits for a switchover in VBR"
+            log.warning("%s left waiting for a manual switchover", switching.what)
+            _add(report, switching.session_ids())
+            return
+        _add(report, switching.switch_now())
+        wait_for_switchover(
+            switching, until=frozenset({"switched"}), timeout=timeout, stop_for_manual=False
+        )
+        break
+    _add(report, switching.session_ids())
+    report.details["switchover"] = f"switched over ({schedule.type})"
+    log.info("%s has been switched over", switching.what)
+
+
+def _ask_approval(switching: Switching, settings: Switchover, report: RecoveryReport) -> bool:
+    """Pause for the operator's approval of a Manual switchover; True to switch over now."""
+    log = get_run_logger()
+    minutes = settings.approval_timeout_minutes
+    log.info(
+        "%s is migrated: waiting up to %g minutes for the operator to approve the switchover",
+        switching.what,
+        minutes,
+    )
+    form = SwitchoverApproval.with_initial_data(
+        description=f"{switching.what} is migrated and waits for a manual switchover.\n\n"
+        f"{report.markdown()}\n\nApprove to switch over now; `switchover: false` leaves it "
+        "waiting in VBR.",
+        switchover=True,
+    )
+    answer = wait_for_input(
+        form,
+        timeout_seconds=minutes * 60,
+        key=artifact_key("switchover", str(switching.mount_id)),
+    )
+    if answer is None:
+        default = settings.approval_default
+        log.warning("nobody approved the switchover in %g minutes: %s", minutes, default)
+        report.details["switchover approved by"] = f"(timeout: {default})"
+        return default == "switchover"
+    report.details["switchover approved by"] = (answer.approver or "(unnamed)") + (
+        f": {answer.note}" if answer.note else ""
+    )
+    log.info(
+        "operator %s %s the switchover",
+        answer.approver or "(unnamed)",
+        "approved" if answer.switchover else "declined",
+    )
+    return answer.switchover
+
+
+def _add(report: RecoveryReport, session_ids: list[str]) -> None:
+    for session_id in session_ids:
+        if session_id not in report.session_ids:
+            report.session_ids.append(session_id)
+
+
+# --- suspending until a scheduled switchover -------------------------------------------------
+
+
+class Checkpoint(BaseModel):
+    """What a run suspended until its switchover resumes from."""
+
+    kind: str
+    mount_id: UUID
+    report: RecoveryReport
+    state: dict[str, str] = {}
+    suspensions: int = 0
+
+
+def _suspend_if_far(
+    switching: Switching,
+    when: datetime,
+    settings: Switchover,
+    report: RecoveryReport,
+    suspensions: int,
+) -> None:
+    """Suspend the run until ``when`` when it is far enough and something can resume it."""
+    log = get_run_logger()
+    ahead = (when - datetime.now(UTC)).total_seconds()
+    if ahead <= settings.suspend_after_minutes * 60:
+        return
+    if not current_deployment.id:
+        log.info(
+            "this run is not from a deployment, so nothing could resume it if it were "
+            "suspended: waiting in this process until the switchover at %s, polling sparsely",
+            when.isoformat(),
+        )
+        return
+    target = _confirm_deployment(settings.confirm_deployment)
+    if target is None:
+        log.warning(
+            "no deployment of the %s flow: waiting in this process (and keeping its worker) "
+            "until the switchover at %s; deploy %s to release the worker",
+            CONFIRM_FLOW,
+            when.isoformat(),
+            CONFIRM_FLOW,
+        )
+        return
+    run_id = current_run.get_id()
+    checkpoint = Checkpoint(
+        kind=switching.kind,
+        mount_id=switching.mount_id,
+        report=report,
+        state=switching.state(),
+        suspensions=suspensions + 1,
+    )
+    from prefect.deployments import run_deployment
+
+    try:
+        _save_checkpoint(checkpoint)
+        confirm = run_deployment(
+            target,
+            parameters={
+                "params": {
+                    "flow_run_id": str(run_id),
+                    "kind": switching.kind,
+                    "mount_id": str(switching.mount_id),
+                    "workload": report.workload,
+                    "scheduled_for": when.isoformat(),
+                    "connection": switching.connection.model_dump(mode="json", exclude_none=True),
+                }
+            },
+            scheduled_time=when,
+            timeout=0,
+            as_subflow=False,
+            tags=[confirm_tag(switching.mount_id)],
+        )
+    except Exception as exc:  # never lose the recovery over it: wait here instead
+        log.warning(
+            "could not hand over to a %s run (%s): waiting in this process until %s",
+            CONFIRM_FLOW,
+            exc,
+            when.isoformat(),
+        )
+        _clear_checkpoint()
+        return
+    report.details["suspended"] = (
+        f"until {when.isoformat()}; {CONFIRM_FLOW} run {confirm.id} resumes it"
+    )
+    waiting = report.model_copy(update={"reason": f"waiting for the switchover at {when}"})
+    publish_waiting(waiting)
+    log.info(
+        "suspending until the switchover at %s: %s run %s will resume this run",
+        when.isoformat(),
+        CONFIRM_FLOW,
+        confirm.id,
+    )
+    suspend_flow_run(key=f"switchover-{switching.mount_id}-{suspensions + 1}")
+
+
+def _confirm_deployment(name: str | None) -> UUID | None:
+    """The deployment of the confirm flow to schedule: ``name``, or one of that flow."""
+    from prefect import get_client as prefect_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    log = get_run_logger()
+    with prefect_client(sync_client=True) as client:
+        if name:
+            try:
+                return client.read_deployment_by_name(name).id
+            except ObjectNotFound:
+                log.warning("confirm deployment %r does not exist", name)
+                return None
+        found = client.read_deployments(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[CONFIRM_FLOW]))
+        )
+        if not found:
+            return None
+        mine = client.read_deployment(UUID(str(current_deployment.id)))
+        same_pool = [d for d in found if d.work_pool_name == mine.work_pool_name]
+        return (same_pool or found)[0].id
+
+
+def publish_waiting(report: RecoveryReport) -> None:
+    """The report of a run waiting for its switchover (the final one replaces it)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    text = report.markdown().replace("**FAILED**", "**WAITING FOR SWITCHOVER**", 1)
+    create_markdown_artifact(
+        text,
+        key=artifact_key("recovery", report.workload),
+        description=f"Recovery of {report.workload}: waiting for the switchover",
+    )
+
+
+def _save_checkpoint(checkpoint: Checkpoint) -> None:
+    from prefect.input.actions import create_flow_run_input
+
+    _delete_checkpoint()  # one of an earlier suspension of this run
+    create_flow_run_input(CHECKPOINT_KEY, checkpoint.model_dump(mode="json"))
+
+
+def _delete_checkpoint() -> None:
+    from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.input.actions import delete_flow_run_input
+
+    try:
+        delete_flow_run_input(CHECKPOINT_KEY)
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code != 404:
+            raise
+
+
+def load_checkpoint() -> Checkpoint | None:
+    """The checkpoint of this run, if it is being resumed after a suspension."""
+    if not current_deployment.id:  # only a deployment run can have been suspended
+        return None
+    from prefect.input.actions import read_flow_run_input
+
+    value = read_flow_run_input(CHECKPOINT_KEY)
+    return Checkpoint.model_validate(value) if value else None
+
+
+def _clear_checkpoint() -> None:
+    try:
+        _delete_checkpoint()
+    except Exception as exc:  # a stale checkpoint only matters if the run is re-run
+        get_run_logger().warning("could not remove the switchover checkpoint: %s", exc)
+
+
+# --- the flows' entry point ------------------------------------------------------------------
+
+P = TypeVar("P", bound=RecoveryParams)
+
+
+class SwitchingWorkflow(MountWorkflow[P, Any]):
+    """A mount workflow whose migration ends in a switchover (can be resumed after it)."""
+
+    report: RecoveryReport | None = None
+    """The run's report, once the recovery has started (for evidence the workflow adds)."""
+
+    @abstractmethod
+    def switching(self, mount_id: UUID, state: dict[str, str] | None = None) -> Switching:
+        """The migration of the mount ``mount_id`` (``state`` from a checkpoint)."""
+
+    @abstractmethod
+    def load(self, mount_id: UUID) -> Any:
+        """The mount as VBR shows it now."""
+
+    def finished(self, mount_id: UUID) -> None:
+        """The switchover of a resumed run is confirmed: add final evidence to the report."""
+
+
+def accept(model: type[P], params: Any, *, resumed: bool = False) -> P:
+    """The flow's parameters as ``model``, validated (flows take them unvalidated by Prefect).
+
+    Flows with a scheduled switchover validate their parameters themselves: a run resumed
+    after the scheduled time would otherwise be refused by Prefect for its past time.
+    """
+    if isinstance(params, model):
+        return params
+    if isinstance(params, BaseModel):
+        params = params.model_dump(mode="json", exclude_unset=True)
+    return model.model_validate(params, context={RESUMED: resumed})
+
+
+def recover(make: Callable[[P], SwitchingWorkflow[P]], model: type[P], params: Any) -> Any:
+    """Run the recovery, or finish it when the run resumes after a suspension."""
+    checkpoint = load_checkpoint()
+    workflow = make(accept(model, params, resumed=checkpoint is not None))
+    if checkpoint is None:
+        return run_mount_recovery(workflow)
+    return _finish(workflow, checkpoint)
+
+
+def _finish(workflow: SwitchingWorkflow[Any], checkpoint: Checkpoint) -> RecoveryReport:
+    """Confirm the switchover a suspended run was waiting for, then end the recovery."""
+    log = get_run_logger()
+    params = workflow.params
+    report = workflow.report = checkpoint.report
+    switching = workflow.switching(checkpoint.mount_id, checkpoint.state)
+    log.info("resumed: confirming the switchover of %s", switching.what)
+    progress = Progress(workflow.name)
+    progress.update(90, "confirming the switchover")
+    suspended = False
+    try:
+        confirm_switchover(
+            switching,
+            params.switchover,
+            report,
+            timeout=params.timeout_seconds,
+            suspensions=checkpoint.suspensions,
+        )
+        workflow.finished(checkpoint.mount_id)
+        if report.phases and report.phases[-1].ended is None:
+            report.end(report.phases[-1])
+        report.verdict = "passed"
+        progress.update(100, "done")
+    except VBRError as exc:
+        report.reason = describe_failure(exc)
+        log.error("recovery of %s failed: %s", workflow.name, report.reason)
+    except Pause:
+        suspended = True
+        raise
+    finally:
+        if not suspended:
+            if report.verdict != "passed":
+                try:
+                    mount = workflow.load(checkpoint.mount_id)
+                except VBRError:
+                    mount = None
+                report.cleaned_up = mount is None or _cleanup(workflow, mount)
+            _clear_checkpoint()
+            publish(report)
+    if report.verdict != "passed":
+        raise RecoveryFailed(report)
+    return report
+
+
+def run_name(flow_name: str, field: str) -> Callable[[], str]:
+    """A ``flow_run_name`` callable: ``flow[<params.field>]``, for params as model or dict."""
+
+    def name() -> str:
+        params = (current_run.parameters or {}).get("params")
+        value = params.get(field) if isinstance(params, dict) else getattr(params, field, None)
+        return f"{flow_name}[{value or '?'}]"
+
+    return name
+
+
+def move_confirm_runs(mount_id: UUID | str, when: datetime) -> list[UUID]:
+    """Move the scheduled switchover-confirm runs of a mount to ``when``; their ids.
+
+    Used when the operator reschedules: the suspended recovery is then resumed at the new
+    time, earlier or later (a confirm run that already started re-reads the settings itself).
+    """
+    from prefect import get_client as prefect_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        FlowRunFilterTags,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Scheduled
+
+    moved = []
+    with prefect_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(all_=[confirm_tag(mount_id)]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+            )
+        )
+        for run in runs:
+            client.set_flow_run_state(run.id, Scheduled(scheduled_time=when), force=True)
+            moved.append(run.id)
+    return moved

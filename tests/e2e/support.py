@@ -1,0 +1,316 @@
+"""Helpers of the end-to-end tests: child processes that are always stopped, a real Prefect
+server, polling with deadlines and the Prefect REST API."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def project_deployments() -> dict[tuple[str, str], dict[str, Any]]:
+    """The deployments of ``prefect.yaml`` by (flow name, deployment name)."""
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    spec = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
+    return {(load_flow_from_entrypoint(d["entrypoint"]).name, d["name"]): d for d in spec}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def child_env(prefect_home: Path, api_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a child process: this one without any PREFECT_* / DRFLOW_* setting
+    of the developer's shell (a profile, a Cloud key, a real VBR), plus ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DRFLOW_"))}
+    env.update(
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_API_URL=api_url,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+class Child:
+    """A child process in its own process group, its output in a log file."""
+
+    def __init__(self, args: list[str], env: Mapping[str, str], log: Path, cwd: Path = REPO):
+        self.args = args
+        self.log = log
+        self._out = log.open("ab")
+        self.process = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stop() reaches its children too
+        )
+        self.pid = self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, sig)
+
+    def group_alive(self) -> bool:
+        """Any process left in the child's process group (the child or one it started)."""
+        try:
+            os.killpg(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
+        """``sig`` to the whole group, then SIGKILL to what is left after ``timeout``, and to
+        what it had started in sessions of their own (a worker's flow-run processes)."""
+        others = descendants(self.pid) if self.running() else set()
+        try:
+            if self.group_alive():
+                self.signal_group(sig)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    if self.process.poll() is not None and not self.group_alive():
+                        break
+                    time.sleep(0.1)
+                if self.group_alive():
+                    self.signal_group(signal.SIGKILL)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            for pid in others:
+                if alive(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+        finally:
+            self._out.close()
+
+
+def run_cli(
+    args: list[str], env: Mapping[str, str], timeout: float = 180.0, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to completion; fail the test with its output when it fails."""
+    result = subprocess.run(
+        args,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def prefect_cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "prefect", *args]
+
+
+def poll(
+    probe: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    alive: Child | None = None,
+) -> T:
+    """``probe()`` until it returns something truthy; AssertionError after ``timeout``, or as
+    soon as ``alive`` (a process the wait depends on) has exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if alive is not None and not alive.running():
+            raise AssertionError(
+                f"{what}: {alive.args[2:5]} exited {alive.process.returncode}\n{alive.tail()}"
+            )
+        if time.monotonic() > deadline:
+            log = f"\n{alive.tail()}" if alive is not None else ""
+            raise AssertionError(f"{what}: not within {timeout:.0f}s{log}")
+        time.sleep(interval)
+
+
+def healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI timeout, ``kill``) raises KeyboardInterrupt in the block: pytest then
+    runs the fixtures' finalizers, which stop the child processes (they live in their own
+    sessions, so nothing else would)."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave the handler as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def prefect_server(home: Path, timeout: float = 180.0) -> Iterator[tuple[str, dict[str, str]]]:
+    """``prefect server start`` (SQLite in ``home``) on a free port; yields the API URL and the
+    environment for child processes that use it. Always stopped on exit."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = child_env(home, api)
+    server = Child(
+        prefect_cli("server", "start", "--host", "127.0.0.1", "--port", str(port)),
+        {**env, "PREFECT_UI_API_URL": api},
+        home / "server.log",
+    )
+    try:
+        poll(lambda: healthy(api), timeout, f"Prefect server health at {api}", alive=server)
+        yield api, env
+    finally:
+        server.stop()
+
+
+class PrefectAPI:
+    """The few REST calls the tests assert on."""
+
+    def __init__(self, api: str) -> None:
+        self.http = httpx.Client(base_url=api, timeout=30)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _json(self, response: httpx.Response) -> Any:
+        assert response.status_code < 300, f"{response.request.url}: {response.text}"
+        return response.json()
+
+    def _send(self, method: str, path: str, body: Any | None = None) -> Any:
+        # SQLite under load answers 503 "database is locked"; Prefect's own client retries too.
+        for wait in (0.5, 1, 2, 4, 8, 0):
+            response = self.http.request(method, path, json=body)
+            if response.status_code not in (429, 503) or not wait:
+                return self._json(response)
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def get(self, path: str) -> Any:
+        return self._send("GET", path)
+
+    def post(self, path: str, body: Any | None = None) -> Any:
+        return self._send("POST", path, body or {})
+
+    def deployment(self, flow: str, name: str) -> dict[str, Any]:
+        return self.get(f"/deployments/name/{flow}/{name}")
+
+    def flow_run(self, run_id: str) -> dict[str, Any]:
+        return self.get(f"/flow_runs/{run_id}")
+
+    def flow_runs(self, **flow_runs: Any) -> list[dict[str, Any]]:
+        return self.post("/flow_runs/filter", {"flow_runs": flow_runs, "limit": 200})
+
+    def logs(self, run_id: str) -> list[dict[str, Any]]:
+        return self.post(
+            "/logs/filter",
+            {"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200},
+        )
+
+    def artifacts(self, run_id: str, key: str | None = None) -> list[dict[str, Any]]:
+        artifacts: dict[str, Any] = {"flow_run_id": {"any_": [run_id]}}
+        if key:
+            artifacts["key"] = {"any_": [key]}
+        return self.post("/artifacts/filter", {"artifacts": artifacts})
+
+
+TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def _ppids() -> dict[int, int]:
+    """pid -> parent pid of every process (Linux /proc)."""
+    out: dict[int, int] = {}
+    if not Path("/proc/self/stat").exists():  # not Linux: nothing to find
+        return out
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        out[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return out
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started by ``pid``, directly or not, alive now."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _ppids().items():
+        children.setdefault(parent, []).append(child)
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """``pid`` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "?"

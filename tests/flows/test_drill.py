@@ -1,0 +1,511 @@
+"""Drills of whole plans against the simulator, in Prefect (the session's test server).
+
+Ordering and concurrency are proven from the simulator's own records: the creation and end
+time of every instant-recovery session (``vbr.sessions.list()``) and its peak of concurrent
+restore sessions (``/_sim/stats``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from tests.flows.support import artifact, mounts, poll
+from typer.testing import CliRunner
+
+from drflow.flows._drill_report import DrillReport
+from drflow.flows.drill import LIMIT_NAME, DrillFailed, dr_drill, dr_recover
+from drflow.plans import load_plan
+from drflow.plans.graph import dependencies
+
+pytestmark = pytest.mark.flow
+
+ROOT = Path(__file__).resolve().parents[2]
+HEALTH = {
+    "kind": "http",
+    "url": "${DRFLOW_VBR_URL}/_sim/guests/{vm}/health",
+    "deadline": 2,
+    "interval": 0.1,
+}
+NEVER = {"kind": "tcp", "host": "127.0.0.1", "port": 9, "deadline": 120, "interval": 0.5}
+"""A check that cannot pass before its deadline: keeps a workload busy while mounted."""
+HOLD = {"kind": "command", "command": ["sleep", "3"], "deadline": 30}
+"""A check that passes after 3 s: the workload stays mounted at least that long (longer than
+the ~2 s a Prefect API call backs off when the test server's SQLite is busy)."""
+
+
+@pytest.fixture
+def vbr_env(sim, admin: httpx.Client, connection, monkeypatch: pytest.MonkeyPatch) -> object:
+    """The simulator at speed 200, reachable as ``${DRFLOW_VBR_URL}`` from the plans."""
+    monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
+    admin.put("/_sim/config", json={"speed": 200}).raise_for_status()
+    return sim
+
+
+def vm(name: str, **extra: Any) -> dict[str, Any]:
+    kind = "hyperv" if name.startswith("hv-") else "vsphere"
+    return {"name": name, "kind": kind, "vm": name, **extra}
+
+
+def write_plan(tmp_path: Path, name: str, groups: list[dict[str, Any]], **top: Any) -> str:
+    """A plan file for the simulator's demo estate; returns its path."""
+    plan = {
+        "name": name,
+        "vbr": {"url": "${DRFLOW_VBR_URL}"},
+        "defaults": {"rpo_hours": 26, "rto_minutes": 30, "timeout_minutes": 2, "checks": [HEALTH]},
+        **top,
+        "groups": groups,
+    }
+    path = tmp_path / f"{name}-{uuid.uuid4().hex[:6]}.yaml"
+    path.write_text(yaml.safe_dump(plan, sort_keys=False))
+    return str(path)
+
+
+def drill(path: str, **kwargs: Any) -> tuple[DrillReport, Any]:
+    """(report, final state) of a drill run in this process."""
+    state = dr_drill(path, return_state=True, **kwargs)
+    outcome = state.result(raise_on_failure=False)
+    report = outcome.report if isinstance(outcome, DrillFailed) else outcome
+    assert isinstance(report, DrillReport), outcome
+    return report, state
+
+
+def by_name(report: DrillReport) -> dict[str, Any]:
+    return {r.name: r for r in report.results}
+
+
+def ir_sessions(vbr) -> dict[str, Any]:
+    """Instant-recovery sessions by id, as the simulator recorded them."""
+    return {str(s.id): s for s in vbr.sessions.list() if "InstantRecovery" in str(s.session_type)}
+
+
+def spans(report: DrillReport, vbr) -> dict[str, tuple[datetime, datetime]]:
+    """(created, ended) of each recovered workload's instant-recovery session."""
+    sessions = ir_sessions(vbr)
+    out = {}
+    for result in report.results:
+        if result.report is None:
+            continue
+        session = sessions[result.report.session_ids[0]]
+        assert session.end_time is not None, f"{result.name}: its session is still running"
+        out[result.name] = (session.creation_time, session.end_time)
+    return out
+
+
+def peak(admin: httpx.Client) -> int:
+    stats = admin.get("/_sim/stats").json()["restore_sessions"]
+    assert stats["running"] == 0
+    return stats["peak"]
+
+
+def assert_no_overlap(times: dict[str, tuple[datetime, datetime]], names: list[str]) -> None:
+    for a, b in combinations(names, 2):
+        (a_start, a_end), (b_start, b_end) = times[a], times[b]
+        assert a_end <= b_start or b_end <= a_start, f"{a} and {b} ran at the same time"
+
+
+# --- (a) order -------------------------------------------------------------------------------
+
+
+def test_example_plan_runs_in_order(vbr_env, admin, vbr, tmp_path: Path) -> None:
+    path = str(ROOT / "plans" / "tier1.yaml")
+    report, state = drill(path, report_path=str(tmp_path / "out" / "tier1.json"))
+
+    assert state.is_completed()
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    assert [r.outcome for r in report.results] == ["passed"] * 6
+    times = spans(report, vbr)
+    assert sorted(times) == ["app01", "db01", "hv-sql01", "mq01", "web01", "web02"]
+    for name, deps in dependencies(load_plan(path)).items():
+        for dep in deps:  # every dependency (depends_on and earlier groups) ended first
+            assert times[dep][1] <= times[name][0], f"{name} started before {dep} ended"
+    assert times["web01"][1] <= times["web02"][0]  # depends_on inside a group
+    assert peak(admin) <= 2  # never more than the widest group
+    assert mounts(admin) == []
+
+    # the evidence: artifacts of this run, and the JSON report where the operator asked
+    run_id = str(state.state_details.flow_run_id)
+    assert report.flow_run_id == run_id
+    markdown = artifact("drill-tier1", run_id)
+    assert markdown is not None
+    assert markdown.startswith("# Drill of plan `tier1`: **PASSED**")
+    assert "| db01 | vsphere | passed |" in markdown
+    table = json.loads(artifact("drill-tier1-table", run_id))
+    assert {row["workload"]: row["outcome"] for row in table} == dict.fromkeys(times, "passed")
+    written = json.loads((tmp_path / "out" / "tier1.json").read_text())
+    assert written["plan"] == "tier1"
+    assert written["verdict"] == "passed"
+    assert written["flow_run_id"] == run_id
+    assert [r["name"] for r in written["results"]] == [r.name for r in report.results]
+    assert all(r["rto_seconds"] > 0 for r in written["results"])
+
+
+# --- (b) concurrency ---------------------------------------------------------------------------
+
+
+def test_max_parallel_of_plan_and_group_holds(vbr_env, admin, vbr, tmp_path: Path) -> None:
+    wide = ["web01", "web02", "app01"]
+    narrow = ["dc01", "monitor01"]
+    path = write_plan(
+        tmp_path,
+        "parallel",
+        [
+            {
+                "name": "wide",
+                "workloads": [vm("web01", checks=[HOLD]), vm("web02", checks=[HOLD]), vm("app01")],
+            },
+            {"name": "narrow", "max_parallel": 1, "workloads": [vm(n) for n in narrow]},
+        ],
+        max_parallel=2,
+    )
+    report, _ = drill(path)
+
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    assert peak(admin) == 2  # the plan's max_parallel, reached and never exceeded
+    times = spans(report, vbr)
+    assert_no_overlap(times, narrow)  # the group's max_parallel: one at a time
+    assert max(times[n][1] for n in wide) <= min(times[n][0] for n in narrow)
+
+
+@pytest.fixture
+def global_limit_of_one() -> Any:
+    """``vbr-restore-sessions`` set to 1 for one test, then put back as it was."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from drflow.flows.drill import ensure_concurrency_limit
+
+    ensure_concurrency_limit()
+    with get_client(sync_client=True) as client:
+        try:
+            before = client.read_global_concurrency_limit_by_name(LIMIT_NAME).limit
+        except ObjectNotFound:  # pragma: no cover - ensure_concurrency_limit just made it
+            before = None
+        client.upsert_global_concurrency_limit_by_name(LIMIT_NAME, 1)
+        try:
+            yield
+        finally:
+            if before is None:
+                client.delete_global_concurrency_limit_by_name(LIMIT_NAME)
+            else:
+                client.upsert_global_concurrency_limit_by_name(LIMIT_NAME, before)
+
+
+def test_global_limit_smaller_than_the_plan_holds(
+    vbr_env, admin, vbr, tmp_path: Path, global_limit_of_one
+) -> None:
+    names = ["web01", "app01"]  # held for 3 s each: they would overlap at max_parallel 4
+    path = write_plan(
+        tmp_path, "limited", [{"name": "all", "workloads": [vm(n, checks=[HOLD]) for n in names]}]
+    )
+    report, _ = drill(path)
+
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    assert f"global concurrency limit {LIMIT_NAME}: 1 restore sessions" in report.preflight
+    assert peak(admin) == 1
+    assert_no_overlap(spans(report, vbr), names)
+
+
+# --- (c, d) failures: independent workloads go on, dependants are skipped, all cleaned up --------
+
+
+def test_failing_workloads_skip_their_dependants_only(vbr_env, admin, vbr, tmp_path: Path) -> None:
+    path = write_plan(
+        tmp_path,
+        "failing",
+        [
+            {
+                "name": "all",
+                "workloads": [
+                    vm("broken01"),
+                    vm("zombie01"),
+                    vm("web01"),
+                    vm("app01", depends_on=["broken01"]),
+                    vm("mq01", depends_on=["zombie01", "web01"]),
+                ],
+            },
+            {"name": "later", "workloads": [vm("db01")]},
+        ],
+    )
+    report, state = drill(path)
+
+    assert state.is_failed()
+    assert isinstance(state.result(raise_on_failure=False), DrillFailed)
+    assert report.verdict == "failed"
+    assert report.reason == "5 of 6 workloads did not pass"
+    results = by_name(report)
+    assert results["broken01"].outcome == "failed"
+    assert "unable to mount vPower NFS datastore" in results["broken01"].reason
+    assert results["zombie01"].outcome == "failed"
+    assert results["zombie01"].reason.startswith("verification failed")
+    assert results["web01"].outcome == "passed"  # independent: recovered despite the others
+    assert (results["app01"].outcome, results["app01"].reason) == (
+        "skipped",
+        "skipped: broken01 did not pass",
+    )
+    assert (results["mq01"].outcome, results["mq01"].reason) == (
+        "skipped",
+        "skipped: zombie01 did not pass",
+    )
+    assert (results["db01"].outcome, results["db01"].reason) == (
+        "skipped",  # a later group waits for every workload of the groups before it
+        "skipped: app01, broken01, mq01, zombie01 did not pass",
+    )
+    assert len(ir_sessions(vbr)) == 3  # broken01, zombie01, web01: none for the skipped
+    assert mounts(admin) == []  # the failed ones were cleaned up after failure
+    assert results["zombie01"].report.cleaned_up is True
+
+    markdown = artifact("drill-failing", str(state.state_details.flow_run_id))
+    assert "# Drill of plan `failing`: **FAILED**" in markdown
+    assert "| broken01 | vsphere | **FAILED** |" in markdown
+    assert "skipped: broken01 did not pass" in markdown
+
+
+@pytest.mark.parametrize("runner", [[(dr_drill, "cancel-drill")]], indirect=True)
+def test_cancelled_drill_unmounts_every_child_mount(vbr_env, admin, tmp_path: Path, runner) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.objects import StateType
+    from prefect.deployments import run_deployment
+    from prefect.states import Cancelling
+
+    path = write_plan(
+        tmp_path,
+        "cancelled",
+        [{"name": "all", "workloads": [vm("db02", checks=[NEVER]), vm("web02", checks=[NEVER])]}],
+    )
+    run = run_deployment("dr-drill/cancel-drill", parameters={"plan": path}, timeout=0)
+
+    def mounted() -> list[dict]:
+        return [m for m in mounts(admin) if m["state"] == "Mounted"]
+
+    held = poll(lambda: len(mounted()) == 2 and mounted(), "both child mounts", 90)
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])
+            )
+        )
+        assert {str(c.id) for c in children} == {
+            m["reason"].split("drflow-run:")[1].split("]")[0] for m in held
+        }  # the mounts are the children's, marked with their run ids
+        asked = time.monotonic()
+        client.set_flow_run_state(run.id, Cancelling(), force=True)
+        poll(
+            lambda: client.read_flow_run(run.id).state.type == StateType.CANCELLED,
+            "the drill to be cancelled",
+        )
+    poll(lambda: mounts(admin) == [], "every child mount to be removed", 60)
+    # the drill's process stopped on SIGTERM, not after the runner's 30 s grace period
+    assert time.monotonic() - asked < 20
+
+
+# --- (e) janitor ---------------------------------------------------------------------------------
+
+
+def _marked_mount(vbr, vm_name: str, run_id: object) -> str:
+    """Start instant recovery of ``vm_name`` marked as started by ``run_id``; its mount id."""
+    from drflow.vbr.marks import mark_for
+    from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
+
+    point = vbr.restore_points.latest(vm_name)
+    reason = f"drflow test [{mark_for(run_id)}]"
+    vbr.vsphere.start_instant_recovery(
+        InstantViVMOriginalLocationRecoverySpec(
+            restore_point_id=point.id,
+            reason=reason,
+            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
+        )
+    )
+    [mount] = [m for m in vbr.vsphere.list_mounts() if m.spec.reason == reason]
+    vbr.vsphere.wait_for_mount(mount.id, session_id=mount.session_id, timeout=30)
+    return str(mount.id)
+
+
+def test_janitor_removes_orphans_and_keeps_active_runs(vbr_env, admin, vbr, connection) -> None:
+    from prefect import flow, get_client
+    from prefect.states import Completed, Running
+
+    from drflow.flows.janitor import janitor
+
+    @flow(name="janitor-test-owner")
+    def owner() -> None:  # pragma: no cover - never run, only its runs are created
+        pass
+
+    with get_client(sync_client=True) as client:
+        running = client.create_flow_run(owner, state=Running())
+        finished = client.create_flow_run(owner, state=Completed())
+    orphan = _marked_mount(vbr, "web01", uuid.uuid4())  # no such flow run
+    done = _marked_mount(vbr, "app01", finished.id)
+    alive = _marked_mount(vbr, "mq01", running.id)
+
+    report = janitor(connection=connection)
+
+    assert len(report.removed) == 2
+    assert any("web01" in r and "unknown run" in r for r in report.removed)
+    assert any("app01" in r and "COMPLETED" in r for r in report.removed)
+    assert report.kept == [f"vsphere-vm mq01 (run {running.id}, RUNNING)"]
+    assert report.failed == []
+    assert [m["id"] for m in mounts(admin)] == [alive]
+    assert {orphan, done}.isdisjoint(m["id"] for m in mounts(admin))
+
+
+# --- (f) sample ----------------------------------------------------------------------------------
+
+
+def test_sample_rehearses_n_workloads_and_records_them(vbr_env, admin, vbr, tmp_path: Path) -> None:
+    names = ["web01", "web02", "proxy01", "app01", "mq01"]
+    path = write_plan(
+        tmp_path,
+        "sampled",
+        [
+            {"name": "first", "workloads": [vm(n) for n in names[:2]]},
+            {"name": "then", "workloads": [vm(n) for n in names[2:]]},
+        ],
+        sample=2,
+    )
+    report, state = drill(path, seed=7, report_path=str(tmp_path / "sampled.json"))
+
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    assert report.sample is not None
+    assert len(report.sample) == 2
+    assert set(report.sample) <= set(names)
+    assert [r.name for r in report.results] == report.sample
+    assert len(ir_sessions(vbr)) == 2  # only the sample was recovered
+    assert f"rehearsing a sample of 2: {', '.join(report.sample)}" in " ".join(
+        _logs(state.state_details.flow_run_id)
+    )
+    markdown = artifact("drill-sampled", str(state.state_details.flow_run_id))
+    assert f"- Sample rehearsed this time: {', '.join(report.sample)}" in markdown
+    assert json.loads((tmp_path / "sampled.json").read_text())["sample"] == report.sample
+
+
+def _logs(flow_run_id: object) -> list[str]:
+    from tests.flows.support import run_logs
+
+    return poll(lambda: run_logs(str(flow_run_id)), "the drill's logs", 30)
+
+
+# --- (g) deadline ---------------------------------------------------------------------------------
+
+
+def test_deadline_skips_what_has_not_started_and_fails(vbr_env, admin, tmp_path: Path) -> None:
+    path = write_plan(
+        tmp_path,
+        "deadline",
+        [
+            {"name": "first", "workloads": [vm("web01", checks=[HOLD])]},
+            {"name": "then", "workloads": [vm("web02"), vm("app01")]},
+        ],
+        deadline_minutes=0.05,  # 3 s: over while web01 is being verified
+    )
+    report, state = drill(path)
+
+    assert state.is_failed()
+    assert report.verdict == "failed"
+    assert report.reason == "the drill ran past its deadline of 0.05 minutes"
+    results = by_name(report)
+    assert results["web01"].outcome == "passed"  # started in time
+    for name in ("web02", "app01"):
+        assert results[name].outcome == "skipped"
+        assert results[name].reason == "skipped: the deadline passed before it could start"
+    assert mounts(admin) == []
+
+
+# --- (h) targets ------------------------------------------------------------------------------
+
+
+def test_rpo_miss_is_found_in_preflight(vbr_env, admin, vbr, tmp_path: Path) -> None:
+    path = write_plan(
+        tmp_path,
+        "rpo",
+        [{"name": "all", "workloads": [vm("web01", rpo_hours=1), vm("db01")]}],
+        fail_run_on_failed_drill=False,
+    )
+    report, state = drill(path)
+
+    assert report.verdict == "failed"
+    assert state.is_completed()  # as the plan asks: a failed drill, a completed run
+    assert isinstance(state.result(), DrillReport)
+    results = by_name(report)
+    assert results["web01"].outcome == "failed"
+    assert results["web01"].reason == (
+        "preflight: newest restore point is 4.0h old, RPO target 1h"
+    )  # the newest web01 point is 4 hours old
+    assert results["web01"].report is None  # never recovered
+    assert results["db01"].outcome == "passed"
+    assert report.preflight[-1] == "1 of 2 workloads ready; not recovered: web01"
+    assert len(ir_sessions(vbr)) == 1
+
+
+# --- (j) history, with (h) an RTO target missed -------------------------------------------------
+
+
+def test_history_reads_past_drills_and_flags_a_regression(vbr_env, admin, tmp_path: Path) -> None:
+    from drflow.history import drill_history
+
+    name = f"hist-{uuid.uuid4().hex[:6]}"
+    groups = [{"name": "all", "workloads": [vm("web01"), vm("app01")]}]
+    first, _ = drill(write_plan(tmp_path, name, groups))
+    assert first.verdict == "passed"
+    groups[0]["workloads"][1]["rto_minutes"] = 0.0001  # 6 ms: no recovery is that fast
+    second, state = drill(write_plan(tmp_path, name, groups))
+
+    assert state.is_failed()
+    results = by_name(second)
+    assert results["web01"].outcome == "passed"
+    assert results["app01"].outcome == "failed"
+    assert results["app01"].reason.startswith(f"RTO {results['app01'].rto_seconds:.0f}s over")
+    assert results["app01"].rto_met is False
+    assert results["app01"].report.verdict == "passed"  # recovered and verified, too slowly
+    assert mounts(admin) == []
+
+    runs = drill_history(name)
+    assert [run.flow_run_id for run in runs] == [first.flow_run_id, second.flow_run_id]
+    assert [{r["workload"]: r["outcome"] for r in run.rows} for run in runs] == [
+        {"web01": "passed", "app01": "passed"},
+        {"web01": "passed", "app01": "failed"},
+    ]
+
+    from drflow.cli import app
+
+    result = CliRunner().invoke(app, ["history", name])
+    assert result.exit_code == 1, result.output  # a regression is flagged
+    lines = {line.split()[1]: line for line in result.stdout.splitlines() if "│ " in line[:3]}
+    assert "REGRESSION" in lines["app01"]
+    assert "over target" in lines["app01"]
+    assert "stable" in lines["web01"]
+    assert "FAIL" in lines["app01"]
+    assert f"drills of {name} (oldest first)" in result.stdout
+
+
+# --- dr_recover: the same plan for real ----------------------------------------------------------
+
+
+def test_recover_keeps_what_it_recovered(vbr_env, admin, vbr, tmp_path: Path) -> None:
+    path = write_plan(
+        tmp_path,
+        "recover",
+        [{"name": "all", "workloads": [vm("web01", then="keep"), vm("app01", then="keep")]}],
+    )
+    state = dr_recover(path, workloads=["web01"], return_state=True)
+    report = state.result()
+
+    assert report.mode == "recover"
+    assert [(r.name, r.outcome) for r in report.results] == [("web01", "passed")]
+    [mount] = mounts(admin)  # no automatic cleanup of what succeeded
+    assert mount["vmName"] == "web01"
+    assert mount["state"] == "Mounted"
+    [held] = vbr.vsphere.list_mounts()
+    assert held.spec.nics_enabled is True  # on production networks, not isolated
+
+    with pytest.raises(ValueError, match="workloads: nope not in plan recover"):
+        dr_recover(path, workloads=["nope"])
