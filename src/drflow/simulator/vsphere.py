@@ -223,30 +223,34 @@ def start(sim: Simulator, spec: VsphereSpec, who: Principal) -> SessionRecord:
 def unmount(sim: Simulator, mount_id: uuid.UUID, who: Principal) -> SessionRecord:
     now = sim.now()
     with sim.lock:
-        mount = get_mount(sim, mount_id, now)
-        state = mount.state(now)
-        if state == "Dismounting":
-            return mount.session
-        if mount.migration_running(now):
-            raise bad_request(
-                f"VM {mount.vm_name} is being migrated (session {mount.migration.id}); "  # type: ignore[union-attr]
-                "stop the migration first.",
-                mount.id,
-            )
-        if state == "Failed":
-            mount.unmount_at, mount.unmount_s = now, 0.0
-            return mount.session
-        mount.unmount_at = now
-        mount.unmount_s = sim.scaled(mount.vm.durations.unmount)
-        mount.session.request_stop(
-            now,
-            mount.unmount_s,
-            Outcome("Success", f"VM {mount.vm_name} has been unpublished"),
-            title=f"Stopping publishing of VM {mount.vm_name} (requested by {who.username})",
-            stopped_title=f"VM {mount.vm_name} has been unpublished",
-        )
-        mount.session.usn = sim.next_usn()
+        return stop_mount(sim, get_mount(sim, mount_id, now), who, now)
+
+
+def stop_mount(sim: Simulator, mount: VsphereMount, who: Principal, now: datetime) -> SessionRecord:
+    """Unmount a VM mount (vSphere or Hyper-V): answers its session; call under ``sim.lock``."""
+    state = mount.state(now)
+    if state == "Dismounting":
         return mount.session
+    if mount.migration_running(now):
+        raise bad_request(
+            f"VM {mount.vm_name} is being migrated (session {mount.migration.id}); "  # type: ignore[union-attr]
+            "stop the migration first.",
+            mount.id,
+        )
+    if state == "Failed":
+        mount.unmount_at, mount.unmount_s = now, 0.0
+        return mount.session
+    mount.unmount_at = now
+    mount.unmount_s = sim.scaled(mount.vm.durations.unmount)
+    mount.session.request_stop(
+        now,
+        mount.unmount_s,
+        Outcome("Success", f"VM {mount.vm_name} has been unpublished"),
+        title=f"Stopping publishing of VM {mount.vm_name} (requested by {who.username})",
+        stopped_title=f"VM {mount.vm_name} has been unpublished",
+    )
+    mount.session.usn = sim.next_usn()
+    return mount.session
 
 
 def migrate(
