@@ -38,7 +38,7 @@ from .auth import Principal
 from .errors import bad_request, not_found
 from .restore_support import GuestState, find_point, running_guest
 from .sessions import LogTitles, Outcome, SessionRecord
-from .vsphere import VsphereMount, stop_mount
+from .vsphere import VsphereMount, open_mount, stop_mount
 
 if TYPE_CHECKING:
     from .state import Simulator
@@ -113,61 +113,20 @@ def start(sim: Simulator, spec: HvSpec, who: Principal) -> SessionRecord:
                 vm_name = spec.target.vm_name
             if spec.destination_host is not None:
                 host_name = spec.destination_host.name
-        for other in sim.hyperv_mounts.values():
-            state = other.state(now)
-            if state not in (None, "Failed") and other.vm_name.lower() == vm_name.lower():
-                raise bad_request(
-                    f"VM {vm_name} is already being recovered with instant recovery "
-                    f"(mount point {other.id}, state {state}).",
-                    other.id,
-                )
-        mount_id = sim.new_id()
-        fails = vm.trap is not None and vm.trap.kind == "mount_fails"
-        date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
-        succeeded = [f"VM {vm_name} has been registered on host {host_name}"]
-        if spec.power_up:
-            succeeded.append(f"Powering on VM {vm_name}")
-        session = SessionRecord(
-            id=mount_id,
-            name=vm_name,
-            job_id=sim.new_id(),
-            session_type="InstantRecovery",
-            created=now,
-            starting_s=sim.scaled(vm.durations.start),
-            work_s=sim.scaled(vm.durations.mount),
-            outcome=(
-                Outcome("Failed", vm.trap.message)
-                if fails and vm.trap is not None
-                else Outcome("Success", f"VM {vm_name} has been published")
-            ),
-            titles=LogTitles(
-                started=f"Starting instant recovery of {vm.name} to host {host_name}",
-                working=f"Publishing {vm.name} from the restore point of {date}",
-                succeeded=succeeded,
-            ),
-            hold=True,
-            initiated_by=who.username,
-            resource_id=mount_id,
-            resource_reference=f"{MOUNT_PATH}/{mount_id}",
+        return open_mount(
+            sim,
+            sim.hyperv_mounts,
+            HyperVMount,
+            spec,
+            point,
+            vm_name,
+            host_name,
+            who,
+            now,
             platform_name="HyperV",
+            reference=f"{MOUNT_PATH}/{{id}}",
+            placed="registered on",
         )
-        if spec.secure_restore is not None and spec.secure_restore.antivirus_scan_enabled:
-            session.extra_logs.append(
-                (session.working_at, "Succeeded", f"Scanning {vm.name} disks with antivirus")
-            )
-        sim.add_session(session)
-        sim.hyperv_mounts[mount_id] = HyperVMount(
-            id=mount_id,
-            session=session,
-            spec=spec,  # type: ignore[arg-type]
-            vm=vm,
-            restore_point=point,
-            vm_name=vm_name,
-            host_name=host_name,
-            boot_s=sim.scaled(vm.durations.boot),
-            initiated_by=who.username,
-        )
-        return session
 
 
 def unmount(sim: Simulator, mount_id: uuid.UUID, who: Principal) -> SessionRecord:

@@ -163,61 +163,95 @@ def start(sim: Simulator, spec: VsphereSpec, who: Principal) -> SessionRecord:
             vm_name = spec.destination.restored_vm_name or vm_name
             if spec.destination.destination_host is not None:
                 host_name = spec.destination.destination_host.name
-        for other in sim.vsphere_mounts.values():
-            state = other.state(now)
-            if state not in (None, "Failed") and other.vm_name.lower() == vm_name.lower():
-                raise bad_request(
-                    f"VM {vm_name} is already being recovered with instant recovery "
-                    f"(mount point {other.id}, state {state}).",
-                    other.id,
-                )
-        mount_id = sim.new_id()
-        fails = vm.trap is not None and vm.trap.kind == "mount_fails"
-        date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
-        succeeded = [f"VM {vm_name} has been published on host {host_name}"]
-        if spec.power_up:
-            succeeded.append(f"Powering on VM {vm_name}")
-        session = SessionRecord(
-            id=mount_id,
-            name=vm_name,
-            job_id=sim.new_id(),
-            session_type="InstantRecovery",
-            created=now,
-            starting_s=sim.scaled(vm.durations.start),
-            work_s=sim.scaled(vm.durations.mount),
-            outcome=(
-                Outcome("Failed", vm.trap.message)
-                if fails and vm.trap is not None
-                else Outcome("Success", f"VM {vm_name} has been published")
-            ),
-            titles=LogTitles(
-                started=f"Starting instant recovery of {vm.name} to host {host_name}",
-                working=f"Publishing {vm.name} from the restore point of {date}",
-                succeeded=succeeded,
-            ),
-            hold=True,
-            initiated_by=who.username,
-            resource_id=mount_id,
-            resource_reference=RESOURCE_REFERENCE.format(id=mount_id),
+        return open_mount(
+            sim,
+            sim.vsphere_mounts,
+            VsphereMount,
+            spec,
+            point,
+            vm_name,
+            host_name,
+            who,
+            now,
             platform_name="VMware",
+            reference=RESOURCE_REFERENCE,
+            placed="published on",
         )
-        if spec.secure_restore.antivirus_scan_enabled:
-            session.extra_logs.append(
-                (session.working_at, "Succeeded", f"Scanning {vm.name} disks with antivirus")
+
+
+def open_mount(
+    sim: Simulator,
+    mounts: dict[uuid.UUID, Any],
+    mount_class: type[VsphereMount],
+    spec: Any,
+    point: RestorePoint,
+    vm_name: str,
+    host_name: str,
+    who: Principal,
+    now: datetime,
+    *,
+    platform_name: str,
+    reference: str,
+    placed: str,
+) -> SessionRecord:
+    """Start an instant recovery of a VM (vSphere or Hyper-V) into ``mounts``; call under
+    ``sim.lock``. ``reference`` is the session's resource reference with ``{id}``."""
+    for other in mounts.values():
+        state = other.state(now)
+        if state not in (None, "Failed") and other.vm_name.lower() == vm_name.lower():
+            raise bad_request(
+                f"VM {vm_name} is already being recovered with instant recovery "
+                f"(mount point {other.id}, state {state}).",
+                other.id,
             )
-        sim.add_session(session)
-        sim.vsphere_mounts[mount_id] = VsphereMount(
-            id=mount_id,
-            session=session,
-            spec=spec,
-            vm=vm,
-            restore_point=point,
-            vm_name=vm_name,
-            host_name=host_name,
-            boot_s=sim.scaled(vm.durations.boot),
-            initiated_by=who.username,
+    vm = point.vm
+    mount_id = sim.new_id()
+    fails = vm.trap is not None and vm.trap.kind == "mount_fails"
+    date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
+    succeeded = [f"VM {vm_name} has been {placed} host {host_name}"]
+    if spec.power_up:
+        succeeded.append(f"Powering on VM {vm_name}")
+    session = SessionRecord(
+        id=mount_id,
+        name=vm_name,
+        job_id=sim.new_id(),
+        session_type="InstantRecovery",
+        created=now,
+        starting_s=sim.scaled(vm.durations.start),
+        work_s=sim.scaled(vm.durations.mount),
+        outcome=(
+            Outcome("Failed", vm.trap.message)
+            if fails and vm.trap is not None
+            else Outcome("Success", f"VM {vm_name} has been published")
+        ),
+        titles=LogTitles(
+            started=f"Starting instant recovery of {vm.name} to host {host_name}",
+            working=f"Publishing {vm.name} from the restore point of {date}",
+            succeeded=succeeded,
+        ),
+        hold=True,
+        initiated_by=who.username,
+        resource_id=mount_id,
+        resource_reference=reference.format(id=mount_id),
+        platform_name=platform_name,
+    )
+    if spec.secure_restore is not None and spec.secure_restore.antivirus_scan_enabled:
+        session.extra_logs.append(
+            (session.working_at, "Succeeded", f"Scanning {vm.name} disks with antivirus")
         )
-        return session
+    sim.add_session(session)
+    mounts[mount_id] = mount_class(
+        id=mount_id,
+        session=session,
+        spec=spec,
+        vm=vm,
+        restore_point=point,
+        vm_name=vm_name,
+        host_name=host_name,
+        boot_s=sim.scaled(vm.durations.boot),
+        initiated_by=who.username,
+    )
+    return session
 
 
 def unmount(sim: Simulator, mount_id: uuid.UUID, who: Principal) -> SessionRecord:
