@@ -91,7 +91,3 @@ class RecoveryParams(BaseModel):
     @property
     def timeout_seconds(self) -> float:
         return self.timeout_minutes * 60
-
-    def choices(self) -> list[Choice]:
-        """What the operator may choose after verification (``migrate`` when it is possible)."""
-        return ["unmount", "migrate", "keep"]

@@ -158,6 +158,4 @@ class Plan(BaseModel):
         raise KeyError(name)
 
 
-Mode = Literal["drill", "recover"]
-
-__all__ = ["KINDS", "Credentials", "Defaults", "Group", "Mode", "Plan", "Workload"]
+__all__ = ["KINDS", "Credentials", "Defaults", "Group", "Plan", "Workload"]
