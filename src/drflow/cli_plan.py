@@ -41,8 +41,10 @@ def validate(file: Path = typer.Argument(..., help="The plan file (YAML).")) -> 
     """Check a plan: every problem at once, each with its place in the file. Exit 1 if any."""
     plan = _load(file)
     count = len(plan.workloads())
-    console.print(
-        f"{file}: plan {plan.name!r} is valid: {count} workloads in {len(plan.groups)} groups"
+    console.print(  # one line, however long the path: scripts grep it
+        f"{file}: plan {plan.name!r} is valid: {count} workloads in {len(plan.groups)} groups",
+        soft_wrap=True,
+        highlight=False,
     )
 
 
