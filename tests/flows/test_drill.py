@@ -8,6 +8,7 @@ restore sessions (``/_sim/stats``).
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
 from datetime import datetime
@@ -40,6 +41,23 @@ NEVER = {"kind": "tcp", "host": "127.0.0.1", "port": 9, "deadline": 120, "interv
 HOLD = {"kind": "command", "command": ["sleep", "3"], "deadline": 30}
 """A check that passes after 3 s: the workload stays mounted at least that long (longer than
 the ~2 s a Prefect API call backs off when the test server's SQLite is busy)."""
+
+
+def hold_until_running(sim_url: str, sessions: int) -> dict[str, Any]:
+    """A check that passes once the simulator runs ``sessions`` restore sessions at once: the
+    workload stays mounted until its parallel peers are mounted too (polled, with a deadline),
+    so reaching the limit does not depend on how fast a busy test machine starts them."""
+    probe = (
+        "import httpx, sys; "
+        f"stats = httpx.get('{sim_url}/_sim/stats').json(); "
+        f"sys.exit(0 if stats['restore_sessions']['running'] >= {sessions} else 1)"
+    )
+    return {
+        "kind": "command",
+        "command": [sys.executable, "-c", probe],
+        "deadline": 120,
+        "interval": 0.25,
+    }
 
 
 @pytest.fixture
@@ -160,7 +178,11 @@ def test_max_parallel_of_plan_and_group_holds(vbr_env, admin, vbr, tmp_path: Pat
         [
             {
                 "name": "wide",
-                "workloads": [vm("web01", checks=[HOLD]), vm("web02", checks=[HOLD]), vm("app01")],
+                "workloads": [
+                    vm("web01", checks=[hold_until_running(vbr_env.url, 2)]),
+                    vm("web02", checks=[hold_until_running(vbr_env.url, 2)]),
+                    vm("app01"),
+                ],
             },
             {"name": "narrow", "max_parallel": 1, "workloads": [vm(n) for n in narrow]},
         ],
