@@ -44,13 +44,13 @@ the ~2 s a Prefect API call backs off when the test server's SQLite is busy)."""
 
 
 def hold_until_running(sim_url: str, sessions: int) -> dict[str, Any]:
-    """A check that passes once the simulator runs ``sessions`` restore sessions at once: the
-    workload stays mounted until its parallel peers are mounted too (polled, with a deadline),
+    """A check that passes once the simulator has run ``sessions`` restore sessions at once: the
+    workload stays mounted until a peer was mounted beside it (polled, with a deadline),
     so reaching the limit does not depend on how fast a busy test machine starts them."""
     probe = (
         "import httpx, sys; "
         f"stats = httpx.get('{sim_url}/_sim/stats').json(); "
-        f"sys.exit(0 if stats['restore_sessions']['running'] >= {sessions} else 1)"
+        f"sys.exit(0 if stats['restore_sessions']['peak'] >= {sessions} else 1)"
     )
     return {
         "kind": "command",
