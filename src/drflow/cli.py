@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     name="drflow",
@@ -15,14 +16,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, emoji=False)
 
 USAGE_ERROR = 2
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
     """Print a user mistake plainly (no traceback) and give the exit to raise."""
-    err.print(f"[red]error:[/] {message}", highlight=False)
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -75,7 +76,22 @@ def run(
         params = parse_params(list(ctx.args), entry.params)
     except UsageError as exc:
         raise fail(f"{flow_name}: {exc}") from None
+    check_connection(flow_name, getattr(params, "connection", None))
     raise typer.Exit(run_with_live_view(entry.flow, params, Console()))
+
+
+def check_connection(what: str, connection: object) -> None:
+    """Refuse bad VBR settings (arguments or DRFLOW_VBR_*) before a flow run is started:
+    print them after ``what`` and exit 2."""
+    from drflow.tasks import VBRConnection, get_client
+    from drflow.vbr import VBRConfigError
+
+    if not isinstance(connection, VBRConnection):
+        return
+    try:
+        get_client(connection)  # checks settings and credentials; talks to nobody yet
+    except VBRConfigError as exc:
+        raise fail(f"{what}: {exc}") from None
 
 
 def _print_params(model: type, prefix: str = "") -> None:
@@ -231,19 +247,26 @@ def _move_confirm_runs(console: Console, mount: object, new_time: object) -> Non
 @app.command()
 def janitor(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be removed."),
+    stale_after_minutes: float = typer.Option(
+        10.0,
+        min=0.0,
+        help="A RUNNING run without a Prefect heartbeat for this long is dead: marked Crashed, "
+        "what it held removed.",
+    ),
 ) -> None:
     """Remove mounts left by drflow runs that are no longer running (VBR from DRFLOW_VBR_*)."""
     from drflow.flows.janitor import janitor as janitor_flow
 
-    report = janitor_flow(dry_run=dry_run)
+    report = janitor_flow(dry_run=dry_run, stale_after_minutes=stale_after_minutes)
     console = Console()
     for title, items in (
+        ("crashed", report.crashed),
         ("removed", report.removed),
         ("kept", report.kept),
         ("failed", report.failed),
     ):
         for item in items:
-            console.print(f"{title}: {item}", highlight=False)
+            console.print(f"{title}: {item}", highlight=False, markup=False)
     if not (report.removed or report.kept or report.failed):
         console.print("nothing left behind by drflow")
     raise typer.Exit(1 if report.failed else 0)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+_OPTION = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$")
 
 
 class UsageError(Exception):
@@ -28,6 +31,11 @@ def parse_params(words: list[str], model: type[BaseModel]) -> BaseModel:
         if not word.startswith("--") or word == "--":
             raise UsageError(f"expected an option like --vm NAME, got {word!r}")
         name, _, inline = word[2:].partition("=")
+        if not _OPTION.match(name):
+            raise UsageError(
+                f"expected an option like --vm NAME or --restore-point.max-age-hours 4, "
+                f"got {word!r}"
+            )
         if inline:
             value_text = inline
         elif index + 1 < len(words) and not words[index + 1].startswith("--"):
@@ -61,7 +69,14 @@ def describe_validation(exc: ValidationError, *, flag_style: bool = False) -> st
         loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
         where = ".".join(part.replace("_", "-") for part in loc) if flag_style else ".".join(loc)
         prefix = f"--{where}" if flag_style and where else where or "parameters"
-        lines.append(f"{prefix}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown parameter: check its spelling (--help-params lists them)"
+        elif error["type"] == "missing":
+            message = "required, but missing"
+        elif error["type"] != "value_error" and not isinstance(error.get("input"), dict | list):
+            message += f", got {json.dumps(error['input'], default=str)}"
+        lines.append(f"{prefix}: {message}")
     return "\n".join(lines)
 
 
@@ -76,9 +91,11 @@ def _load_params(text: str) -> dict[str, Any]:
     if text.startswith("@"):
         path = Path(text[1:])
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--params: cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--params: {path} is not UTF-8 text (byte {exc.start})") from None
     try:
         loaded = json.loads(text)
     except ValueError as exc:

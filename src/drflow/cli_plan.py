@@ -10,18 +10,21 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from drflow._console import expected_failures_untraced
 from drflow._env import environment
 from drflow.flows._report import human_duration
 
 plan_app = typer.Typer(help="Recovery plans: check them and see their order.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+console = Console(emoji=False)  # a plan's text is shown as written
+err = Console(stderr=True, emoji=False)
 
 
-def _load(file: Path):
+def _load(file: Path, code: int = 1):
+    """The plan, or every problem printed (no traceback) and exit ``code``."""
     from drflow.plans import PlanError, load_plan
 
     try:
@@ -29,11 +32,13 @@ def _load(file: Path):
     except PlanError as exc:
         # one line each, however narrow the terminal: greppable, and the paths stay whole
         err.print(
-            f"[red]{exc.source}[/]: {len(exc.problems)} problem(s)", highlight=False, soft_wrap=True
+            f"[red]{escape(exc.source)}[/]: {len(exc.problems)} problem(s)",
+            highlight=False,
+            soft_wrap=True,
         )
         for problem in exc.problems:
             err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(code) from None
 
 
 @plan_app.command("validate")
@@ -42,7 +47,8 @@ def validate(file: Path = typer.Argument(..., help="The plan file (YAML).")) -> 
     plan = _load(file)
     count = len(plan.workloads())
     console.print(  # one line, however long the path: scripts grep it
-        f"{file}: plan {plan.name!r} is valid: {count} workloads in {len(plan.groups)} groups",
+        f"{escape(str(file))}: plan {plan.name!r} is valid: "
+        f"{count} workloads in {len(plan.groups)} groups",
         soft_wrap=True,
         highlight=False,
     )
@@ -55,14 +61,14 @@ def show(file: Path = typer.Argument(..., help="The plan file (YAML).")) -> None
 
     plan = _load(file)
     tree = Tree(
-        f"[bold]{plan.name}[/]: {plan.description or ''} "
+        f"[bold]{plan.name}[/]: {escape(plan.description)} "
         f"(max {plan.max_parallel} at once, deadline {plan.deadline_minutes:g} min"
         + (f", sample {plan.sample}" if plan.sample else "")
         + ")"
     )
     for group in plan.groups:
         branch = tree.add(
-            f"group [bold]{group.name}[/]"
+            f"group [bold]{escape(group.name)}[/]"
             + (f" (max {group.max_parallel} at once)" if group.max_parallel else "")
         )
         for workload in group.workloads:
@@ -113,19 +119,27 @@ def drill(
     report: Path | None = typer.Option(None, help="Also write the JSON report there."),
     speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (embedded simulator only)."),
 ) -> None:
-    """Rehearse a plan now and print the verdict table. Exit 0 when the drill passed.
+    """Rehearse a plan now and print the verdict table. Exit 0 when the drill passed, 1 when
+    it failed, 2 when the plan or the VBR settings are wrong (nothing is started).
 
     Without DRFLOW_VBR_URL (or a url in the plan) the drill runs against an embedded simulator.
     """
+    from drflow.cli import USAGE_ERROR, check_connection
     from drflow.flows.drill import DrillFailed, dr_drill
+    from drflow.tasks import VBRConnection
 
-    plan = _load(file)
-    with _vbr_for(plan.vbr.url, speed), console.status(f"drilling {plan.name}..."):
+    plan = _load(file, USAGE_ERROR)
+    with (
+        _vbr_for(plan.vbr.url, speed),
+        console.status(f"drilling {escape(plan.name)}..."),
+        expected_failures_untraced(),
+    ):
+        check_connection(str(file), VBRConnection.model_validate(plan.vbr.connection()))
         state = dr_drill(str(file), report_path=str(report) if report else None, return_state=True)
     outcome = state.result(raise_on_failure=False)
     result = outcome.report if isinstance(outcome, DrillFailed) else outcome
     if not hasattr(result, "results"):
-        err.print(f"[red]the drill did not finish:[/] {outcome}")
+        err.print(f"[red]the drill did not finish:[/] {escape(str(outcome))}")
         raise typer.Exit(1)
     console.print(verdict_table(result))
     raise typer.Exit(0 if result.verdict == "passed" else 1)
@@ -146,7 +160,7 @@ def verdict_table(report) -> Table:
             human_duration(r.rto_target_seconds),
             human_duration(r.rpo_seconds),
             human_duration(r.rpo_target_seconds),
-            r.reason,
+            escape(r.reason or ""),
         )
     return table
 
@@ -157,7 +171,9 @@ def history(
 ) -> None:
     """Past drills of a plan, read back from the Prefect API: RTO/RPO per workload and trend."""
     if plan_name.endswith((".yaml", ".yml")):
-        plan_name = _load(Path(plan_name)).name
+        from drflow.cli import USAGE_ERROR
+
+        plan_name = _load(Path(plan_name), USAGE_ERROR).name
     from drflow.history import drill_history
 
     runs = drill_history(plan_name, last)

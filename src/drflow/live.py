@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from drflow._console import expected_failures_untraced
 from drflow.flows import RecoveryFailed, RecoveryReport
 from drflow.flows._report import human_duration
 from drflow.flows.evidence import watching
@@ -20,7 +22,7 @@ def run_with_live_view(flow: Any, params: Any, console: Console) -> int:
         def show(workload: str, phase: str, percent: float) -> None:
             status.update(f"{flow.name}[{workload}]: {phase} ({percent:.0f}%)")
 
-        with watching(show):
+        with watching(show), expected_failures_untraced():
             state = flow(params, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, RecoveryFailed):
@@ -29,9 +31,9 @@ def run_with_live_view(flow: Any, params: Any, console: Console) -> int:
         console.print(evidence_table(outcome))
         return 0 if outcome.verdict == "passed" else 1
     if isinstance(outcome, VBRConfigError):
-        console.print(f"[red]error:[/] {outcome}")
+        console.print(f"[red]error:[/] {escape(str(outcome))}")
         return 2
-    console.print(f"[red]{flow.name} did not finish:[/] {outcome}")
+    console.print(f"[red]{flow.name} did not finish:[/] {escape(str(outcome))}")
     return 1
 
 
@@ -41,7 +43,7 @@ def evidence_table(report: RecoveryReport) -> Table:
     table = Table(title=f"{report.workload}: [{colour}]{report.verdict}[/]", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("outcome", report.reason or "recovered and verified")
+    table.add_row("outcome", escape(report.reason or "recovered and verified"))
     table.add_row("RTO", human_duration(report.rto_seconds))
     table.add_row(
         "restore point",
@@ -57,10 +59,11 @@ def evidence_table(report: RecoveryReport) -> Table:
         seconds = "" if phase.seconds is None else f"{phase.seconds:.1f}s"
         table.add_row(f"phase: {phase.name}", seconds)
     for name, value in report.details.items():
-        table.add_row(name, value)
+        table.add_row(escape(name), escape(value))
     for check in report.checks:
         table.add_row(
-            f"check: {check.check}", "passed" if check.passed else f"FAILED {check.detail}"
+            escape(f"check: {check.check}"),
+            "passed" if check.passed else escape(f"FAILED {check.detail}"),
         )
     if report.cleaned_up is not None:
         table.add_row("cleaned up", str(report.cleaned_up))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -197,15 +199,19 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def prefect_server(home: Path, timeout: float = 180.0) -> Iterator[tuple[str, dict[str, str]]]:
-    """``prefect server start`` (SQLite in ``home``) on a free port; yields the API URL and the
-    environment for child processes that use it. Always stopped on exit."""
+def prefect_server(
+    home: Path, timeout: float = 180.0, database_url: str | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """``prefect server start`` on a free port, its database SQLite in ``home`` or the one at
+    ``database_url`` (``postgresql+asyncpg://...``); yields the API URL and the environment
+    for child processes that use it. Always stopped on exit."""
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = child_env(home, api)
+    database = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
     server = Child(
         prefect_cli("server", "start", "--host", "127.0.0.1", "--port", str(port)),
-        {**env, "PREFECT_UI_API_URL": api},
+        {**env, "PREFECT_UI_API_URL": api, **database},
         home / "server.log",
     )
     try:
@@ -213,6 +219,138 @@ def prefect_server(home: Path, timeout: float = 180.0) -> Iterator[tuple[str, di
         yield api, env
     finally:
         server.stop()
+
+
+def deploy_project(env: Mapping[str, str], pool: str) -> dict[str, float]:
+    """A process work pool and every deployment of prefect.yaml, as an administrator would
+    create them; returns how long each step took."""
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    run_cli(prefect_cli("work-pool", "create", pool, "--type", "process"), env)
+    timings["work-pool create"] = time.monotonic() - started
+    started = time.monotonic()
+    run_cli(prefect_cli("--no-prompt", "deploy", "--all"), env)
+    timings["deploy --all"] = time.monotonic() - started
+    return timings
+
+
+def process_worker(env: Mapping[str, str], pool: str, name: str, log: Path, *args: str) -> Child:
+    """``prefect worker start`` for ``pool`` under ``name`` (the name its events carry)."""
+    return Child(prefect_cli("worker", "start", "--pool", pool, "--name", name, *args), env, log)
+
+
+class PostgresUnavailable(Exception):
+    """PostgreSQL is not installed and cannot be installed here; the message says why."""
+
+
+def postgres_bindir() -> Path | None:
+    """The directory of ``initdb``/``pg_ctl``: Debian's newest /usr/lib/postgresql/N/bin, or
+    the PATH's."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def install_postgres(timeout: float = 900.0) -> float:
+    """Install Debian's ``postgresql`` package unless PostgreSQL is already there; return the
+    seconds it took (0 when installed). PostgresUnavailable says why it cannot."""
+    if postgres_bindir() is not None:
+        return 0.0
+    if shutil.which("apt-get") is None:
+        raise PostgresUnavailable("PostgreSQL is not installed and there is no apt-get here")
+    sudo: list[str] = []
+    if os.geteuid() != 0:
+        ok = (
+            shutil.which("sudo")
+            and subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode
+            == 0
+        )
+        if not ok:
+            raise PostgresUnavailable(
+                "PostgreSQL is not installed, and this user is not root and has no "
+                "password-less sudo to apt-get install it"
+            )
+        sudo = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [*sudo, "apt-get", "install", "-y", "--no-install-recommends", "postgresql"]
+    started = time.monotonic()
+    result = None
+    for attempt in ([], [*sudo, "apt-get", "update"]):
+        try:
+            if attempt:  # the package lists may be missing or stale: refresh them once
+                subprocess.run(attempt, env=env, capture_output=True, timeout=timeout, check=False)
+            result = subprocess.run(
+                install, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise PostgresUnavailable(f"apt-get took more than {timeout:.0f}s") from None
+        if result.returncode == 0 and postgres_bindir() is not None:
+            return time.monotonic() - started
+    assert result is not None
+    raise PostgresUnavailable(
+        f"apt-get install postgresql failed (exit {result.returncode}): "
+        f"{(result.stderr or result.stdout).strip()[-500:]}"
+    )
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster on a free port of 127.0.0.1 (``initdb`` in a temporary
+    directory, as the ``postgres`` user when run as root: PostgreSQL refuses to run as root);
+    yields the URL of its database ``prefect`` for Prefect. Always stopped and removed."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise PostgresUnavailable("PostgreSQL is not installed (initdb not found)")
+    user: str | None = None
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            raise PostgresUnavailable(
+                "running as root and there is no postgres user to run PostgreSQL as"
+            ) from None
+        user = "postgres"
+    top = Path(tempfile.mkdtemp(prefix="drflow-pg-"))
+    data, port = top / "data", free_port()
+    if user:
+        shutil.chown(top, user)
+
+    def run(*args: str) -> None:
+        result = subprocess.run(
+            [str(bindir / args[0]), *args[1:]],
+            user=user,
+            cwd=top,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            log = (top / "postgres.log").read_text() if (top / "postgres.log").exists() else ""
+            raise AssertionError(f"{' '.join(args)}: {result.stdout}{result.stderr}{log}")
+
+    options = (
+        f"-p {port} -c listen_addresses=127.0.0.1 -k {top} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"  # a test: speed
+    )
+    try:
+        run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        run("pg_ctl", "-D", str(data), "-l", str(top / "postgres.log"), "-o", options, "-w",
+            "-t", "60", "start")  # fmt: skip
+        try:
+            run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "prefect")
+            yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/prefect"
+        finally:
+            run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 class PrefectAPI:
@@ -257,6 +395,23 @@ class PrefectAPI:
             "/logs/filter",
             {"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200},
         )
+
+    def workers_of(self, run_ids: list[str]) -> dict[str, str]:
+        """Flow run id -> name of the worker that submitted it (its events
+        ``prefect.worker.submitted-flow-run``)."""
+        body = {"filter": {"event": {"name": ["prefect.worker.submitted-flow-run"]}}, "limit": 50}
+        page = self.post("/events/filter", body)
+        events = page["events"]
+        while page.get("next_page"):  # 50 a page at most
+            page = self._json(self.http.get(page["next_page"]))
+            events += page["events"]
+        found: dict[str, str] = {}
+        for event in events:
+            for related in event["related"]:
+                run_id = related["prefect.resource.id"].removeprefix("prefect.flow-run.")
+                if related.get("prefect.resource.role") == "flow-run" and run_id in run_ids:
+                    found[run_id] = event["resource"]["prefect.resource.name"]
+        return found
 
     def artifacts(self, run_id: str, key: str | None = None) -> list[dict[str, Any]]:
         artifacts: dict[str, Any] = {"flow_run_id": {"any_": [run_id]}}

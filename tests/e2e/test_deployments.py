@@ -23,11 +23,11 @@ from tests.e2e.support import (
     TERMINAL,
     Child,
     PrefectAPI,
+    deploy_project,
     poll,
     prefect_cli,
     prefect_server,
     project_deployments,
-    run_cli,
 )
 
 pytestmark = pytest.mark.e2e
@@ -75,15 +75,7 @@ def simulator() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def deployed(server: tuple[str, dict[str, str]]) -> dict[str, float]:
     """The work pool and every deployment of prefect.yaml, as an administrator would do it."""
-    _, env = server
-    timings: dict[str, float] = {}
-    started = time.monotonic()
-    run_cli(prefect_cli("work-pool", "create", POOL, "--type", "process"), env)
-    timings["work-pool create"] = time.monotonic() - started
-    started = time.monotonic()
-    run_cli(prefect_cli("--no-prompt", "deploy", "--all"), env)
-    timings["deploy --all"] = time.monotonic() - started
-    return timings
+    return deploy_project(server[1], POOL)
 
 
 @pytest.fixture(scope="module")

@@ -41,14 +41,15 @@ def run_in_background(flow: Any, params: Any) -> tuple[threading.Thread, dict[st
     return thread, holder
 
 
-def poll(condition: Callable[[], T], what: str, deadline: float = 90.0) -> T:
-    """``condition()`` once it is truthy; fails when ``deadline`` seconds pass first."""
+def poll(condition: Callable[[], T], what: str, deadline: float = 90.0, interval: float = 0.1) -> T:
+    """``condition()`` once it is truthy (tried every ``interval`` seconds); fails when
+    ``deadline`` seconds pass first."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         value = condition()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
 
 

@@ -20,13 +20,14 @@ from prefect import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.runner import Runner
-from prefect.states import Cancelling
-from tests.flows.support import mounts_of_run, poll
+from prefect.states import Cancelled, Cancelling
+from tests.flows.support import mounts_of_run, poll, run_flow
 
+from drflow.flows._cleanup import remove_what_the_run_started
 from drflow.flows.fcd import fcd_instant_recovery
 from drflow.flows.flr import file_level_restore
 from drflow.flows.vm_restore import entire_vm_restore
-from drflow.flows.vsphere import vsphere_instant_recovery
+from drflow.flows.vsphere import VSphereRecoveryParams, vsphere_instant_recovery
 
 pytestmark = pytest.mark.flow
 
@@ -131,3 +132,26 @@ def test_cancel_removes_what_the_run_holds(
     if case.held is running_restores:
         poll(lambda: not running_restores(admin, vbr, run_id), "the restore to be stopped")
     poll(lambda: not any_mount(admin, vbr, run_id), "the mount to be removed")
+
+
+def test_a_cancellation_after_completion_leaves_what_the_run_kept(
+    sim, admin: httpx.Client, connection
+) -> None:
+    """A cancellation that reaches a run once it has completed (its process still exiting)
+    fires the hook, which must leave alone what the run kept on purpose."""
+    report = run_flow(
+        vsphere_instant_recovery,
+        VSphereRecoveryParams(vm="web01", then="keep", connection=connection),
+    )
+    assert report.verdict == "passed"
+    kept = mounted(admin, None, report.flow_run_id)
+    assert len(kept) == 1
+    with get_client(sync_client=True) as client:
+        run_id = UUID(report.flow_run_id)
+        client.set_flow_run_state(run_id, Cancelling())  # not forced, as a user would
+        flow_run = client.read_flow_run(run_id)
+    assert flow_run.state.type == StateType.COMPLETED
+
+    remove_what_the_run_started(vsphere_instant_recovery, flow_run, Cancelled())
+
+    assert mounted(admin, None, report.flow_run_id) == kept

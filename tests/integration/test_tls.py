@@ -9,7 +9,7 @@ import pytest
 
 from drflow.vbr import VBRClient, VBRSettings, VBRTLSError
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.security]
 
 
 @pytest.fixture(scope="module")

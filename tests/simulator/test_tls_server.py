@@ -101,10 +101,10 @@ def test_http_server_picks_a_free_port_and_stops():
 
 def test_serve_prints_the_essentials_and_warns_off_loopback(monkeypatch, tmp_path):
     monkeypatch.setattr(server_module.uvicorn.Server, "run", lambda self, sockets=None: None)
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     everywhere = "0.0.0.0"  # noqa: S104 - the point of the test
     server_module.serve(
-        SimulatorConfig(), host=everywhere, port=0, tls=True, tls_dir=tmp_path, out=out
+        SimulatorConfig(), host=everywhere, port=0, tls=True, tls_dir=tmp_path, out=out, err=err
     )
     text = out.getvalue()
     assert "https://127.0.0.1:" in text
@@ -112,15 +112,15 @@ def test_serve_prints_the_essentials_and_warns_off_loopback(monkeypatch, tmp_pat
     assert "restore-operator" in text
     assert str(tmp_path / "simulator-cert.pem") in text
     assert "SHA-256 fingerprint: " in text
-    assert "WARNING" in text
+    assert "WARNING" in err.getvalue()
 
 
 def test_serve_on_loopback_does_not_warn(monkeypatch):
     monkeypatch.setattr(server_module.uvicorn.Server, "run", lambda self, sockets=None: None)
-    out = io.StringIO()
-    server_module.serve(SimulatorConfig(), port=0, out=out)
+    out, err = io.StringIO(), io.StringIO()
+    server_module.serve(SimulatorConfig(), port=0, out=out, err=err)
     assert "http://127.0.0.1:" in out.getvalue()
-    assert "WARNING" not in out.getvalue()
+    assert "WARNING" not in out.getvalue() + err.getvalue()
 
 
 def test_cli_options_build_the_config(tmp_path):

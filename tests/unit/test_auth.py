@@ -114,6 +114,16 @@ def test_refresh_token_is_used_once() -> None:
     assert fake.valid_refresh == {"r3"}
 
 
+def test_access_token_expired_while_idle_is_refreshed_not_logged_in_again() -> None:
+    fake = FakeVBR(ttl=100)
+    client = make_client(fake)
+    client.backups.list_page()
+    fake.now = 500.0  # long past the access token's lifetime; the refresh token lives on
+    client.backups.list_page()
+    assert fake.grants == ["Password", "Refresh_token"]
+    assert fake.seen_auth[-1] == "Bearer a2"
+
+
 def test_refused_refresh_falls_back_to_login() -> None:
     fake = FakeVBR(ttl=100)
     client = make_client(fake)

@@ -1136,7 +1136,7 @@ def test_entire_vm_restore_adopts_the_running_session(fake_vbr: Callable[..., Ro
     assert fake.sent("POST") == []
     lookup = fake.requests[0].url.params
     assert lookup.get_list("typeFilter") == ["RestoreVm"]
-    assert lookup["nameFilter"] == "app01"
+    assert lookup["nameFilter"] == "*app01*"  # sessions are named "... of app01" too
 
 
 def test_entire_vm_restore_starts_when_only_stopped_sessions(

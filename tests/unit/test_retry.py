@@ -80,7 +80,7 @@ def error(status: int, code: str = "UnknownError", **headers: str) -> httpx.Resp
     return httpx.Response(status, json={"errorCode": code, "message": "m"}, headers=headers)
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_get_retries_transient_statuses_with_backoff(status: int) -> None:
     waits: list[float] = []
     script = Script(error(status), error(status), httpx.Response(200, json=EMPTY_PAGE))
@@ -89,6 +89,7 @@ def test_get_retries_transient_statuses_with_backoff(status: int) -> None:
     assert script.calls == 3
     assert waits == [1.0, 2.0]  # exponential, no jitter in this policy
     assert client.retry.retries == 2
+    assert client.retry.most_retries == 2
 
 
 def test_get_gives_up_after_the_attempts_and_raises_the_real_error() -> None:

@@ -119,6 +119,10 @@ class RecoveryFailed(Exception):
         super().__init__(f"recovery of {report.workload} failed: {report.reason}")
         self.report = report
 
+    def __reduce__(self) -> tuple[type[RecoveryFailed], tuple[RecoveryReport]]:
+        # Pickled as the failed result of a deployment run, read back by the drill.
+        return type(self), (self.report,)
+
 
 def human_duration(seconds: float | None) -> str:
     """``3725`` → ``1h 02m``; ``None`` → ``-``."""

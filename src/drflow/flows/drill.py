@@ -4,6 +4,10 @@ preflight → recover the workloads by the plan's order (groups, ``depends_on``)
 ``max_parallel`` at once and never more VBR restore sessions than the global concurrency limit
 ``vbr-restore-sessions`` allows across all runs → each workload is verified and (in a drill)
 unmounted by its own flow → verdict per workload against its RTO/RPO targets → evidence.
+
+Each workload's flow runs as a child of the drill's run: in the drill's own process
+(``dispatch="in-process"``, the default), or as a run of that flow's deployment that any worker
+of its work pool picks up (``dispatch="deployments"``: a drill spread over many workers).
 """
 
 import contextvars
@@ -21,14 +25,22 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
-from drflow.plans import KINDS, Plan, PlanError, load_plan, workload_params
+from drflow.plans import Plan, PlanError, load_plan, workload_params
 from drflow.plans.graph import dependencies
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import VBRError
 
 from ._cleanup import remove_what_the_children_started
+from ._dispatch import (
+    Dispatch,
+    WorkloadRunner,
+    deployment_name,
+    deployment_runner,
+    find_deployments,
+    run_in_process,
+)
 from ._drill_report import DrillReport, WorkloadResult
-from ._report import RecoveryFailed, RecoveryReport, artifact_key
+from ._report import artifact_key
 from .evidence import Progress
 
 LIMIT_NAME = "vbr-restore-sessions"
@@ -59,8 +71,14 @@ def run_plan(
     *,
     only: list[str] | None = None,
     seed: int | None = None,
+    dispatch: Dispatch = "in-process",
+    deployment: str = "manual",
 ) -> DrillReport:
-    """Recover ``plan`` (or the workloads in ``only``) and return the report."""
+    """Recover ``plan`` (or the workloads in ``only``) and return the report.
+
+    With ``dispatch="deployments"`` each workload runs as a run of its flow's deployment named
+    ``deployment`` (``vsphere-instant-recovery/manual``, ...), on any worker of its work pool.
+    """
     logger = get_run_logger()
     report = DrillReport(
         plan=plan.name, mode=mode, flow_run_id=str(flow_run.get_id() or "") or None
@@ -79,9 +97,13 @@ def run_plan(
     report.results = list(results.values())
     connection = VBRConnection.model_validate(plan.vbr.connection())
     _preflight(plan, connection, results, report, mode)
+    runner: WorkloadRunner = run_in_process
+    if dispatch == "deployments":
+        _check_deployments(results, deployment, report)
+        runner = deployment_runner(deployment)
     deadline = datetime.now(UTC) + timedelta(minutes=plan.deadline_minutes)
     progress = Progress(f"{mode}-{plan.name}")
-    _execute(plan, mode, results, deadline, progress)
+    _execute(plan, mode, results, deadline, progress, runner)
     if datetime.now(UTC) > deadline:
         report.reason = f"the {mode} ran past its deadline of {plan.deadline_minutes:g} minutes"
     report.finish()
@@ -128,15 +150,15 @@ def _preflight(
             result.outcome = "failed"
             result.reason = f"preflight: {target} is already mounted by another drflow run"
             continue
-        if result.rpo_target_seconds is None or "vm" not in workload.params:
+        if "vm" not in workload.params:
             continue
-        try:
+        try:  # also with no RPO target: a workload VBR does not know is refused here
             point = client.restore_points.latest(target)
         except VBRError as exc:
             result.outcome, result.reason = "failed", f"preflight: {exc}"
             continue
         result.rpo_seconds = round((datetime.now(UTC) - point.creation_time).total_seconds())
-        if not result.rpo_met:
+        if result.rpo_target_seconds is not None and not result.rpo_met:
             result.outcome = "failed"
             result.reason = (
                 f"preflight: newest restore point is {result.rpo_seconds / 3600:.1f}h old, "
@@ -149,12 +171,31 @@ def _preflight(
     )
 
 
+def _check_deployments(
+    results: dict[str, WorkloadResult], deployment: str, report: DrillReport
+) -> None:
+    """Each workload to dispatch has its flow's deployment; the others fail, saying so."""
+    kinds = {r.kind for r in results.values()}
+    found = find_deployments(kinds, deployment)
+    for kind in sorted(kinds):
+        name = deployment_name(kind, deployment)
+        report.preflight.append(f"{kind} workloads run as {name}: {found.get(kind, 'missing')}")
+    for result in results.values():
+        if result.kind not in found and result.outcome != "failed":
+            result.outcome = "failed"
+            result.reason = (
+                f"preflight: no deployment {deployment_name(result.kind, deployment)} on the "
+                "Prefect server (register it with `prefect deploy --all`)"
+            )
+
+
 def _execute(
     plan: Plan,
     mode: str,
     results: dict[str, WorkloadResult],
     deadline: datetime,
     progress: Progress,
+    runner: WorkloadRunner,
 ) -> None:
     """Start each workload once its dependencies passed, within the parallelism limits."""
     logger = get_run_logger()
@@ -185,7 +226,9 @@ def _execute(
                     done.add(name)
                     continue
                 slots = (group_slots[group_of[name].name], plan_slots)
-                future = _in_thread(name, _recover_one, plan, mode, results[name], deadline, slots)
+                future = _in_thread(
+                    name, _recover_one, plan, mode, results[name], deadline, slots, runner
+                )
                 running[future] = name
             if not running:
                 if pending:  # nothing can start: only skipped dependants remain
@@ -234,29 +277,35 @@ def _recover_one(
     result: WorkloadResult,
     deadline: datetime,
     slots: tuple[threading.Semaphore, threading.Semaphore],
+    runner: WorkloadRunner,
 ) -> None:
-    from drflow.flows import FLOWS
+    """Recover one workload within the plan's, its group's and the global limits.
 
-    entry = FLOWS[KINDS[result.kind]]
+    The drill holds a slot of the global limit ``vbr-restore-sessions`` from before the
+    workload's run starts until it has ended, wherever the run executes: a deployment run on
+    another worker is waited for with the slot held. So the limit counts workloads in progress
+    across every drill (each drill creates a run only once it holds a slot, and never more runs
+    than slots), and a run that waits for a worker already counts against it. The workload's
+    own flow does not acquire the limit, so a drill cannot deadlock with its children, and
+    workload flows stay unchanged. The price: a slot is also held while a worker starts the
+    run's process (seconds), which a limit taken inside the child would not count.
+    """
     params = workload_params(plan, result.name, mode)
     group_slot, plan_slot = slots  # always in this order: no two workloads wait on each other
-    with group_slot, plan_slot, concurrency(LIMIT_NAME, occupy=1, strict=True):
-        if datetime.now(UTC) >= deadline:  # it waited for a slot until too late
-            result.reason = "skipped: the deadline passed before it could start"
-            return
-        remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
-        params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
-        result.started_at = datetime.now(UTC)
-        state = entry.flow(entry.params.model_validate(params), return_state=True)
-        result.ended_at = datetime.now(UTC)
-    outcome = state.result(raise_on_failure=False)
-    report: RecoveryReport | None = None
-    if isinstance(outcome, RecoveryReport):
-        report = outcome
-    elif isinstance(outcome, RecoveryFailed):
-        report = outcome.report
-    if report is None:
-        result.outcome, result.reason = "failed", f"the recovery flow did not finish: {outcome}"
+    try:
+        with group_slot, plan_slot, concurrency(LIMIT_NAME, occupy=1, strict=True):
+            if datetime.now(UTC) >= deadline:  # it waited for a slot until too late
+                result.reason = "skipped: the deadline passed before it could start"
+                return
+            remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
+            params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
+            result.started_at = datetime.now(UTC)
+            report = runner(result.kind, params, deadline)
+            result.ended_at = datetime.now(UTC)
+    except Exception as exc:  # Prefect's API failed this workload; the others carry on
+        report = f"its run could not be carried out by Prefect: {type(exc).__name__}: {exc}"
+    if isinstance(report, str):
+        result.outcome, result.reason = "failed", report
         return
     result.report = report
     result.flow_run_id = report.flow_run_id
@@ -311,16 +360,27 @@ class DrillFailed(Exception):
     on_cancellation=[remove_what_the_children_started],
     on_crashed=[remove_what_the_children_started],
 )
-def dr_drill(plan: str, report_path: str | None = None, seed: int | None = None) -> DrillReport:
+def dr_drill(
+    plan: str,
+    report_path: str | None = None,
+    seed: int | None = None,
+    dispatch: Dispatch = "in-process",
+    deployment: str = "manual",
+) -> DrillReport:
     """Rehearse a recovery plan: recover every workload isolated, verify it, always unmount it.
 
     Args:
         plan: Path of the plan file (YAML), relative to the working directory.
         report_path: Also write the JSON report there.
         seed: Seed of the random sample (plans with `sample`); default: the flow run id.
+        dispatch: `in-process`: every workload runs in this flow run's process;
+            `deployments`: each runs as a run of its flow's deployment, on any worker of
+            that deployment's work pool (scale-out).
+        deployment: With `dispatch: deployments`, the name of the workload flows'
+            deployments (`vsphere-instant-recovery/<deployment>`, ...).
     """
     loaded = _load(plan)
-    report = run_plan(loaded, "drill", seed=seed)
+    report = run_plan(loaded, "drill", seed=seed, dispatch=dispatch, deployment=deployment)
     if report_path:
         report.write_json(report_path)
     if report.verdict != "passed" and loaded.fail_run_on_failed_drill:
@@ -334,7 +394,11 @@ def dr_drill(plan: str, report_path: str | None = None, seed: int | None = None)
     on_crashed=[remove_what_the_children_started],
 )
 def dr_recover(
-    plan: str, workloads: list[str] | None = None, report_path: str | None = None
+    plan: str,
+    workloads: list[str] | None = None,
+    report_path: str | None = None,
+    dispatch: Dispatch = "in-process",
+    deployment: str = "manual",
 ) -> DrillReport:
     """Recover a plan for real: each workload's own `then` (migrate, keep or ask), no clean-up
     of what succeeded.
@@ -343,6 +407,8 @@ def dr_recover(
         plan: Path of the plan file (YAML).
         workloads: Only these workloads (default: all).
         report_path: Also write the JSON report there.
+        dispatch: `in-process` or `deployments`, as for `dr-drill`.
+        deployment: With `dispatch: deployments`, the workload flows' deployment name.
     """
     loaded = _load(plan)
     if workloads:
@@ -353,7 +419,7 @@ def dr_recover(
                 f"workloads: {', '.join(unknown)} not in plan {loaded.name} "
                 f"(it has {', '.join(sorted(known))})"
             )
-    report = run_plan(loaded, "recover", only=workloads)
+    report = run_plan(loaded, "recover", only=workloads, dispatch=dispatch, deployment=deployment)
     if report_path:
         report.write_json(report_path)
     if report.verdict != "passed":

@@ -42,9 +42,15 @@ def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan file; raise :class:`PlanError` listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlanError(str(path), [Problem("(file)", f"cannot read it: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise PlanError(
+            str(path),
+            [Problem("(file)", f"not UTF-8 text (byte {exc.start}): save the plan as UTF-8", line)],
+        ) from None
     return parse_plan(text, str(path))
 
 
@@ -67,9 +73,11 @@ def parse_plan(text: str, source: str = "<plan>") -> Plan:
         problems.append(Problem("(YAML)", f"not valid YAML: {problem}", line))
     else:
         if not isinstance(data, dict):
-            problems.append(Problem("(top)", "a plan is a mapping with name, groups, ..."))
+            empty = "the file is empty: " if data is None else ""
+            problems.append(Problem("(top)", f"{empty}a plan is a mapping with name, groups, ..."))
         else:
             lines = _line_index(node)
+            problems += _duplicate_keys(node)
             try:
                 plan = Plan.model_validate(data)
             except ValidationError as exc:
@@ -271,6 +279,8 @@ def _problems(
             message = "required, but missing"
         elif error["type"] == "literal_error":
             message = f"{message}, got {error.get('input')!r}"
+        elif error["type"] in ("model_type", "dict_type"):
+            message = f"Input should be a mapping of keys and values, got {error.get('input')!r}"
         out.append(Problem(_path(full), message, _nearest_line(full, lines)))
     return out
 
@@ -304,6 +314,30 @@ def _line_index(node: yaml.Node | None, prefix: tuple[Any, ...] = ()) -> dict[tu
         for index, item in enumerate(node.value):
             lines.update(_line_index(item, (*prefix, index)))
     return lines
+
+
+def _duplicate_keys(node: yaml.Node | None, prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Keys written twice in one mapping: YAML keeps the last silently, a plan refuses both."""
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[Any, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in first:
+                problems.append(
+                    Problem(
+                        _path((*prefix, key.value)),
+                        f"{key.value!r} is written twice (first on line {first[key.value]}): "
+                        "keep one",
+                        line,
+                    )
+                )
+            first.setdefault(key.value, line)
+            problems += _duplicate_keys(value, (*prefix, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += _duplicate_keys(item, (*prefix, index))
+    return problems
 
 
 def _list(value: Any) -> list[Any]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drflow.checks import Check
+from drflow.vbr import normalize_url
 
 KINDS: dict[str, str] = {
     "vsphere": "vsphere-instant-recovery",
@@ -57,6 +58,13 @@ class VBRTarget(BaseModel):
     ca_bundle: Path | None = Field(default=None, description="PEM file to trust the server.")
     fingerprint: str | None = Field(default=None, description="SHA-256 certificate pin.")
     credentials: Credentials = Field(default_factory=lambda: Credentials(environment=True))
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            normalize_url(value)  # refused here, with the plan's line; kept as written
+        return value
 
     @model_validator(mode="before")
     @classmethod

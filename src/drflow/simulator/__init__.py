@@ -1,7 +1,7 @@
 """A faithful HTTP simulator of the Veeam Backup & Replication REST API 1.3-rev1.
 
 Used by the demo and by integration tests; imports nothing from Prefect or from drflow's VBR
-client, only the contract models of :mod:`drflow.vbr.models`.
+client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`drflow.vbr.roles`).
 
 - :func:`create_app` (:mod:`.app`): the FastAPI app; the gate, errors and roles are described
   there and in :mod:`.roles`.

@@ -7,7 +7,9 @@
   Refresh tokens are single-use: a used, unknown or logged-out one answers 401
   ``InvalidToken``, an expired one 401 ``ExpiredToken``. The previous access token stays valid
   until it expires. ``use_short_term_refresh=true`` makes the refresh token live
-  ``token_ttl`` + 15 minutes instead of ``refresh_token_ttl``.
+  ``token_ttl`` + 15 minutes instead of ``refresh_token_ttl``. Token lifetimes are real
+  seconds (``speed`` does not shorten them). ``POST /_sim/tokens/refuse-refresh`` makes the
+  next refresh fail with 401 ``InvalidToken``.
 - ``POST /api/oauth2/logout`` revokes the caller's access token and its refresh token.
 - Bearer checks: missing or unknown token: 401 ``InvalidToken``; expired: 401 ``ExpiredToken``.
 """
@@ -62,6 +64,14 @@ class TokenStore:
         self._refresh: dict[str, _Refresh] = {}
         self.issued_count = 0
         self.refreshed_count = 0
+        self.refused_count = 0
+        self._refuse_refreshes = 0
+
+    def refuse_next_refresh(self, count: int = 1) -> None:
+        """Refuse the next ``count`` refreshes (401 ``InvalidToken``), as VBR does with a
+        refresh token it no longer knows."""
+        with self._lock:
+            self._refuse_refreshes += count
 
     def issue(
         self,
@@ -104,6 +114,10 @@ class TokenStore:
             if now >= record.expires:
                 raise ApiError(401, "ExpiredToken", "The refresh token has expired.")
             record.used = True
+            if self._refuse_refreshes:
+                self._refuse_refreshes -= 1
+                self.refused_count += 1
+                raise ApiError(401, "InvalidToken", "The refresh token is invalid.")
             self.refreshed_count += 1
             return record.username, record.role
 
@@ -141,6 +155,11 @@ class TokenStore:
             for refresh in self._refresh.values():
                 refresh.used = True
             return live
+
+    def issued_values(self) -> list[str]:
+        """Every access and refresh token ever issued, for tests that prove none leaked."""
+        with self._lock:
+            return [*self._access, *self._refresh]
 
     def active_count(self, now: datetime) -> int:
         with self._lock:

@@ -36,6 +36,8 @@ def build_config(
     error_status: int = 503,
     latency: float = 0.0,
     faults: list[str] | None = None,
+    vms: int | None = None,
+    state_file: Path | None = None,
 ) -> SimulatorConfig:
     """The configuration the command-line options describe (ValueError when invalid)."""
     rules: list[FaultRule] = []
@@ -48,6 +50,10 @@ def build_config(
             rules.append(FaultRule.model_validate(json.loads(text)))
         except (json.JSONDecodeError, ValidationError) as exc:
             raise ValueError(f"--fault {text!r}: {exc}") from exc
+    if vms is not None and estate is not None:
+        raise ValueError("--vms generates an estate: give it or --estate, not both")
+    if vms is not None and vms < 1:
+        raise ValueError(f"--vms {vms}: the generated estate needs at least one VM")
     return SimulatorConfig(
         password=password,
         token_ttl=token_ttl,
@@ -55,13 +61,17 @@ def build_config(
         estate=estate or DEFAULT_ESTATE,
         seed=seed,
         faults=rules,
+        estate_vms=vms,
+        state_file=state_file,
     )
 
 
 @app.command()
 def simulator_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 9419,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+    ] = 9419,
     tls: Annotated[bool, typer.Option(help="Serve HTTPS with a generated certificate.")] = False,
     tls_dir: Annotated[
         Path | None, typer.Option(help="Where to write the certificate (default: a temp dir).")
@@ -71,6 +81,10 @@ def simulator_command(
     token_ttl: Annotated[int, typer.Option(help="Access-token lifetime in seconds.")] = 900,
     estate: Annotated[
         Path | None, typer.Option(help="Estate file (default: the packaged demo estate).")
+    ] = None,
+    vms: Annotated[
+        int | None,
+        typer.Option(help="Serve a generated estate of N vSphere VMs (vm00001...) instead."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of generated ids and fault decisions.")] = 0,
     error_rate: Annotated[
@@ -87,12 +101,29 @@ def simulator_command(
             '"status": 500, "error_rate": 0.1}\' (repeatable).'
         ),
     ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep sessions, mounts and tokens in this file across restarts "
+            "(reloaded at start when it exists)."
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the VBR simulator until interrupted."""
     try:
         config = build_config(
-            password, token_ttl, speed, estate, seed, error_rate, error_status, latency, fault
+            password,
+            token_ttl,
+            speed,
+            estate,
+            seed,
+            error_rate,
+            error_status,
+            latency,
+            fault,
+            vms,
+            state_file,
         )
         serve(config, host=host, port=port, tls=tls, tls_dir=tls_dir, log_level=log_level)
     except (ValueError, EstateError) as exc:

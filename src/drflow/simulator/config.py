@@ -31,7 +31,8 @@ class SimulatorConfig(BaseModel):
     users: dict[str, Role] = Field(default_factory=lambda: dict(DEFAULT_USERS))
     """User name -> built-in role."""
     token_ttl: int = Field(default=900, gt=0)
-    """Access-token lifetime in seconds (``expires_in``)."""
+    """Access-token lifetime in seconds (``expires_in``): real seconds, not divided by
+    ``speed``."""
     refresh_token_ttl: int = Field(default=14 * 24 * 3600, gt=0)
     """Refresh-token lifetime in seconds (short-term refresh: ``token_ttl`` + 15 min)."""
     speed: float = Field(default=1.0, gt=0)
@@ -39,6 +40,9 @@ class SimulatorConfig(BaseModel):
     operations started after a change."""
     estate: Path = DEFAULT_ESTATE
     """The estate file: backups, VMs, restore points, traps, durations."""
+    estate_vms: int | None = Field(default=None, ge=1)
+    """Serve a generated estate of this many vSphere VMs instead of ``estate`` (benchmarks and
+    scale tests; see :func:`drflow.simulator.estate.generated_estate_file`)."""
     seed: int = 0
     """Seeds the RNG behind generated ids and fault decisions."""
     api_versions: list[str] = Field(default_factory=lambda: ["1.3-rev0", "1.3-rev1"], min_length=1)
@@ -46,3 +50,6 @@ class SimulatorConfig(BaseModel):
     revision of the same version, 1.3-rev0."""
     faults: list[FaultRule] = Field(default_factory=list)
     """Fault rules active from the start (see :mod:`drflow.simulator.faults`)."""
+    state_file: Path | None = None
+    """Where the simulator keeps its state across restarts (see
+    :mod:`drflow.simulator.persistence`); reloaded at start when it exists. None: memory only."""

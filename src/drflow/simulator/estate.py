@@ -536,3 +536,36 @@ def _disks(
 
 def load_estate(path: Path, now: datetime) -> Estate:
     return build_estate(load_estate_file(path), now)
+
+
+GENERATED_JOB_SIZE = 100
+"""VMs per backup job of a generated estate."""
+
+
+def generated_vm_name(index: int) -> str:
+    """The name of VM ``index`` (from 1) of a generated estate: ``vm00001``."""
+    return f"vm{index:05d}"
+
+
+def generated_estate_file(vms: int) -> EstateFile:
+    """An estate of ``vms`` vSphere VMs (:func:`generated_vm_name`), with the default durations.
+
+    Jobs ``Generated NNN`` of :data:`GENERATED_JOB_SIZE` VMs each; every VM has restore points
+    2 and 26 hours old and is spread over four ESXi hosts. No traps, no malware.
+    """
+    jobs = []
+    for first in range(1, vms + 1, GENERATED_JOB_SIZE):
+        last = min(first + GENERATED_JOB_SIZE - 1, vms)
+        jobs.append(
+            EstateJobSpec(
+                name=f"Generated {first // GENERATED_JOB_SIZE + 1:03d}",
+                platform="VMware",
+                repository="Default Backup Repository",
+                restore_point_ages_hours=[2, 26],
+                vms=[
+                    EstateVMSpec(name=generated_vm_name(i), host=f"esx{i % 4 + 1:02d}.lab.local")
+                    for i in range(first, last + 1)
+                ],
+            )
+        )
+    return EstateFile(version=1, repositories=["Default Backup Repository"], jobs=jobs)

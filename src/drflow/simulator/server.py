@@ -1,7 +1,9 @@
 """Running the simulator over real HTTP(S) with uvicorn.
 
 - :class:`SimulatorServer`: a context manager running the app in a background thread, for
-  tests and demos (``with SimulatorServer(config, tls=True) as sim: sim.url, sim.ca_bundle``).
+  tests and demos (``with SimulatorServer(config, tls=True) as sim: sim.url, sim.ca_bundle``);
+  ``restart()`` stops it and starts a new simulator on the same port, as a restarted VBR
+  server (what it keeps is in ``config.state_file``: :mod:`drflow.simulator.persistence`).
 - :func:`serve`: runs in the foreground until interrupted, for ``drflow simulator``.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import create_app
 from .clock import Clock
@@ -73,6 +76,11 @@ class _Server(uvicorn.Server):
         await super().startup(sockets=sockets)
         if self.started:
             self.ready.set()
+
+
+def _served(sim: Simulator, app: ASGIApp) -> ASGIApp:
+    """The app, saving the simulator's state before its answers when it has a state file."""
+    return sim.state_file.wrap(app) if sim.state_file is not None else app
 
 
 def _uvicorn_config(app, tls: TLSMaterial | None, log_level: str) -> uvicorn.Config:
@@ -134,7 +142,7 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         if self._thread is not None:
             raise RuntimeError("the simulator server is already running")
-        if self.tls:
+        if self.tls and (self.tls_material is None or not self.tls_material.cert_path.exists()):
             directory = self.tls_dir
             if directory is None:
                 self._tmp = tempfile.TemporaryDirectory(prefix="drflow-sim-tls-")
@@ -143,7 +151,9 @@ class SimulatorServer:
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
         self.url = _url("https" if self.tls else "http", self.host, self.port)
-        self._server = _Server(_uvicorn_config(self.app, self.tls_material, self.log_level))
+        self._server = _Server(
+            _uvicorn_config(_served(self.state, self.app), self.tls_material, self.log_level)
+        )
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},
@@ -176,9 +186,24 @@ class SimulatorServer:
                 server.force_exit = True
                 thread.join(timeout=5)
         self._server = self._thread = None
+        if self.state.state_file is not None:
+            self.state.state_file.save()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+    def restart(self, downtime: float = 0.0) -> SimulatorServer:
+        """Stop, then serve a new simulator (built as at start-up: from ``config.state_file``
+        when it is set, else afresh) on the same port, same TLS certificate and URL, refusing
+        connections for ``downtime`` seconds in between, as a restarting server does."""
+        back = time.monotonic() + downtime
+        tmp, self._tmp = self._tmp, None  # keep the certificate across the restart
+        self.stop()
+        self._tmp = tmp
+        self.app = create_app(self.config, self.clock)
+        self.state = self.app.state.sim
+        time.sleep(max(0.0, back - time.monotonic()))
+        return self.start()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
@@ -195,8 +220,13 @@ def serve(
     tls_dir: Path | None = None,
     log_level: str = "info",
     out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> None:
-    """Run the simulator in the foreground until interrupted (Ctrl-C)."""
+    """Run the simulator in the foreground until interrupted (Ctrl-C).
+
+    ``out`` (stdout) gets the banner; ``err`` (stderr) the warning when ``host`` is not a
+    loopback address.
+    """
     out = out or sys.stdout
     config = config or SimulatorConfig()
     app = create_app(config)
@@ -213,12 +243,18 @@ def serve(
     users = ", ".join(f"{name} ({role.value})" for name, role in config.users.items())
     print(f"drflow VBR simulator (REST API {', '.join(config.api_versions)}) at {url}", file=out)
     print(f"  users: {users}", file=out)
-    print(f"  password: {config.password}  (the simulator's demo password)", file=out)
+    demo_password = SimulatorConfig.model_fields["password"].default
+    if config.password == demo_password:
+        print(f"  password: {demo_password}  (the simulator's demo password)", file=out)
+    else:
+        print("  password: the one given with --password (not shown)", file=out)
     print(f"  speed: x{config.speed:g}, access tokens live {config.token_ttl} s", file=out)
     print(f"  estate: {config.estate}", file=out)
     if config.faults:
         print(f"  fault rules: {len(config.faults)} (GET {url}/_sim/faults)", file=out)
     print(f"  admin API: {url}/_sim/stats, {url}/_sim/faults, {url}/_sim/reset", file=out)
+    if config.state_file is not None:
+        print(f"  state file: {config.state_file} (kept across restarts)", file=out)
     if material is not None:
         print(f"  TLS certificate (CA bundle): {material.cert_path}", file=out)
         print(f"  SHA-256 fingerprint: {material.fingerprint}", file=out)
@@ -227,13 +263,17 @@ def serve(
             f"WARNING: listening on {host}, reachable from other machines. The simulator has "
             "no real security: a published password, no rate limiting, and an unauthenticated "
             "admin API (/_sim) that can reset or break it. Use it only on trusted networks.",
-            file=out,
+            file=err or sys.stderr,
+            flush=True,
         )
     out.flush()
-    server = uvicorn.Server(_uvicorn_config(app, material, log_level))
+    sim: Simulator = app.state.sim
+    server = uvicorn.Server(_uvicorn_config(_served(sim, app), material, log_level))
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        if sim.state_file is not None:
+            sim.state_file.save()
         if tmp is not None:
             tmp.cleanup()

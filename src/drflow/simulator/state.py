@@ -18,8 +18,9 @@ from . import azure, entra_id, unstructured
 from .auth import TokenStore
 from .clock import Clock, SystemClock
 from .config import SimulatorConfig
-from .estate import Estate, load_estate
+from .estate import Estate, build_estate, generated_estate_file, load_estate
 from .faults import FaultInjector
+from .persistence import StateFile
 from .sessions import RESTORE_SESSION_TYPES, LogTitles, Outcome, SessionRecord
 from .vsphere import VsphereMount
 
@@ -37,6 +38,11 @@ class Simulator:
         self.lock = threading.RLock()
         # load once up front so a malformed estate fails at construction, with its message
         self.reset()
+        self.state_file: StateFile | None = None
+        """Saves the state (``config.state_file``); reloaded from it here when it exists."""
+        if self.config.state_file is not None:
+            self.state_file = StateFile(self, self.config.state_file)
+            self.state_file.load()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -45,7 +51,12 @@ class Simulator:
         (the fault rules of the configuration are installed again)."""
         with self.lock:
             now = self.clock.now()
-            self.estate: Estate = load_estate(self.config.estate, now)
+            vms = self.config.estate_vms
+            self.estate: Estate = (
+                build_estate(generated_estate_file(vms), now)
+                if vms
+                else load_estate(self.config.estate, now)
+            )
             self.rng = random.Random(self.config.seed)
             self.tokens = TokenStore()
             self.faults = FaultInjector(self.config.seed, self.config.faults)
@@ -142,17 +153,32 @@ class Simulator:
         now = self.now()
         running, peak = self.restore_concurrency(now)
         with self.lock:
+            saving = self.state_file
             return {
                 "requests": dict(sorted(self.requests.items())),
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
                 "faults_injected": dict(sorted(self.faults.injected.items())),
+                "starts": self.starts(),
                 "restore_sessions": {"running": running, "peak": peak},
                 "tokens": {
                     "issued": self.tokens.issued_count,
                     "refreshed": self.tokens.refreshed_count,
+                    "refused": self.tokens.refused_count,
                     "active": self.tokens.active_count(now),
                 },
+                **({"state_file": saving.describe()} if saving else {}),
             }
+
+    def starts(self) -> dict[str, int]:
+        """How many sessions the API started, by ``"<sessionType> <name>"`` (backup job runs
+        left out): more than one for a workload of one drill means it was started twice."""
+        with self.lock:
+            started = Counter(
+                f"{record.session_type} {record.name}"
+                for record in self.sessions.values()
+                if record.session_type != "BackupJob"
+            )
+        return dict(sorted(started.items()))
 
     def mounts(self, include_gone: bool = False) -> list[dict[str, Any]]:
         """Every mount of any kind with its reason and state (``GET /_sim/mounts``)."""

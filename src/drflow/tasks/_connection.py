@@ -44,7 +44,7 @@ class VBRConnection(BaseModel):
         )
         if self.credentials_block:
             overrides.update(_credentials_from_block(self.credentials_block))
-        return VBRSettings(**overrides)
+        return VBRSettings.resolve(**overrides)
 
 
 def _credentials_from_block(name: str) -> dict[str, Any]:

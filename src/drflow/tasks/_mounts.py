@@ -54,11 +54,12 @@ def unmount_and_wait(
     """Stop a mount and wait until VBR no longer holds it; already gone counts as done.
 
     Waits for the mount to go, not for its session's result: unmounting a mount whose
-    recovery failed ends a session that already failed, and that is still a clean-up.
+    recovery failed ends a session that already failed, and that is still a clean-up. Returns
+    the unmount's session as VBR answered it (read it again for its result).
     """
     logger = get_run_logger()
     try:
-        mount = api.get_mount(mount_id)
+        mount = api.current(mount_id)
         if mount.state == InstantRecoveryMountState.DISMOUNTING:
             logger.info("%s is already being unmounted", what)
             session = None
@@ -69,7 +70,5 @@ def unmount_and_wait(
         return None
     if wait:
         api.wait_until_gone(mount_id)
-        if session is not None:
-            session = api._client.sessions.get(session.id)
     logger.info("%s unmounted", what)
     return session

@@ -118,7 +118,7 @@ def wait_for_azure_mount(
     return mount
 
 
-@vbr_task("unmount-azure-vm", run_name="unmount-azure-vm[{vm_name}]")
+@vbr_task("unmount-azure-vm", run_name="unmount-azure-vm[{vm_name}]", stops_work=True)
 def unmount_azure_vm(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> AzureInstantVMRecoveryMount | None:

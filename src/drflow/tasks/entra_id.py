@@ -10,7 +10,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound
+from drflow.vbr import NotFound, VBRError
 from drflow.vbr.models import (
     EntraIdTenantBrowseMountModel,
     EntraIdTenantRestoreAuthorizeModel,
@@ -24,11 +24,12 @@ from drflow.vbr.models import (
     EntraIdTenantStartRestoreSpec,
     JobStopSpec,
     SessionModel,
+    SessionType,
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
 )
 
-from ._common import vbr_task
+from ._common import session_of_lost_start, vbr_task
 from ._connection import VBRConnection, get_client
 
 
@@ -91,9 +92,17 @@ def start_entra_id_tenant_restore(
 ) -> EntraIdTenantBrowseMountModel:
     """Mount a tenant backup for restore.
 
-    Not retried at task level: the mount can be neither listed nor read back.
+    Not retried at task level: the mount can be neither listed nor read back. When the answer
+    is lost after VBR started the restore session, the running restore session of the tenant
+    that this run started is adopted (the mount is its session).
     """
-    mount = get_client(connection).entra_id.start_tenant_restore(spec)
+    client = get_client(connection)
+    try:
+        mount = client.entra_id.start_tenant_restore(spec)
+    except VBRError as exc:
+        types = [SessionType.ENTRA_ID_RESTORE]
+        session = session_of_lost_start(client, exc, types, tenant_name)
+        mount = EntraIdTenantBrowseMountModel(session_id=session.id)
     get_run_logger().info("%s mounted for restore: session %s", tenant_name, mount.session_id)
     return mount
 
@@ -115,7 +124,11 @@ def start_entra_id_tenant_restore_from_copy(
     return session
 
 
-@vbr_task("stop-entra-id-tenant-restore", run_name="stop-entra-id-tenant-restore[{session_id}]")
+@vbr_task(
+    "stop-entra-id-tenant-restore",
+    run_name="stop-entra-id-tenant-restore[{session_id}]",
+    stops_work=True,
+)
 def stop_entra_id_tenant_restore(
     connection: VBRConnection, session_id: UUID, spec: JobStopSpec | None = None
 ) -> SessionModel | None:
@@ -133,15 +146,26 @@ def mount_entra_id_audit_log(
 ) -> UnstructuredDataFlrBrowseMountModel:
     """Mount a tenant's audit log backup for browsing.
 
-    Not retried at task level: the mount can be neither listed nor read back. Set
-    ``autoUnmount`` so that a mount left behind goes away by itself.
+    Not retried at task level: the mount can be neither listed nor read back. When the answer
+    is lost after VBR mounted the logs, the running browse session about the tenant that this
+    run started is adopted. Set ``autoUnmount`` so that a mount left behind goes away by itself.
     """
-    mount = get_client(connection).entra_id.mount_audit_log(spec)
+    client = get_client(connection)
+    try:
+        mount = client.entra_id.mount_audit_log(spec)
+    except VBRError as exc:
+        types = [SessionType.FILE_LEVEL_RESTORE]
+        session = session_of_lost_start(client, exc, types, tenant_name)
+        mount = UnstructuredDataFlrBrowseMountModel(session_id=session.id)
     get_run_logger().info("audit log of %s mounted: session %s", tenant_name, mount.session_id)
     return mount
 
 
-@vbr_task("unmount-entra-id-audit-log", run_name="unmount-entra-id-audit-log[{session_id}]")
+@vbr_task(
+    "unmount-entra-id-audit-log",
+    run_name="unmount-entra-id-audit-log[{session_id}]",
+    stops_work=True,
+)
 def unmount_entra_id_audit_log(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
     """Unmount an audit log mount; already gone (404) counts as done."""
     try:

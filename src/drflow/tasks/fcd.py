@@ -91,7 +91,7 @@ def wait_for_fcd_mount(
     return mount
 
 
-@vbr_task("dismount-fcd", run_name="dismount-fcd[{vm_name}]")
+@vbr_task("dismount-fcd", run_name="dismount-fcd[{vm_name}]", stops_work=True)
 def dismount_fcd(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> SessionModel | None:

@@ -90,7 +90,7 @@ def wait_for_hyperv_mount(
     return mount
 
 
-@vbr_task("unmount-hyperv-vm", run_name="unmount-hyperv-vm[{vm_name}]")
+@vbr_task("unmount-hyperv-vm", run_name="unmount-hyperv-vm[{vm_name}]", stops_work=True)
 def unmount_hyperv_vm(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> SessionModel | None:

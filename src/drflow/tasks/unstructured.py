@@ -7,13 +7,14 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRClient
+from drflow.vbr import NotFound, VBRClient, VBRError
 from drflow.vbr.models import (
     InstantUnstructuredDataRecoveryMount,
     InstantUnstructuredDataRecoveryMountsResult,
     InstantUnstructuredDataRestoreMigrationSpec,
     InstantUnstructuredDataRestoreSpec,
     SessionModel,
+    SessionType,
     UnstructuredDataEntireOSRestoreSpec,
     UnstructuredDataEntireShareRestoreSpec,
     UnstructuredDataFlrBrowseMountModel,
@@ -22,7 +23,7 @@ from drflow.vbr.models import (
     UnstructuredDataSwitchoverSettingsModel,
 )
 
-from ._common import require_mark, vbr_task
+from ._common import require_mark, session_of_lost_start, vbr_task
 from ._connection import VBRConnection, get_client
 
 _S = UnstructuredDataInstantRecoveryMountState
@@ -118,7 +119,7 @@ def wait_for_file_share_mount(
     return mount
 
 
-@vbr_task("unmount-file-share", run_name="unmount-file-share[{share_name}]")
+@vbr_task("unmount-file-share", run_name="unmount-file-share[{share_name}]", stops_work=True)
 def unmount_file_share(
     connection: VBRConnection, mount_id: UUID, *, share_name: str = "", wait: bool = True
 ) -> SessionModel | None:
@@ -210,10 +211,15 @@ def restore_file_share(
 ) -> SessionModel:
     """Restore an entire file share; answers the restore session.
 
-    Not retried at task level: the spec has no field to mark, VBR lists share restores only as
-    sessions, and their naming is not documented, so a retry could not find its own.
+    Not retried at task level: the spec has no field to mark, so nothing tells a retry which
+    restore is its own. When the answer is lost after VBR started the restore, the running
+    restore session about the share that this run started is adopted.
     """
-    session = get_client(connection).unstructured.restore_file_share(spec)
+    client = get_client(connection)
+    try:
+        session = client.unstructured.restore_file_share(spec)
+    except VBRError as exc:
+        session = session_of_lost_start(client, exc, [SessionType.NAS_RESTORE], share_name)
     get_run_logger().info("restore of %s started: session %s", share_name, session.id)
     return session
 
@@ -224,9 +230,14 @@ def restore_object_storage_bucket(
 ) -> SessionModel:
     """Restore an entire object storage bucket; answers the restore session.
 
-    Not retried at task level, for the same reasons as :func:`restore_file_share`.
+    Not retried at task level, for the same reasons as :func:`restore_file_share`; a lost
+    answer is handled the same way.
     """
-    session = get_client(connection).unstructured.restore_bucket(spec)
+    client = get_client(connection)
+    try:
+        session = client.unstructured.restore_bucket(spec)
+    except VBRError as exc:
+        session = session_of_lost_start(client, exc, [SessionType.NAS_RESTORE], bucket_name)
     get_run_logger().info("restore of %s started: session %s", bucket_name, session.id)
     return session
 
@@ -246,7 +257,9 @@ def start_unstructured_flr_mount(
     return mount
 
 
-@vbr_task("unmount-unstructured-flr", run_name="unmount-unstructured-flr[{session_id}]")
+@vbr_task(
+    "unmount-unstructured-flr", run_name="unmount-unstructured-flr[{session_id}]", stops_work=True
+)
 def unmount_unstructured_flr(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
     """Unmount an unstructured data browse mount; already gone (404) counts as done."""
     try:

@@ -86,7 +86,9 @@ def wait_for_vsphere_mount(
     return mount
 
 
-@vbr_task("unmount-instant-recovery", run_name="unmount-instant-recovery[{vm_name}]")
+@vbr_task(
+    "unmount-instant-recovery", run_name="unmount-instant-recovery[{vm_name}]", stops_work=True
+)
 def unmount_vsphere_vm(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> SessionModel | None:

@@ -26,7 +26,7 @@ from ._exceptions import (
 )
 from ._pagination import paginate
 from ._retry import RetryPolicy
-from ._settings import VBRSettings, normalize_fingerprint
+from ._settings import VBRSettings, normalize_fingerprint, normalize_url
 from ._tls import fingerprint_of
 from ._waiting import Backoff
 
@@ -55,5 +55,6 @@ __all__ = [
     "WaitTimeout",
     "fingerprint_of",
     "normalize_fingerprint",
+    "normalize_url",
     "paginate",
 ]

@@ -4,8 +4,8 @@
 - The token is renewed *before* it expires: the margin is a tenth of the ``expires_in`` the
   server gave (at least one second), measured on the local monotonic clock so that clock skew
   between drflow and VBR does not matter.
-- Refresh tokens are single-use: each is forgotten the moment it is sent. A refused refresh
-  falls back to a fresh login.
+- Refresh tokens are single-use: each is forgotten the moment it is sent. It is used even when
+  the access token has expired meanwhile; a refused refresh falls back to a fresh login.
 - A 401 on a request re-authenticates once and resends it; a second 401 is returned as is.
 """
 
@@ -34,7 +34,6 @@ class _Token:
     access: str
     refresh: str | None
     refresh_at: float  # monotonic
-    expires_at: float  # monotonic
 
 
 class VBRAuth(httpx.Auth):
@@ -110,7 +109,9 @@ class VBRAuth(httpx.Auth):
 
     def _authenticate(self) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._token
-        if token is not None and token.refresh and self._clock() < token.expires_at:
+        # a refresh token outlives its access token (VBR: days), so an access token that
+        # expired while the client was idle is renewed without sending the password again
+        if token is not None and token.refresh:
             refresh, token.refresh = token.refresh, None  # single-use: never send it twice
             spec = TokenLoginSpec(grant_type=LoginGrantType.REFRESH_TOKEN, refresh_token=refresh)
             response = yield self._token_request(spec)
@@ -171,7 +172,6 @@ class VBRAuth(httpx.Auth):
             access=model.access_token,
             refresh=model.refresh_token,
             refresh_at=now + lifetime - margin,
-            expires_at=now + lifetime,
         )
 
 

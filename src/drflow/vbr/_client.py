@@ -59,10 +59,10 @@ class VBRClient:
         **overrides: Any,
     ) -> None:
         if settings is None:
-            settings = VBRSettings(**overrides)
+            settings = VBRSettings.resolve(**overrides)
         elif overrides:
             settings = settings.model_copy(update=overrides)
-        if not settings.username or settings.password is None:
+        if not settings.username or not settings.password:  # an empty SecretStr is falsy
             raise VBRConfigError(
                 "no VBR credentials: set DRFLOW_VBR_USERNAME and DRFLOW_VBR_PASSWORD "
                 "(or name a Prefect Secret block holding them)"
@@ -247,7 +247,15 @@ class VBRClient:
                 request_sent=True,
             ) from exc
         if response.status_code >= 400:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if response.status_code == 401 and not error.body.strip():
+                # the auth flow already logged in again and resent it once
+                error.message = (
+                    "VBR refused the request again after a fresh login, and said nothing more "
+                    "(a proxy dropping the Authorization header?)"
+                )
+                error.args = (error._text(),)
+            raise error
         return response
 
     @staticmethod
@@ -257,18 +265,30 @@ class VBRClient:
         try:
             return _adapter(model).validate_json(response.content)
         except ValidationError as exc:
-            kind = "not JSON" if _is_json_error(exc) else "not what the contract says"
-            details = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
-                for e in exc.errors()[:5]
-            )
+            if _is_json_error(exc) and _is_html(response):
+                message = (
+                    "the answer is not JSON but an HTML page (a proxy or load balancer in the way?)"
+                )
+            else:
+                kind = "not JSON" if _is_json_error(exc) else "not what the contract says"
+                details = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+                    for e in exc.errors()[:5]
+                )
+                message = f"the answer is {kind} ({details})"
             raise UnexpectedResponse(
                 status_code=response.status_code,
                 method=response.request.method,
                 path=response.request.url.path,
-                message=f"the answer is {kind} ({details})",
+                message=message,
                 body=response.text[:500],
             ) from None
+
+
+def _is_html(response: httpx.Response) -> bool:
+    return "html" in response.headers.get("content-type", "") or response.text.lstrip()[
+        :15
+    ].lower().startswith(("<!doctype", "<html"))
 
 
 def _is_json_error(exc: ValidationError) -> bool:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .operations import operation_at
+from .roles import describe, roles_for
+
 if TYPE_CHECKING:
     import httpx
 
@@ -114,7 +117,26 @@ class Unauthorized(VBRAPIError):
 
 
 class Forbidden(VBRAPIError):
-    """403: the user's role does not allow the operation."""
+    """403: the user's role does not allow the operation.
+
+    For drflow's restore operations, ``operation_id`` names the operation and
+    ``required_roles`` the roles the contract allows to call it; the message names them.
+    """
+
+    def __init__(self, *, method: str, path: str, **details: Any) -> None:
+        self.operation_id = operation_at(method, path)
+        self.required_roles = roles_for(self.operation_id) if self.operation_id else frozenset()
+        super().__init__(method=method, path=path, **details)
+
+    def _text(self) -> str:
+        text = super()._text()
+        if not self.required_roles:
+            return text
+        needs = f"{self.operation_id} needs one of the VBR roles {describe(self.required_roles)}"
+        return (
+            f"{text.rstrip('.')}. {needs}: give the user one of them in VBR (Users and Roles), "
+            "or connect as a user who has one."
+        )
 
 
 class NotFound(VBRAPIError):

@@ -4,9 +4,10 @@ What is retried:
 
 - a connection that could not be made (the request never left): any method;
 - 429 (honouring ``Retry-After``): any method, since the server refused the work;
-- 502, 503, 504, timeouts and dropped connections: only idempotent requests (GET, PUT,
-  DELETE). A POST that may have reached the server is never resent here: the caller must first
-  look for what the first attempt may have started (see ``drflow.tasks``).
+- 500, 502, 503, 504, timeouts and dropped connections: only idempotent requests (GET, PUT,
+  DELETE): resending a read after VBR's ``UnknownError`` is harmless, and a 500 is often
+  transient. A POST that may have reached the server is never resent here: the caller must
+  first look for what the first attempt may have started (see ``drflow.tasks``).
 
 Other 4xx are never retried. Waits grow exponentially with jitter up to a cap.
 """
@@ -35,7 +36,7 @@ logger = logging.getLogger("drflow.vbr")
 T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-TRANSIENT_STATUSES = frozenset({502, 503, 504})
+TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
 @dataclass
@@ -56,6 +57,8 @@ class RetryPolicy:
     """Give up once this many seconds have passed since the first try."""
     retries: int = field(default=0, compare=False)
     """Retries made so far by clients using this policy (for tests and benchmarks)."""
+    most_retries: int = field(default=0, compare=False)
+    """The most retries one call has needed so far (never more than ``attempts - 1``)."""
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     """How to wait between tries (tests record the waits instead)."""
 
@@ -94,6 +97,7 @@ class RetryPolicy:
 
         def before_sleep(state: RetryCallState) -> None:
             self.retries += 1
+            self.most_retries = max(self.most_retries, state.attempt_number)
             exc = state.outcome.exception() if state.outcome else None
             logger.warning(
                 "%s failed (%s); retry %d/%d in %.1fs",

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import ssl
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ._exceptions import VBRConfigError
 
 DEFAULT_PORT = 9419
 DEFAULT_API_VERSION = "1.3-rev1"
+ENV_PREFIX = "DRFLOW_VBR_"
 
 _FINGERPRINT = re.compile(r"^[0-9A-F]{64}$")
 
@@ -27,6 +33,19 @@ def normalize_fingerprint(value: str) -> str:
     return text
 
 
+def normalize_url(value: str) -> str:
+    """``https://vbr01`` → ``https://vbr01:9419`` (the default port added), or ValueError."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a URL: {value!r} ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected http(s)://host[:port], got {value!r}")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}:{port or DEFAULT_PORT}"
+
+
 class VBRSettings(BaseSettings):
     """Where the VBR server is, how to trust it and who to log in as.
 
@@ -34,7 +53,7 @@ class VBRSettings(BaseSettings):
     ``DRFLOW_VBR_<FIELD>`` (``DRFLOW_VBR_URL``, ``DRFLOW_VBR_USERNAME``, ...).
     """
 
-    model_config = SettingsConfigDict(env_prefix="DRFLOW_VBR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     url: str = Field(
         default=f"https://localhost:{DEFAULT_PORT}",
@@ -43,7 +62,9 @@ class VBRSettings(BaseSettings):
     username: str | None = Field(default=None, description="VBR user to log in as.")
     password: SecretStr | None = Field(default=None, description="That user's password.")
     api_version: str = Field(
-        default=DEFAULT_API_VERSION, description="Sent as x-api-version on every request."
+        default=DEFAULT_API_VERSION,
+        min_length=1,
+        description="Sent as x-api-version on every request.",
     )
     ca_bundle: Path | None = Field(
         default=None, description="PEM file of the CA (or the self-signed certificate) to trust."
@@ -65,15 +86,7 @@ class VBRSettings(BaseSettings):
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        try:
-            parts = urlsplit(value.strip())
-            port = parts.port
-        except ValueError as exc:
-            raise ValueError(f"not a URL: {value!r} ({exc})") from exc
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"expected http(s)://host[:port], got {value!r}")
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        return f"{parts.scheme}://{host}:{port or DEFAULT_PORT}"
+        return normalize_url(value)
 
     @field_validator("fingerprint")
     @classmethod
@@ -83,8 +96,17 @@ class VBRSettings(BaseSettings):
     @field_validator("ca_bundle")
     @classmethod
     def _check_ca_bundle(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
+        if value is None:
+            return None
+        if not value.is_file():
             raise ValueError(f"CA bundle {str(value)!r} is not a readable file")
+        try:
+            ssl.create_default_context(cafile=str(value))
+        except OSError as exc:  # ssl.SSLError included
+            raise ValueError(
+                f"CA bundle {str(value)!r} holds no usable PEM certificate "
+                f"({getattr(exc, 'reason', None) or exc.strerror or exc})"
+            ) from None
         return value
 
     @model_validator(mode="after")
@@ -96,7 +118,43 @@ class VBRSettings(BaseSettings):
             )
         return self
 
+    @classmethod
+    def resolve(cls, **given: Any) -> VBRSettings:
+        """Settings from ``given`` values and the environment.
+
+        Unlike the constructor, a bad value raises :class:`VBRConfigError` whose message names
+        where it came from: the argument, or the ``DRFLOW_VBR_*`` variable.
+        """
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            raise VBRConfigError(_describe(exc, given)) from None
+
     @property
     def host_port(self) -> tuple[str, int]:
         parts = urlsplit(self.url)
         return parts.hostname or "", parts.port or DEFAULT_PORT
+
+
+_TRUST = ("insecure", "ca_bundle", "fingerprint")
+
+
+def _describe(exc: ValidationError, given: dict[str, Any]) -> str:
+    """One line per bad setting: its source (argument or variable), the value, what is wrong."""
+
+    def source(field: str) -> str:
+        return field if field in given else ENV_PREFIX + field.upper()
+
+    lines = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a rule between settings: name every one that is set
+            names = [
+                source(f) for f in _TRUST if f in given or ENV_PREFIX + f.upper() in os.environ
+            ]
+            lines.append(f"{' and '.join(names) or 'VBR settings'}: {message}")
+            continue
+        field = str(error["loc"][0])
+        value = "" if field == "password" else f"={error.get('input')!r}"
+        lines.append(f"{source(field)}{value}: {message}")
+    return "bad VBR connection settings:\n" + "\n".join(f"  {line}" for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Container, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ._exceptions import SessionFailed, WaitTimeout
@@ -18,17 +18,31 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Backoff:
-    """Poll intervals: ``initial``, growing by ``factor``, never above ``cap``."""
+    """Poll intervals: ``initial``, growing by ``factor``, never above ``cap``.
+
+    With ``share``, an interval is instead that share of the time already waited (between
+    ``initial`` and ``cap``): a wait then ends at most ``share`` later than what it waited for,
+    whatever its length, for the price of more polls (worth it when polls are shared).
+    """
 
     initial: float = 1.0
     cap: float = 15.0
     factor: float = 1.5
+    share: float | None = None
 
     def intervals(self) -> Iterator[float]:
         interval = self.initial
         while True:
             yield interval
             interval = min(interval * self.factor, self.cap)
+
+    def following(self, share: float) -> Backoff:
+        """The same bounds, intervals following the time waited (``share`` of it)."""
+        return replace(self, share=share)
+
+    def after(self, waited: float) -> float:
+        """The interval after ``waited`` seconds of a wait that follows the time waited."""
+        return min(max(self.initial, (self.share or 0.0) * waited), self.cap)
 
 
 def poll(
@@ -43,7 +57,8 @@ def poll(
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Call ``read`` until ``done`` says so; raise :class:`WaitTimeout` past ``timeout`` s."""
-    deadline = clock() + timeout
+    started = clock()
+    deadline = started + timeout
     intervals = backoff.intervals()
     while True:
         value = read()
@@ -54,7 +69,8 @@ def poll(
         remaining = deadline - clock()
         if remaining <= 0:
             raise WaitTimeout(f"gave up waiting for {what} after {timeout:.0f}s", last=value)
-        sleep(min(next(intervals), remaining))
+        interval = next(intervals) if backoff.share is None else backoff.after(clock() - started)
+        sleep(min(interval, remaining))
 
 
 def session_outcome(session: SessionModel) -> SessionModel:

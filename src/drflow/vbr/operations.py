@@ -8,6 +8,7 @@ import Prefect.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -263,3 +264,19 @@ OPERATIONS: dict[str, Operation] = {
         "unmount_entra_id_audit_log",
     ),
 }
+
+
+def _template_pattern(path: str) -> re.Pattern[str]:
+    """``/a/{id}/b`` -> a pattern matching ``/a/<anything but a slash>/b`` exactly."""
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+_PATTERNS = [(op.method, _template_pattern(op.path), name) for name, op in OPERATIONS.items()]
+
+
+def operation_at(method: str, path: str) -> str | None:
+    """The ``operationId`` a request (method and concrete path) calls, if it is one of these."""
+    for op_method, pattern, name in _PATTERNS:
+        if op_method == method.upper() and pattern.match(path):
+            return name
+    return None

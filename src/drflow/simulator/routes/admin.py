@@ -90,6 +90,12 @@ async def revoke_tokens(sim: Sim):
     return {"revoked": sim.tokens.revoke_all()}
 
 
+@router.post("/tokens/refuse-refresh", summary="Refuse the next refresh of a token (401)")
+async def refuse_refresh(sim: Sim):
+    sim.tokens.refuse_next_refresh()
+    return {"refused_next": True}
+
+
 @router.get("/stats", summary="Request counts, injected faults, restore concurrency, tokens")
 async def stats(sim: Sim):
     return sim.stats()

@@ -1,8 +1,19 @@
-"""What the groups of mount operations share: read a mount, wait for a state, wait until gone."""
+"""What the groups of mount operations share: read a mount, wait for a state, wait until gone.
+
+Waits of one client share their reads where the group's list filters by mount id (vSphere's
+``mountIdFilter``): every thread waiting on a mount of that group is answered by one list call
+of all the mounts being waited for (:class:`SharedReads`), so a drill of N workloads costs one
+call per poll, not N. Such waits poll at intervals that follow the time already waited
+(:data:`FOLLOW_SHARE` of it), so they end soon after the mount is ready at any length.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -12,6 +23,83 @@ from ..models import InstantRecoveryMountState
 from ._base import API
 
 M = TypeVar("M")
+
+FOLLOW_SHARE = 0.05
+"""Shared waits poll after this share of the time already waited (within the backoff bounds)."""
+IDS_PER_LIST = 100
+"""Mount ids per list call (keeps the query string short of server limits)."""
+
+
+class SharedReads(Generic[M]):
+    """Fresh views of the mounts being waited for, shared by every thread of one client.
+
+    A thread asks for a mount; when no list started less than ``max_age`` seconds before it
+    asked, it lists every watched mount itself (``read_many``) and the threads that ask
+    meanwhile take that answer.
+    """
+
+    def __init__(
+        self, read_many: Callable[[Sequence[str]], Iterable[M]], id_of: Callable[[M], Any]
+    ):
+        self._read_many = read_many
+        self._id_of = id_of
+        self._cond = threading.Condition()
+        self._watched: Counter[str] = Counter()
+        self._listing = False
+        self._asked: frozenset[str] = frozenset()
+        self._answer: dict[str, M] | BaseException = {}
+        self._started = float("-inf")
+
+    @contextmanager
+    def watching(self, mount_id: str) -> Iterator[None]:
+        """Include ``mount_id`` in every list while the block runs."""
+        with self._cond:
+            self._watched[mount_id] += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._watched[mount_id] -= 1
+                if self._watched[mount_id] <= 0:
+                    del self._watched[mount_id]
+
+    def read(self, mount_id: str, max_age: float) -> M | None:
+        """The watched mount as listed at most ``max_age`` s before this call; None: not listed."""
+        asked = time.monotonic()
+        with self._cond:
+            while not (mount_id in self._asked and self._started >= asked - max_age):
+                if not self._listing:
+                    self._listing = True
+                    ids = sorted({*self._watched, mount_id})
+                    break
+                self._cond.wait()
+            else:
+                return self._take(mount_id)
+        started = time.monotonic()
+        answer: dict[str, M] | BaseException
+        try:
+            answer = {
+                str(self._id_of(mount)): mount
+                for chunk in range(0, len(ids), IDS_PER_LIST)
+                for mount in self._read_many(ids[chunk : chunk + IDS_PER_LIST])
+            }
+        except Exception as exc:  # the threads that take this answer raise it too
+            answer = exc
+        except BaseException:  # interrupted, no answer: another thread lists
+            with self._cond:
+                self._listing = False
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._listing = False
+            self._asked, self._answer, self._started = frozenset(ids), answer, started
+            self._cond.notify_all()
+            return self._take(mount_id)
+
+    def _take(self, mount_id: str) -> M | None:
+        if isinstance(self._answer, BaseException):
+            raise self._answer
+        return self._answer.get(mount_id)
 
 
 class MountsAPI(API, Generic[M]):
@@ -26,6 +114,58 @@ class MountsAPI(API, Generic[M]):
     def get_mount(self, mount_id: UUID | str) -> M:
         """One mount (the group's ``Get...Mount`` operation)."""
         return self._client.request("GET", f"{self.path}/{mount_id}", model=self.mount_model)
+
+    def current(self, mount_id: UUID | str) -> M:
+        """The mount as of now, or as the waits of this client listed it at most
+        ``poll_initial`` seconds ago (no call at all right after a wait); else ``get_mount``.
+        ``NotFound`` when it does not exist (any more)."""
+        with self._reader(mount_id, self._backoff(None)) as read:
+            return read()
+
+    def list_by_ids(self, mount_ids: Sequence[UUID | str]) -> Iterable[M] | None:
+        """The mounts among ``mount_ids`` that exist, listed at once; None when the group's
+        list cannot filter by mount id (its waits then read each mount on its own)."""
+        return None
+
+    @property
+    def _shared(self) -> SharedReads[M] | None:
+        shared = self.__dict__.get("_shared_reads")
+        if shared is None and type(self).list_by_ids is not MountsAPI.list_by_ids:
+            shared = self.__dict__.setdefault(
+                "_shared_reads",
+                SharedReads(lambda ids: self.list_by_ids(ids) or (), lambda m: m.id),
+            )
+        return shared
+
+    @contextmanager
+    def _reader(self, mount_id: UUID | str, backoff: Backoff) -> Iterator[Callable[[], M]]:
+        """How a wait reads the mount: from the shared reads when there are, else a GET."""
+        shared = self._shared
+        if shared is None:
+            yield lambda: self.get_mount(mount_id)
+            return
+        key = str(mount_id)
+
+        def read() -> M:
+            mount = shared.read(key, max_age=backoff.initial)
+            if mount is None:
+                raise NotFound(
+                    status_code=404,
+                    method="GET",
+                    path=f"{self.path}?mountIdFilter={key}",
+                    error_code="NotFound",
+                    message=f"{self.noun} {key} is not listed (any more)",
+                )
+            return mount
+
+        with shared.watching(key):
+            yield read
+
+    def _backoff(self, backoff: Backoff | None) -> Backoff:
+        chosen = backoff or self._client.backoff
+        if self._shared is not None and chosen.share is None:
+            return chosen.following(FOLLOW_SHARE)
+        return chosen
 
     def describe_failure(self, mount: M) -> MountFailed:
         """The error for a mount that reached a failed state."""
@@ -48,18 +188,20 @@ class MountsAPI(API, Generic[M]):
         (``SessionFailed``) is raised, otherwise ``NotFound``.
         """
         wanted = set(self.ready if until is None else until)
+        chosen = self._backoff(backoff)
         try:
-            return wait_for_state(
-                lambda: self.get_mount(mount_id),
-                lambda mount: mount.state,
-                until=wanted,
-                fail=set(self.failed) - wanted,
-                failed=self.describe_failure,
-                timeout=timeout,
-                backoff=backoff or self._client.backoff,
-                what=f"{self.noun} {mount_id}",
-                on_poll=on_poll,
-            )
+            with self._reader(mount_id, chosen) as read:
+                return wait_for_state(
+                    read,
+                    lambda mount: mount.state,
+                    until=wanted,
+                    fail=set(self.failed) - wanted,
+                    failed=self.describe_failure,
+                    timeout=timeout,
+                    backoff=chosen,
+                    what=f"{self.noun} {mount_id}",
+                    on_poll=on_poll,
+                )
         except NotFound:
             if session_id is None:
                 raise
@@ -70,21 +212,23 @@ class MountsAPI(API, Generic[M]):
         self, mount_id: UUID | str, *, timeout: float = 600.0, backoff: Backoff | None = None
     ) -> None:
         """Poll until the mount no longer exists (after an unmount or a migration)."""
+        chosen = self._backoff(backoff)
+        with self._reader(mount_id, chosen) as read:
 
-        def gone() -> bool:
-            try:
-                self.get_mount(mount_id)
-            except NotFound:
-                return True
-            return False
+            def gone() -> bool:
+                try:
+                    read()
+                except NotFound:
+                    return True
+                return False
 
-        poll(
-            gone,
-            bool,
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"{self.noun} {mount_id} to go away",
-        )
+            poll(
+                gone,
+                bool,
+                timeout=timeout,
+                backoff=chosen,
+                what=f"{self.noun} {mount_id} to go away",
+            )
 
 
 def _error_message(mount: object) -> str | None:

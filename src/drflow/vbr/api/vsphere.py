@@ -58,6 +58,10 @@ class VSphereAPI(MountsAPI[InstantViVMRecoveryMount]):
             lambda skip, limit: self.list_mounts_page(skip=skip, limit=limit, **filters)
         )
 
+    def list_by_ids(self, mount_ids: Sequence[UUID | str]) -> Iterator[InstantViVMRecoveryMount]:
+        """The mounts among ``mount_ids`` that exist (``mountIdFilter``)."""
+        return self.list_mounts(mount_id_filter=list(mount_ids))
+
     def start_instant_recovery(self, spec: InstantViVMRecoverySpec) -> SessionModel:
         """``InstantViVMRecoveryMount``: start instant recovery; answers the session.
 

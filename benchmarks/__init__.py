@@ -1,0 +1,1 @@
+"""drflow's benchmarks: ``uv run python -m benchmarks [--quick]`` (see RESULTS.md)."""

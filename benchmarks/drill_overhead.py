@@ -1,0 +1,97 @@
+"""1. Drill overhead: wall time of whole drills against the ideal schedule.
+
+Drills of the generated estate (vm00001...) against the simulator, at several sizes and
+concurrencies. Ideal = ``ceil(vms / concurrency) * (start + mount + unmount) / speed``: the
+simulator's operations of one VM (2 + 20 + 5 s at speed 1) back to back, in as many batches as
+the concurrency limit allows, with no orchestration at all. The ratio wall / ideal is the
+orchestration's cost. Cells whose VMs go one at a time run a prefix of the estate
+(``SEQUENTIAL_VMS``): a sequential drill's wall time is the sum of its workloads', so its ratio
+does not depend on how many there are (benchmark 5 shows the per-VM cost does not grow).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ._support import prepare_environment, save, simulator, table, warm_up_prefect
+
+TARGET = 1.10
+TARGET_CELL = (100, 20)
+SEQUENTIAL_VMS = 5
+
+# (vms, concurrency, speed): speeds keep every cell to a few minutes at most.
+FULL = [
+    (10, 1, 5.0),
+    (10, 20, 1.0),
+    (10, 100, 1.0),
+    (100, 1, 5.0),
+    (100, 20, 1.0),
+    (100, 100, 1.0),
+    (500, 1, 5.0),
+    (500, 20, 10.0),
+    (500, 100, 5.0),
+]
+QUICK = [(4, 1, 10.0), (10, 5, 5.0), (10, 10, 5.0)]
+
+
+def run(quick: bool) -> dict[str, Any]:
+    from ._drill import run_drill
+
+    cells = QUICK if quick else FULL
+    biggest = max(vms for vms, _, _ in cells)
+    workdir = Path(tempfile.mkdtemp(prefix="drflow-bench-plans-"))
+    rows = []
+    with simulator(biggest) as url:
+        warm = warm_up_prefect()
+        for vms, concurrency, speed in cells:
+            ran = min(vms, SEQUENTIAL_VMS) if concurrency == 1 else vms
+            result = run_drill(url, workdir, vms=ran, concurrency=concurrency, speed=speed)
+            result["cell_vms"] = vms
+            rows.append(result)
+            print(
+                f"  {vms} VMs (ran {ran}) at concurrency {concurrency}, speed {speed:g}: "
+                f"{result['wall_s']}s / ideal {result['ideal_s']}s = {result['ratio']}",
+                flush=True,
+            )
+    target_row = next((r for r in rows if (r["cell_vms"], r["concurrency"]) == TARGET_CELL), None)
+    out = {
+        "benchmark": "drill_overhead",
+        "quick": quick,
+        "heartbeats": "Prefect default (PREFECT_FLOWS_HEARTBEAT_FREQUENCY=180)",
+        "prefect_warm_up_s": round(warm, 1),
+        "formula": "ideal = ceil(vms / concurrency) * (start 2 + mount 20 + unmount 5 s) / speed",
+        "target": f"wall / ideal <= {TARGET} at {TARGET_CELL[0]} VMs, concurrency {TARGET_CELL[1]}",
+        "target_value": target_row["ratio"] if target_row else None,
+        "target_met": (target_row["ratio"] <= TARGET) if target_row else None,
+        "cells": rows,
+    }
+    print(
+        table(
+            "Drill overhead (wall / ideal schedule)",
+            ["VMs", "ran", "conc.", "speed", "ideal s", "wall s", "ratio", "child s", "passed"],
+            [
+                [
+                    r["cell_vms"],
+                    r["vms"],
+                    r["concurrency"],
+                    r["speed"],
+                    r["ideal_s"],
+                    r["wall_s"],
+                    r["ratio"],
+                    r["child_mean_s"],
+                    r["passed"],
+                ]
+                for r in rows
+            ],
+        )
+    )
+    save("drill_overhead", out)
+    return out
+
+
+if __name__ == "__main__":
+    prepare_environment()
+    run("--quick" in sys.argv)

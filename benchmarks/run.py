@@ -1,0 +1,251 @@
+"""Run every benchmark, each in a process of its own, and write ``benchmarks/RESULTS.md``.
+
+``uv run python -m benchmarks``: the full set, about an hour on 2 cores (~2,300 workload
+flow runs at ~1.6 s of Prefect each, plus the simulated operations).
+``--quick``: small sizes, a few minutes, for development (RESULTS.md then says so).
+``--only NAME ...`` runs some of them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ._support import CLIENT_RETRIES, RESULTS, ROOT, machine, table
+from .drill_overhead import SEQUENTIAL_VMS
+
+BENCHMARKS = ["drill_overhead", "api_economy", "client_overhead", "prefect_overhead", "scale"]
+TITLES = {
+    "drill_overhead": "1. Drill overhead (wall / ideal)",
+    "api_economy": "2. API economy (VBR calls per VM)",
+    "client_overhead": "3. Client overhead (x raw httpx)",
+    "prefect_overhead": "4. Prefect overhead (s per VM over direct calls)",
+    "scale": "5. Scale (peak RSS MiB, 1,000 VMs)",
+}
+TIMEOUT_S = 90 * 60  # per benchmark: the drill matrix alone is about half an hour
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for development")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, help="run only these")
+    args = parser.parse_args(argv)
+    chosen = args.only or BENCHMARKS
+    RESULTS.mkdir(exist_ok=True)
+    for name in chosen:
+        (RESULTS / f"{name}.json").unlink(missing_ok=True)
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="drflow-bench-prefect-"))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT.parent), env.get("PYTHONPATH")]))
+    started = time.monotonic()
+    failed = []
+    for name in chosen:
+        print(f"== {TITLES[name]} ==", flush=True)
+        log = RESULTS / f"{name}.log"
+        command = [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if args.quick else [])]
+        begun = time.monotonic()
+        with log.open("w") as stderr:
+            try:
+                done = subprocess.run(
+                    command, cwd=ROOT.parent, env=env, stderr=stderr, timeout=TIMEOUT_S
+                )
+                code = done.returncode
+            except subprocess.TimeoutExpired:
+                code = -1
+        print(f"   ({time.monotonic() - begun:.0f} s)\n", flush=True)
+        if code != 0:
+            failed.append(name)
+            print(f"   {name} FAILED (exit {code}); see {log}", flush=True)
+    total = time.monotonic() - started
+    write_results(args.quick, total, chosen)
+    print(f"all done in {total / 60:.1f} min; figures in {ROOT / 'RESULTS.md'}")
+    return 1 if failed else 0
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_results(quick: bool, total_s: float, ran: list[str]) -> Path:
+    """(Re)write RESULTS.md from the JSON files of the benchmarks."""
+    results = {name: _load(name) for name in BENCHMARKS}
+    info = machine()
+    lines = ["# drflow benchmarks", ""]
+    if quick or any(r and r.get("quick") for r in results.values()):
+        lines += [
+            "> **QUICK MODE**: small sizes for development. These are not the figures of "
+            "record; run `uv run python -m benchmarks` for them.",
+            "",
+        ]
+    lines += [
+        "Produced by `uv run python -m benchmarks` (see `benchmarks/`); each benchmark also "
+        "writes `benchmarks/results/<name>.json`.",
+        "",
+        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB RAM, {info['os']}",
+        f"- Python {info['python']}, Prefect {info['prefect']}, httpx {info['httpx']}, "
+        f"pydantic {info['pydantic']}",
+        f"- Date: {info['date']}; this run took {total_s / 60:.1f} min"
+        + (
+            ""
+            if ran == BENCHMARKS
+            else f" for {', '.join(ran)} only (the others: an earlier run, dated in their JSON)"
+        ),
+        "- Prefect: a temporary local server (SQLite) started by the benchmark, flow-run "
+        "heartbeats at Prefect's default (180 s) unless a row says otherwise, "
+        f"`PREFECT_CLIENT_MAX_RETRIES={CLIENT_RETRIES}` (SQLite answers 503 under bursts)",
+        "",
+        "## Against the targets",
+        "",
+    ]
+    summary = []
+    for name in BENCHMARKS:
+        result = results[name]
+        if result is None:
+            summary.append([TITLES[name], "not run / failed", "", ""])
+            continue
+        met = result.get("target_met")
+        verdict = "n/a" if met is None else ("met" if met else "NOT met")
+        summary.append([TITLES[name], result.get("target_value"), result["target"], verdict])
+    lines += [table("", ["benchmark", "figure", "target", "verdict"], summary).strip(), ""]
+    for name in BENCHMARKS:
+        result = results[name]
+        if result is not None:
+            lines += [f"## {TITLES[name]}", "", *_details(name, result), ""]
+    path = ROOT / "RESULTS.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _details(name: str, r: dict[str, Any]) -> list[str]:
+    if name == "drill_overhead":
+        rows = [
+            [
+                c["cell_vms"],
+                c["vms"],
+                c["concurrency"],
+                c["speed"],
+                c["ideal_s"],
+                c["wall_s"],
+                c["ratio"],
+                c["child_ideal_s"],
+                c["child_mean_s"],
+                c["passed"],
+            ]
+            for c in r["cells"]
+        ]
+        return [
+            f"Ideal: `{r['formula']}`. Cells at concurrency 1 run the first "
+            f"{SEQUENTIAL_VMS} VMs: one after another, a drill's ratio does not depend on its "
+            "length. "
+            "`child` is one workload's flow run, its ideal one VM's operations.",
+            "",
+            table(
+                "",
+                [
+                    "VMs",
+                    "ran",
+                    "conc.",
+                    "speed",
+                    "ideal s",
+                    "wall s",
+                    "wall/ideal",
+                    "child ideal s",
+                    "child mean s",
+                    "passed",
+                ],
+                rows,
+            ).strip(),
+        ]
+    if name == "api_economy":
+        rows = [
+            ["drflow", d["vms"], d["concurrency"], d["speed"], d["vbr_calls"], d["calls_per_vm"]]
+            for d in r["drflow"]
+        ]
+        n = r["naive"]
+        rows.append(
+            [
+                "naive, polls every 1 s",
+                n["vms"],
+                n["concurrency"],
+                n["speed"],
+                n["vbr_calls"],
+                n["calls_per_vm"],
+            ]
+        )
+        target = next(
+            (
+                d
+                for d in r["drflow"]
+                if d["vms"] == r["target_cell"]["vms"]
+                and d["concurrency"] == r["target_cell"]["concurrency"]
+            ),
+            r["drflow"][-1],
+        )
+        by_route = [
+            [k, v, round(v / target["vms"], 2)] for k, v in target["calls_by_route"].items()
+        ]
+        return [
+            "Every `/api` request the simulator answered during the drill (token and "
+            "preflight included), divided by the VMs recovered.",
+            "",
+            table("", ["client", "VMs", "conc.", "speed", "calls", "per VM"], rows).strip(),
+            "",
+            f"Calls of the {target['vms']}-VM drill at concurrency {target['concurrency']}, "
+            "by route:",
+            "",
+            table("", ["route", "calls", "per VM"], by_route).strip(),
+        ]
+    if name == "client_overhead":
+        return [
+            f"Work per round: {r['work']}; {r['rounds']} alternating rounds, medians.",
+            "",
+            table(
+                "",
+                ["client", "median ms", "ratio"],
+                [
+                    ["raw httpx (JSON decode)", r["raw_httpx_median_ms"], 1.0],
+                    ["drflow VBRClient (validated models)", r["drflow_median_ms"], r["ratio"]],
+                ],
+            ).strip(),
+        ]
+    if name == "prefect_overhead":
+        return [
+            f"{r['vms']} VMs one after another at speed {r['speed']:g}.",
+            "",
+            table(
+                "",
+                ["how", "s per VM", "over direct s"],
+                [[k, v, r["overhead_per_vm_s"][k]] for k, v in r["per_vm_s"].items()],
+            ).strip(),
+        ]
+    rows = [
+        [
+            s["vms"],
+            s["wall_s"],
+            s["ideal_s"],
+            s["s_per_vm"],
+            s["rss_peak_mib"],
+            s["calls_per_vm"],
+            s["passed"],
+        ]
+        for s in r["sizes"]
+    ]
+    return [
+        f"Concurrency {r['concurrency']}, speed {r['speed']:g}; each size in a process of "
+        "its own (peak RSS of the drill's process; the Prefect server is another process).",
+        "",
+        table(
+            "", ["VMs", "wall s", "ideal s", "s per VM", "peak RSS MiB", "calls/VM", "passed"], rows
+        ).strip(),
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""What the fault drills share: run an example plan under fault rules, then prove from the
+simulator's own records that nothing was left behind, nothing started twice, and the client
+retried no more than its policy allows; and record the figures of each scenario.
+
+Figures go to stdout and, as one JSON line per scenario, to the file named by
+``DRFLOW_FAULT_FIGURES`` when it is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from tests.flows.support import mounts, poll
+from tests.flows.test_drill import drill
+
+from drflow.flows._drill_report import DrillReport
+from drflow.plans import load_plan
+from drflow.tasks import VBRConnection, get_client, start_vsphere_instant_recovery
+from drflow.vbr import VBRClient
+
+ROOT = Path(__file__).resolve().parents[3]
+PLANS = ROOT / "plans"
+SPEED = 200
+"""Simulator speed of the drills: fast, yet slower than a poll (mounts are seen Mounting)."""
+EVERY_ROUTE = "^/api/"
+START_ROUTES = {
+    "vsphere": "/api/v1/restore/instantRecovery/vSphere/vm",
+    "hyperv": "/api/v1/restore/instantRecovery/hyperV/vm",
+    "azure": "/api/v1/restore/instantRecovery/azure/vm",
+    "file-share": "/api/v1/restore/instantRecovery/unstructuredData",
+    "fcd": "/api/v1/restore/instantRecovery/vSphere/fcd",
+    "vm-restore-vsphere": "/api/v1/restore/vmRestore/vSphere",
+    "vm-restore-hyperv": "/api/v1/restore/vmRestore/hyperV",
+    "file-share-restore": "/api/v1/restore/unstructuredData/fileShare",
+    "bucket-restore": "/api/v1/restore/unstructuredData/objectStorage",
+    "entra-id-restore": "/api/v1/restore/entraId/tenant",
+    "flr": "/api/v1/restore/flr",
+    "unstructured-flr": "/api/v1/restore/flr/unstructuredData",
+    "entra-id-audit-log": "/api/v1/restore/entraId/auditLog",
+}
+"""Every operation that starts work on VBR, by what it starts."""
+
+
+def figures_file() -> Path | None:
+    path = os.environ.get("DRFLOW_FAULT_FIGURES")
+    return Path(path) if path else None
+
+
+@dataclass
+class Figures:
+    """The measured figures of one scenario (one JSON line)."""
+
+    scenario: str
+    runs: int = 0
+    verdicts: list[str] = field(default_factory=list)
+    requests: int = 0
+    faults_injected: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+    retries: int = 0
+    most_retries_in_one_call: int = 0
+    retry_bound_per_call: int = 0
+    starts: int = 0
+    start_requests: int = 0
+    leaks: int = 0
+    duplicates: int = 0
+    tokens: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def record(self) -> None:
+        line = json.dumps(asdict(self), sort_keys=True)
+        print(f"fault-figures {line}")
+        target = figures_file()
+        if target is not None:
+            with target.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+
+
+def stats(admin: httpx.Client) -> dict[str, Any]:
+    return admin.get("/_sim/stats").json()
+
+
+def set_faults(admin: httpx.Client, rules: list[dict[str, Any]]) -> None:
+    admin.put("/_sim/faults", json={"rules": rules}).raise_for_status()
+
+
+def clear_faults(admin: httpx.Client) -> None:
+    admin.delete("/_sim/faults").raise_for_status()
+
+
+def example_plan(name: str, tmp_path: Path, *, whole: bool = False) -> str:
+    """The path of an example plan; ``whole`` drops its ``sample`` so every workload runs."""
+    source = PLANS / f"{name}.yaml"
+    if not whole:
+        return str(source)
+    plan = yaml.safe_load(source.read_text())
+    plan.pop("sample", None)
+    path = tmp_path / f"{name}-whole.yaml"
+    path.write_text(yaml.safe_dump(plan, sort_keys=False))
+    return str(path)
+
+
+def drill_client(plan_path: str) -> VBRClient:
+    """The process-wide VBR client the drill of ``plan_path`` uses (its retry policy)."""
+    return get_client(VBRConnection.model_validate(load_plan(plan_path).vbr.connection()))
+
+
+run_drill = drill
+"""(report, final state) of a drill of a plan file, run in this process."""
+
+
+def outcomes(report: DrillReport) -> dict[str, str]:
+    return {r.name: r.outcome for r in report.results}
+
+
+def assert_nothing_left(admin: httpx.Client) -> int:
+    """No mount and no restore session is left on the simulator; returns the leak count (0).
+
+    Polled briefly: an unmount the drill waited for is gone at once, but a session's end is
+    computed from the simulator's clock.
+    """
+
+    def leftovers() -> tuple[list[dict], int]:
+        return mounts(admin), stats(admin)["restore_sessions"]["running"]
+
+    try:
+        poll(lambda: leftovers() == ([], 0), "nothing to be left on the simulator", 15)
+    except AssertionError:
+        held, running = leftovers()
+        pytest.fail(f"left behind: mounts {held}, {running} restore sessions running")
+    return 0
+
+
+def duplicates(after: dict[str, Any]) -> dict[str, int]:
+    """Sessions started more than once for the same target (``"<type> <name>"``: count)."""
+    return {key: count for key, count in after["starts"].items() if count > 1}
+
+
+def start_requests(after: dict[str, Any]) -> int:
+    """How many start requests (POSTs that start a restore) reached the simulator."""
+    return sum(after["requests"].get(f"POST {path}", 0) for path in START_ROUTES.values())
+
+
+def retries_within_policy(client: VBRClient, retries_before: int, after: dict[str, Any]) -> int:
+    """Assert the client retried within its policy; returns how many retries it made.
+
+    - no call was retried more than ``attempts - 1`` times (the policy's bound per call);
+    - every retry had a cause: there are no more retries than failures the simulator injected
+      (each one fails at most one attempt).
+    """
+    policy = client.retry
+    retries = policy.retries - retries_before
+    assert policy.most_retries <= policy.attempts - 1, (
+        f"one call was retried {policy.most_retries} times; the policy allows {policy.attempts - 1}"
+    )
+    injected = sum(after["faults_injected"].values())
+    assert retries <= injected, f"{retries} retries for {injected} injected faults"
+    return retries
+
+
+class Scenario:
+    """One scenario's measurements: start it before the drills, finish it after."""
+
+    def __init__(self, name: str, admin: httpx.Client, client: VBRClient) -> None:
+        self.figures = Figures(scenario=name, retry_bound_per_call=client.retry.attempts - 1)
+        self.admin = admin
+        self.client = client
+        self._retries_before = client.retry.retries
+        self._started = time.monotonic()
+
+    def drilled(self, report: DrillReport) -> None:
+        self.figures.runs += 1
+        self.figures.verdicts.append(report.verdict)
+
+    def finish(self, *, expect_faults: bool = True) -> Figures:
+        """Check leaks, duplicates and retries; record and return the figures."""
+        figures = self.figures
+        figures.leaks = assert_nothing_left(self.admin)
+        after = stats(self.admin)
+        figures.requests = sum(n for key, n in after["requests"].items() if " /_sim/" not in key)
+        figures.faults = after["faults_injected"]
+        figures.faults_injected = sum(figures.faults.values())
+        figures.retries = retries_within_policy(self.client, self._retries_before, after)
+        figures.most_retries_in_one_call = self.client.retry.most_retries
+        figures.starts = sum(after["starts"].values())
+        figures.start_requests = start_requests(after)
+        # a start is tried at most `attempts` times by the client (429s), in each of the
+        # start task's tries (the first and its retries; every start task has the same)
+        per_start = self.client.retry.attempts * (start_vsphere_instant_recovery.retries + 1)
+        assert figures.start_requests <= figures.starts * per_start, (
+            f"{figures.start_requests} start requests for {figures.starts} starts"
+        )
+        figures.tokens = after["tokens"]
+        twice = duplicates(after)
+        figures.duplicates = sum(count - 1 for count in twice.values())
+        figures.seconds = round(time.monotonic() - self._started, 1)
+        figures.record()
+        assert twice == {}, f"started more than once: {twice}"
+        if expect_faults:
+            assert figures.faults_injected > 0, "no fault was injected: the drill proves nothing"
+        return figures
+
+
+def outage_figures(scenario: str, after: dict[str, Any], **measured: Any) -> Figures:
+    """The figures of a scenario whose faults the simulator did not inject (a restart of it, a
+    killed drill): what the simulator counted (``after``: its stats), plus what was ``measured``."""
+    return Figures(
+        scenario=scenario,
+        requests=sum(n for key, n in after["requests"].items() if " /_sim/" not in key),
+        starts=sum(after["starts"].values()),
+        start_requests=start_requests(after),
+        duplicates=sum(count - 1 for count in duplicates(after).values()),
+        tokens=after["tokens"],
+        **measured,
+    )

@@ -1,0 +1,123 @@
+"""A drill of ``plans/tier1.yaml`` while the simulator is restarted under it, its state kept.
+
+The simulator keeps its state in a file (:mod:`drflow.simulator.persistence`) and is restarted
+on the same port each time a workload of the drill is mounted, down for a few seconds, as a VBR
+server whose service restarts mid-drill. The drill must still pass, leave nothing behind, start
+no workload twice (counted by the simulator, whose session records survive the restarts) and
+retry within its client's policy (the requests made while the simulator is down are refused
+and retried).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.flows.faults.support import (
+    PLANS,
+    SPEED,
+    assert_nothing_left,
+    drill_client,
+    duplicates,
+    outage_figures,
+    outcomes,
+    run_drill,
+    stats,
+)
+from tests.flows.support import poll
+
+from drflow.plans import load_plan
+from drflow.simulator.config import SimulatorConfig
+from drflow.simulator.server import SimulatorServer
+
+pytestmark = [pytest.mark.flow, pytest.mark.faults]
+
+RESTARTS = 2
+"""Restarts per drill: one in the first group, one once a later group has a workload mounted."""
+DOWNTIME = 3.0
+"""Seconds the simulator refuses connections at each restart (within the client's retry
+budget: it waits 0.5 + 1 + 2 + 4 s over five attempts)."""
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Any:
+    """The simulator with a state file (overrides the shared fixture of the same name)."""
+    config = SimulatorConfig(speed=SPEED, state_file=tmp_path / "vbr-state.pkl")
+    with SimulatorServer(config) as server:
+        yield server
+
+
+def mounted(server: SimulatorServer) -> set[str]:
+    """Ids of the mounts the simulator holds Mounted now (read in process, polled often: a
+    workload of the drill stays mounted only while its health check runs)."""
+    return {m["id"] for m in server.state.mounts() if m["state"] == "Mounted"}
+
+
+def test_drill_survives_simulator_restarts(
+    sim: SimulatorServer, admin: httpx.Client, connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    began = time.monotonic()
+    monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
+    plan = str(PLANS / "tier1.yaml")
+    client = drill_client(plan)
+    retries_before = client.retry.retries
+    port = sim.port
+    holder: dict[str, Any] = {}
+    drill = threading.Thread(target=lambda: holder.update(result=run_drill(plan)), daemon=True)
+    drill.start()
+
+    restarted_during: list[set[str]] = []
+    seen: set[str] = set()
+    for _ in range(RESTARTS):
+        # a workload mounted that no earlier restart saw mounted: a later point of the drill
+        now_mounted = poll(
+            lambda seen=frozenset(seen): mounted(sim) - seen,
+            "a workload of the drill to be mounted",
+            120,
+            0.002,
+        )
+        before = {m["id"] for m in sim.state.mounts()}
+        sim.restart(downtime=DOWNTIME)
+        assert sim.port == port
+        # all kept (a start answered while the server was stopping may have added one)
+        assert before <= {m["id"] for m in sim.state.mounts()}, "the mounts were not kept"
+        restarted_during.append(now_mounted)
+        seen |= mounted(sim) | now_mounted
+
+    drill.join(timeout=240)
+    assert not drill.is_alive(), "the drill did not end"
+    report, state = holder["result"]
+
+    assert state.is_completed(), state
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    assert set(outcomes(report).values()) == {"passed"}
+    leaks = assert_nothing_left(admin)
+    after = stats(admin)
+    twice = duplicates(after)
+    assert twice == {}, f"started more than once: {twice}"
+    policy = client.retry
+    retries = policy.retries - retries_before
+    callers = load_plan(plan).max_parallel  # workloads calling VBR at once, each may retry
+    assert retries <= RESTARTS * callers * (policy.attempts - 1), f"{retries} retries"
+    assert policy.most_retries <= policy.attempts - 1, (
+        f"one call was retried {policy.most_retries} times; the policy allows {policy.attempts - 1}"
+    )
+    saving = after["state_file"]
+    outage_figures(
+        "simulator-restart",
+        after,
+        runs=1,
+        verdicts=[report.verdict],
+        faults_injected=RESTARTS,
+        faults={"simulator-restarts": RESTARTS},
+        retries=retries,
+        most_retries_in_one_call=policy.most_retries,
+        retry_bound_per_call=policy.attempts - 1,
+        leaks=leaks,
+        seconds=round(time.monotonic() - began, 1),
+    ).record()
+    print(f"restarted while mounted: {restarted_during}; state saves since: {saving}")
