@@ -26,7 +26,7 @@ TITLES = {
     "api_economy": "2. API economy (VBR calls per VM)",
     "client_overhead": "3. Client overhead (x raw httpx)",
     "prefect_overhead": "4. Prefect overhead (s per VM over direct calls)",
-    "scale": "5. Scale (peak RSS MiB, 1,000 VMs)",
+    "scale": "5. Scale (peak RSS MiB of the largest drill)",
 }
 TIMEOUT_S = 90 * 60  # per benchmark: the drill matrix alone is about half an hour
 

@@ -32,8 +32,10 @@ def one(url: str, vms: int, concurrency: int, speed: float) -> dict[str, Any]:
     return result
 
 
-def run(quick: bool) -> dict[str, Any]:
-    sizes, concurrency = ([20, 50], 10) if quick else ([100, 1000], CONCURRENCY)
+def run(quick: bool, sizes: list[int] | None = None) -> dict[str, Any]:
+    """Drill each size (default 100 and 1,000 VMs; ``--sizes N ...`` to choose)."""
+    default, concurrency = ([20, 50], 10) if quick else ([100, 1000], CONCURRENCY)
+    sizes = sizes or default
     rows = []
     with simulator(max(sizes)) as url:
         for vms in sizes:
@@ -101,4 +103,5 @@ if __name__ == "__main__":
         url, vms, concurrency, speed = sys.argv[at + 1 : at + 5]
         print(json.dumps(one(url, int(vms), int(concurrency), float(speed))))
     else:
-        run("--quick" in sys.argv)
+        chosen = sys.argv[sys.argv.index("--sizes") + 1 :] if "--sizes" in sys.argv else []
+        run("--quick" in sys.argv, [int(n) for n in chosen if n.isdigit()])
