@@ -1,4 +1,9 @@
-"""The command line's console: a failure drflow expects is told in one line, not a traceback.
+"""The command line's console: text as written, and a failure drflow expects in one line.
+
+Rich turns ``:name:`` into an emoji by default, so a certificate fingerprint such as
+``...:23:CD:03:...`` would reach the operator as ``...:23💿03:...``, exactly where they compare
+it character by character. Every console drflow prints to, its own and Prefect's log handler,
+shows text as written.
 
 Prefect logs the exception that ends a flow or task run with its traceback. That is right for
 the Prefect UI, where an engineer may need it, but a recovery that failed because VBR refused
@@ -13,6 +18,14 @@ import copy
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+
+
+def plain_console(*, stderr: bool = False) -> Console:
+    """A console for drflow's output: markup for drflow's own styling, no emoji codes."""
+    return Console(stderr=stderr, emoji=False)
 
 
 def _expected() -> tuple[type[BaseException], ...]:
@@ -40,19 +53,35 @@ class _Untraced(logging.Formatter):
         return self._inner.format(record)
 
 
+class _AsWritten:
+    """Stands in for a handler's console: prints without emoji codes, otherwise the same."""
+
+    def __init__(self, inner: Console):
+        self._inner = inner
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        self._inner.print(*objects, **{**kwargs, "emoji": False})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 @contextmanager
-def expected_failures_untraced() -> Iterator[None]:
-    """Within the block, console handlers print expected failures without their traceback."""
+def plain_console_logs() -> Iterator[None]:
+    """Within the block, Prefect's console handlers print log lines as written, and expected
+    failures without their traceback."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
     expected = _expected()
-    swapped: list[tuple[logging.Handler, logging.Formatter | None]] = []
+    swapped: list[tuple[PrefectConsoleHandler, logging.Formatter | None, Console]] = []
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler):
-            swapped.append((handler, handler.formatter))
+            swapped.append((handler, handler.formatter, handler.console))
             handler.setFormatter(_Untraced(handler.formatter or logging.Formatter(), expected))
+            handler.console = _AsWritten(handler.console)  # type: ignore[assignment]
     try:
         yield
     finally:
-        for handler, formatter in swapped:
+        for handler, formatter, inner in swapped:
             handler.setFormatter(formatter)
+            handler.console = inner

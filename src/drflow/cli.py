@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from drflow._console import plain_console
+
 app = typer.Typer(
     name="drflow",
     help="Disaster-recovery orchestration for Veeam Backup & Replication, on Prefect.",
@@ -16,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, emoji=False)
+err = plain_console(stderr=True)
 
 USAGE_ERROR = 2
 
@@ -77,7 +79,7 @@ def run(
     except UsageError as exc:
         raise fail(f"{flow_name}: {exc}") from None
     check_connection(flow_name, getattr(params, "connection", None))
-    raise typer.Exit(run_with_live_view(entry.flow, params, Console()))
+    raise typer.Exit(run_with_live_view(entry.flow, params, plain_console()))
 
 
 def check_connection(what: str, connection: object) -> None:
@@ -99,7 +101,7 @@ def _print_params(model: type, prefix: str = "") -> None:
 
     from pydantic import BaseModel
 
-    console = Console()
+    console = plain_console()
     for name, field in model.model_fields.items():
         flag = f"--{prefix}{name.replace('_', '-')}"
         nested = field.annotation
@@ -138,7 +140,7 @@ def resume(
         )
     except Exception as exc:  # the API's words are the useful part
         raise fail(f"could not resume {run_id}: {exc}", 1) from None
-    Console().print(f"resumed {run_id} with {choice}")
+    plain_console().print(f"resumed {run_id} with {choice}")
 
 
 def _register_subcommands() -> None:
@@ -196,7 +198,7 @@ def azure_reschedule(
         raise fail(f"TIME {when!r} has no UTC offset: add one, e.g. {when}+00:00")
     if new_time <= datetime.now(UTC):
         raise fail(f"TIME {new_time.isoformat()} is in the past: a switchover needs a future time")
-    console = Console()
+    console = plain_console()
     try:
         client = get_client(VBRConnection())
         current = client.azure.get_switchover_settings(mount)
@@ -258,7 +260,7 @@ def janitor(
     from drflow.flows.janitor import janitor as janitor_flow
 
     report = janitor_flow(dry_run=dry_run, stale_after_minutes=stale_after_minutes)
-    console = Console()
+    console = plain_console()
     for title, items in (
         ("crashed", report.crashed),
         ("removed", report.removed),

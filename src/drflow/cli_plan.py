@@ -9,18 +9,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from drflow._console import expected_failures_untraced
+from drflow._console import plain_console, plain_console_logs
 from drflow._env import environment
 from drflow.flows._report import human_duration
 
 plan_app = typer.Typer(help="Recovery plans: check them and see their order.", no_args_is_help=True)
-console = Console(emoji=False)  # a plan's text is shown as written
-err = Console(stderr=True, emoji=False)
+console = plain_console()
+err = plain_console(stderr=True)
 
 
 def _load(file: Path, code: int = 1):
@@ -132,7 +131,7 @@ def drill(
     with (
         _vbr_for(plan.vbr.url, speed),
         console.status(f"drilling {escape(plan.name)}..."),
-        expected_failures_untraced(),
+        plain_console_logs(),
     ):
         check_connection(str(file), VBRConnection.model_validate(plan.vbr.connection()))
         state = dr_drill(str(file), report_path=str(report) if report else None, return_state=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
+from drflow._console import plain_console
 from drflow._env import environment
 from drflow.checks import HttpCheck
 from drflow.flows._report import RecoveryReport, human_duration
@@ -34,7 +35,7 @@ CASES = (
 
 def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | None = None) -> int:
     """Run the demo; returns the process exit code (0 when every outcome was the expected one)."""
-    console = console or Console()
+    console = console or plain_console()
     started = time.monotonic()
     from drflow.simulator.config import SimulatorConfig
     from drflow.simulator.server import SimulatorServer

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from drflow._console import expected_failures_untraced
+from drflow._console import plain_console_logs
 from drflow.flows import RecoveryFailed, RecoveryReport
 from drflow.flows._report import human_duration
 from drflow.flows.evidence import watching
@@ -22,7 +22,7 @@ def run_with_live_view(flow: Any, params: Any, console: Console) -> int:
         def show(workload: str, phase: str, percent: float) -> None:
             status.update(f"{flow.name}[{workload}]: {phase} ({percent:.0f}%)")
 
-        with watching(show), expected_failures_untraced():
+        with watching(show), plain_console_logs():
             state = flow(params, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, RecoveryFailed):

@@ -9,7 +9,7 @@ import sys
 from prefect.logging.handlers import PrefectConsoleHandler
 
 import drflow.flows.drill  # noqa: F401  (configures Prefect's logging before the tests add a handler)
-from drflow._console import expected_failures_untraced
+from drflow._console import plain_console, plain_console_logs
 from drflow.vbr import VBRConfigError
 
 
@@ -21,7 +21,7 @@ def _log_failure(exc: BaseException) -> str:
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        with expected_failures_untraced():
+        with plain_console_logs():
             try:
                 raise exc
             except BaseException:
@@ -53,8 +53,35 @@ def test_the_console_formatter_is_restored():
     handler.setFormatter(original)
     logging.getLogger().addHandler(handler)
     try:
-        with expected_failures_untraced():
+        with plain_console_logs():
             assert handler.formatter is not original
         assert handler.formatter is original
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+FINGERPRINT = "69:4F:23:CD:03"  # rich would show ":CD:" as an emoji
+
+
+def test_log_lines_are_printed_as_written():
+    stream = io.StringIO()
+    handler = PrefectConsoleHandler(stream=stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger().addHandler(handler)
+    record = logging.LogRecord("t", logging.ERROR, __file__, 1, FINGERPRINT, (), None)
+    try:
+        with plain_console_logs():
+            handler.handle(record)
+        handler.handle(record)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    inside, outside = stream.getvalue().splitlines()
+    assert inside == FINGERPRINT
+    assert outside != FINGERPRINT  # Prefect's own console, outside the block, is left as it was
+
+
+def test_drflow_consoles_print_text_as_written():
+    out = plain_console()
+    with out.capture() as captured:
+        out.print(f"server presented {FINGERPRINT}")
+    assert captured.get().strip() == f"server presented {FINGERPRINT}"

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from drflow._console import plain_console
 from drflow._env import environment
 
 
@@ -130,7 +131,7 @@ def up(
     """Start what is missing (Prefect server, simulator) and serve the deployments until Ctrl-C."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    console = Console()
+    console = plain_console()
     with ExitStack() as stack:
         # Until the runner takes SIGTERM over, SIGTERM unwinds this block (server stopped).
         stack.enter_context(_signal_handlers({signal.SIGTERM: _exit_on_sigterm}))
