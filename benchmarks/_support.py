@@ -53,6 +53,41 @@ def prepare_environment(home: Path | None = None) -> Path:
     return Path(os.environ["PREFECT_HOME"])
 
 
+def prefect_database() -> str:
+    """Which database the benchmarks' Prefect server keeps its state in."""
+    url = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL", "")
+    return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
+@contextlib.contextmanager
+def postgres_for_prefect(choice: str) -> Iterator[str]:
+    """Point the Prefect servers of the processes started in the block at a throw-away
+    PostgreSQL cluster (``choice`` "postgresql", or "auto" when PostgreSQL is installed), as
+    docs/scale-out.md advises for large drills; else SQLite, Prefect's default. Yields which.
+
+    SQLite serialises Prefect's writes: under a drill's bursts it answers 503 ("database is
+    locked"), and Prefect's client waits 2, 4, 8... s before trying again, which the
+    profile of benchmark 1 shows as seconds added to the start of a workload's flow run.
+    """
+    from tests.e2e.support import PostgresUnavailable, postgres_bindir, postgres_cluster
+
+    if choice == "sqlite" or (choice == "auto" and postgres_bindir() is None):
+        yield "sqlite"
+        return
+    try:
+        with postgres_cluster() as url:
+            os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = url
+            try:
+                yield "postgresql"
+            finally:
+                del os.environ["PREFECT_API_DATABASE_CONNECTION_URL"]
+    except PostgresUnavailable as exc:
+        if choice == "postgresql":
+            raise
+        print(f"PostgreSQL unavailable ({exc}); Prefect keeps its state in SQLite", flush=True)
+        yield "sqlite"
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     cpu = platform.processor() or platform.machine()
@@ -218,5 +253,6 @@ def save(name: str, data: dict[str, Any]) -> Path:
     """Write ``results/<name>.json`` (with the machine) and return its path."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"machine": machine(), **data}, indent=2, default=str) + "\n")
+    info = {"machine": machine(), "prefect_database": prefect_database()}
+    path.write_text(json.dumps({**info, **data}, indent=2, default=str) + "\n")
     return path

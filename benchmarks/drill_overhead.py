@@ -35,12 +35,16 @@ FULL = [
     (500, 100, 5.0),
 ]
 QUICK = [(4, 1, 10.0), (10, 5, 5.0), (10, 10, 5.0)]
+SQLITE_CELL = "drill_overhead_sqlite"
+"""Results of the target cell alone (``--sqlite-target-cell``), run by ``python -m benchmarks``
+with Prefect on SQLite when the other figures were measured on PostgreSQL."""
 
 
-def run(quick: bool) -> dict[str, Any]:
+def run(quick: bool, cells: list[tuple[int, int, float]] | None = None) -> dict[str, Any]:
     from ._drill import run_drill
 
-    cells = QUICK if quick else FULL
+    name = "drill_overhead" if cells is None else SQLITE_CELL
+    cells = cells or (QUICK if quick else FULL)
     biggest = max(vms for vms, _, _ in cells)
     workdir = Path(tempfile.mkdtemp(prefix="drflow-bench-plans-"))
     rows = []
@@ -57,7 +61,7 @@ def run(quick: bool) -> dict[str, Any]:
                 flush=True,
             )
             out = _summary(quick, warm, rows)
-            save("drill_overhead", out)  # after every cell: a cell that stalls loses only itself
+            save(name, out)  # after every cell: a cell that stalls loses only itself
     print(
         table(
             "Drill overhead (wall / ideal schedule)",
@@ -98,4 +102,7 @@ def _summary(quick: bool, warm: float, rows: list[dict[str, Any]]) -> dict[str, 
 
 if __name__ == "__main__":
     prepare_environment()
-    run("--quick" in sys.argv)
+    if "--sqlite-target-cell" in sys.argv:
+        run(False, [cell for cell in FULL if cell[:2] == TARGET_CELL])
+    else:
+        run("--quick" in sys.argv)

@@ -1,7 +1,7 @@
 """Run every benchmark, each in a process of its own, and write ``benchmarks/RESULTS.md``.
 
-``uv run python -m benchmarks``: the full set, about an hour on 2 cores (~2,300 workload
-flow runs at ~1.6 s of Prefect each, plus the simulated operations).
+``uv run python -m benchmarks``: the full set, about an hour on 2 cores (~2,400 workload
+flow runs at ~1.5 s of Prefect each, plus the simulated operations).
 ``--quick``: small sizes, a few minutes, for development (RESULTS.md then says so).
 ``--only NAME ...`` runs some of them."""
 
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._support import CLIENT_RETRIES, RESULTS, ROOT, machine, table
-from .drill_overhead import SEQUENTIAL_VMS
+from ._support import CLIENT_RETRIES, RESULTS, ROOT, machine, postgres_for_prefect, table
+from .drill_overhead import SEQUENTIAL_VMS, SQLITE_CELL
 
 BENCHMARKS = ["drill_overhead", "api_economy", "client_overhead", "prefect_overhead", "scale"]
 TITLES = {
@@ -27,6 +27,7 @@ TITLES = {
     "client_overhead": "3. Client overhead (x raw httpx)",
     "prefect_overhead": "4. Prefect overhead (s per VM over direct calls)",
     "scale": "5. Scale (peak RSS MiB of the largest drill)",
+    SQLITE_CELL: "1b. Drill overhead, target cell, Prefect on SQLite",
 }
 TIMEOUT_S = 90 * 60  # per benchmark: the drill matrix alone is about half an hour
 
@@ -35,37 +36,63 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, help="run only these")
+    parser.add_argument(
+        "--database",
+        choices=["auto", "postgresql", "sqlite"],
+        default="auto",
+        help="where the Prefect server keeps its state (auto: PostgreSQL when installed)",
+    )
     args = parser.parse_args(argv)
     chosen = args.only or BENCHMARKS
     RESULTS.mkdir(exist_ok=True)
-    for name in chosen:
+    for name in [*chosen, SQLITE_CELL]:
         (RESULTS / f"{name}.json").unlink(missing_ok=True)
-    env = dict(os.environ)
-    env.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="drflow-bench-prefect-"))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT.parent), env.get("PYTHONPATH")]))
     started = time.monotonic()
     failed = []
-    for name in chosen:
-        print(f"== {TITLES[name]} ==", flush=True)
-        log = RESULTS / f"{name}.log"
-        command = [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if args.quick else [])]
-        begun = time.monotonic()
-        with log.open("w") as stderr:
-            try:
-                done = subprocess.run(
-                    command, cwd=ROOT.parent, env=env, stderr=stderr, timeout=TIMEOUT_S
-                )
-                code = done.returncode
-            except subprocess.TimeoutExpired:
-                code = -1
-        print(f"   ({time.monotonic() - begun:.0f} s)\n", flush=True)
-        if code != 0:
-            failed.append(name)
-            print(f"   {name} FAILED (exit {code}); see {log}", flush=True)
+    with postgres_for_prefect(args.database) as database:
+        env = _environment()
+        for name in chosen:
+            if not _run(name, ["--quick"] if args.quick else [], env):
+                failed.append(name)
+        if database == "postgresql" and "drill_overhead" in chosen and not args.quick:
+            sqlite = {k: v for k, v in env.items() if k != "PREFECT_API_DATABASE_CONNECTION_URL"}
+            sqlite["PREFECT_HOME"] = tempfile.mkdtemp(prefix="drflow-bench-prefect-")
+            if not _run("drill_overhead", ["--sqlite-target-cell"], sqlite, title=SQLITE_CELL):
+                failed.append(SQLITE_CELL)
     total = time.monotonic() - started
     write_results(args.quick, total, chosen)
     print(f"all done in {total / 60:.1f} min; figures in {ROOT / 'RESULTS.md'}")
     return 1 if failed else 0
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="drflow-bench-prefect-"))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT.parent), env.get("PYTHONPATH")]))
+    return env
+
+
+def _run(name: str, options: list[str], env: dict[str, str], title: str | None = None) -> bool:
+    """Run one benchmark in a process of its own (its log in ``results/``); whether it passed."""
+    print(f"== {TITLES.get(title or name, title)} ==", flush=True)
+    log = RESULTS / f"{title or name}.log"
+    begun = time.monotonic()
+    with log.open("w") as stderr:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", f"benchmarks.{name}", *options],
+                cwd=ROOT.parent,
+                env=env,
+                stderr=stderr,
+                timeout=TIMEOUT_S,
+            )
+            code = done.returncode
+        except subprocess.TimeoutExpired:
+            code = -1
+    print(f"   ({time.monotonic() - begun:.0f} s)\n", flush=True)
+    if code != 0:
+        print(f"   {title or name} FAILED (exit {code}); see {log}", flush=True)
+    return code == 0
 
 
 def _load(name: str) -> dict[str, Any] | None:
@@ -97,8 +124,8 @@ def write_results(quick: bool, total_s: float, ran: list[str]) -> Path:
             if ran == BENCHMARKS
             else f" for {', '.join(ran)} only (the others: an earlier run, dated in their JSON)"
         ),
-        "- Prefect: a temporary local server (SQLite) started by the benchmark, flow-run "
-        "heartbeats at Prefect's default (180 s) unless a row says otherwise, "
+        f"- Prefect: a temporary local server started by the benchmark, {_database(results)}; "
+        "flow-run heartbeats at Prefect's default (180 s) unless a row says otherwise, "
         f"`PREFECT_CLIENT_MAX_RETRIES={CLIENT_RETRIES}` (SQLite answers 503 under bursts)",
         "",
         "## Against the targets",
@@ -123,6 +150,17 @@ def write_results(quick: bool, total_s: float, ran: list[str]) -> Path:
     return path
 
 
+def _database(results: dict[str, dict[str, Any] | None]) -> str:
+    kinds = sorted({r.get("prefect_database", "sqlite") for r in results.values() if r})
+    if kinds == ["postgresql"]:
+        return (
+            "its state in a throw-away PostgreSQL cluster on this machine (what "
+            "docs/scale-out.md advises for large drills; benchmark 1's target cell is also "
+            "measured on SQLite, Prefect's default, below)"
+        )
+    return "its state in " + " and ".join(kinds).replace("sqlite", "SQLite (Prefect's default)")
+
+
 def _details(name: str, r: dict[str, Any]) -> list[str]:
     if name == "drill_overhead":
         rows = [
@@ -140,6 +178,17 @@ def _details(name: str, r: dict[str, Any]) -> list[str]:
             ]
             for c in r["cells"]
         ]
+        sqlite = _load(SQLITE_CELL)
+        on_sqlite = (
+            [
+                "",
+                f"The target cell again with Prefect on SQLite (its default), in a process of "
+                f"its own: {sqlite['cells'][0]['wall_s']} s against {sqlite['cells'][0]['ideal_s']}"
+                f" s = **{sqlite['target_value']}**.",
+            ]
+            if sqlite and sqlite.get("cells")
+            else []
+        )
         return [
             f"Ideal: `{r['formula']}`. Cells at concurrency 1 run the first "
             f"{SEQUENTIAL_VMS} VMs: one after another, a drill's ratio does not depend on its "
@@ -162,6 +211,7 @@ def _details(name: str, r: dict[str, Any]) -> list[str]:
                 ],
                 rows,
             ).strip(),
+            *on_sqlite,
         ]
     if name == "api_economy":
         rows = [

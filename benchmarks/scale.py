@@ -3,7 +3,7 @@
 Each size is drilled in a process of its own (so its peak RSS is its own), ``CONCURRENCY``
 workloads at once, with the simulator sped up so that the largest finishes in minutes. Time
 per VM at each size shows whether a workload costs more as the drill grows; the Prefect server
-(a process of its own, SQLite) is not counted in the RSS."""
+(a process of its own) is not counted in the RSS."""
 
 from __future__ import annotations
 

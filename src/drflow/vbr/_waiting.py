@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, replace
@@ -22,13 +23,16 @@ class Backoff:
 
     With ``share``, an interval is instead that share of the time already waited (between
     ``initial`` and ``cap``): a wait then ends at most ``share`` later than what it waited for,
-    whatever its length, for the price of more polls (worth it when polls are shared).
+    whatever its length, for the price of more polls (worth it when polls are shared). With
+    ``aligned`` too, every poll falls on a multiple of ``initial`` on the monotonic clock, so
+    the waits of many threads poll at the same instants and one shared read answers them all.
     """
 
     initial: float = 1.0
     cap: float = 15.0
     factor: float = 1.5
     share: float | None = None
+    aligned: bool = False
 
     def intervals(self) -> Iterator[float]:
         interval = self.initial
@@ -36,9 +40,13 @@ class Backoff:
             yield interval
             interval = min(interval * self.factor, self.cap)
 
-    def following(self, share: float) -> Backoff:
+    def following(self, share: float, *, aligned: bool = False) -> Backoff:
         """The same bounds, intervals following the time waited (``share`` of it)."""
-        return replace(self, share=share)
+        return replace(self, share=share, aligned=aligned)
+
+    def next_tick(self, now: float) -> float:
+        """The first multiple of ``initial`` after ``now``: when aligned polls fall."""
+        return (math.floor(now / self.initial) + 1) * self.initial
 
     def after(self, waited: float) -> float:
         """The interval after ``waited`` seconds of a wait that follows the time waited."""
@@ -69,7 +77,10 @@ def poll(
         remaining = deadline - clock()
         if remaining <= 0:
             raise WaitTimeout(f"gave up waiting for {what} after {timeout:.0f}s", last=value)
-        interval = next(intervals) if backoff.share is None else backoff.after(clock() - started)
+        now = clock()
+        interval = next(intervals) if backoff.share is None else backoff.after(now - started)
+        if backoff.aligned:
+            interval = backoff.next_tick(now + interval - backoff.initial) - now
         sleep(min(interval, remaining))
 
 

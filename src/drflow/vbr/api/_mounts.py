@@ -4,7 +4,10 @@ Waits of one client share their reads where the group's list filters by mount id
 ``mountIdFilter``): every thread waiting on a mount of that group is answered by one list call
 of all the mounts being waited for (:class:`SharedReads`), so a drill of N workloads costs one
 call per poll, not N. Such waits poll at intervals that follow the time already waited
-(:data:`FOLLOW_SHARE` of it), so they end soon after the mount is ready at any length.
+(:data:`FOLLOW_SHARE` of it), so they end soon after the mount is ready at any length, and
+their polls fall on the same ticks (multiples of ``poll_initial``), so that one list answers
+every thread that polls at a tick with what VBR says at that tick, and a wait that begins
+joins the next tick instead of listing on its own.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ class SharedReads(Generic[M]):
                 if self._watched[mount_id] <= 0:
                     del self._watched[mount_id]
 
+    def fresh(self, mount_id: str, max_age: float) -> bool:
+        """Whether a list that started at most ``max_age`` s ago has ``mount_id``'s answer."""
+        with self._cond:
+            return mount_id in self._asked and self._started >= time.monotonic() - max_age
+
     def read(self, mount_id: str, max_age: float) -> M | None:
         """The watched mount as listed at most ``max_age`` s before this call; None: not listed."""
         asked = time.monotonic()
@@ -119,7 +127,7 @@ class MountsAPI(API, Generic[M]):
         """The mount as of now, or as the waits of this client listed it at most
         ``poll_initial`` seconds ago (no call at all right after a wait); else ``get_mount``.
         ``NotFound`` when it does not exist (any more)."""
-        with self._reader(mount_id, self._backoff(None)) as read:
+        with self._reader(mount_id, self._backoff(None), at_tick=False) as read:
             return read()
 
     def list_by_ids(self, mount_ids: Sequence[UUID | str]) -> Iterable[M] | None:
@@ -138,16 +146,29 @@ class MountsAPI(API, Generic[M]):
         return shared
 
     @contextmanager
-    def _reader(self, mount_id: UUID | str, backoff: Backoff) -> Iterator[Callable[[], M]]:
-        """How a wait reads the mount: from the shared reads when there are, else a GET."""
+    def _reader(
+        self, mount_id: UUID | str, backoff: Backoff, *, at_tick: bool = True
+    ) -> Iterator[Callable[[], M]]:
+        """How a wait reads the mount: from the shared reads when there are, else a GET.
+
+        A shared wait (``at_tick``) takes its first read at the next tick, with the others,
+        unless a list of this tick already has the mount; a single read (``current``) takes
+        a list up to ``poll_initial`` old, else lists at once.
+        """
         shared = self._shared
         if shared is None:
             yield lambda: self.get_mount(mount_id)
             return
         key = str(mount_id)
+        max_age = backoff.initial / 2 if at_tick else backoff.initial
+        joining = at_tick and backoff.aligned
 
         def read() -> M:
-            mount = shared.read(key, max_age=backoff.initial)
+            nonlocal joining
+            if joining and not shared.fresh(key, max_age):
+                time.sleep(max(0.0, backoff.next_tick(time.monotonic()) - time.monotonic()))
+            joining = False
+            mount = shared.read(key, max_age=max_age)
             if mount is None:
                 raise NotFound(
                     status_code=404,
@@ -164,7 +185,7 @@ class MountsAPI(API, Generic[M]):
     def _backoff(self, backoff: Backoff | None) -> Backoff:
         chosen = backoff or self._client.backoff
         if self._shared is not None and chosen.share is None:
-            return chosen.following(FOLLOW_SHARE)
+            return chosen.following(FOLLOW_SHARE, aligned=True)
         return chosen
 
     def describe_failure(self, mount: M) -> MountFailed:
