@@ -172,7 +172,7 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
 
     from prefect.exceptions import PrefectHTTPStatusError
 
-    from drflow.flows.drill import _recover_one, _result, ensure_concurrency_limit
+    from drflow.flows.drill import Slots, _recover_one, _result, ensure_concurrency_limit
     from drflow.plans import load_plan
 
     plan = load_plan(plan_file(tmp_path, ["web01"]))
@@ -188,7 +188,7 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
         raise refused
 
     ensure_concurrency_limit()
-    slots = (threading.Semaphore(1), threading.Semaphore(1))
+    slots = Slots(*(threading.Semaphore(1) for _ in range(4)))
     deadline = datetime.now(UTC) + timedelta(minutes=1)
     _recover_one(plan, "drill", result, deadline, slots, runner)
 

@@ -9,6 +9,7 @@ out, unless the decision was to keep it. A workload plugs in through :class:`Mou
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -22,6 +23,7 @@ from drflow.vbr.models import InstantRecoveryMountState, ObjectRestorePointModel
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 
 from ._report import RecoveryFailed, RecoveryReport, artifact_key
+from ._slots import vbr_work
 from .decision import decide
 from .evidence import Progress, publish
 from .params import Choice, RecoveryParams
@@ -89,6 +91,7 @@ def run_mount_recovery(workflow: MountWorkflow[Any, Any]) -> RecoveryReport:
     mount: Any = None
     kept = False
     suspended = False
+    slot = ExitStack()
     try:
         phase = report.begin("select restore point")
         policy = params.restore_point
@@ -110,6 +113,8 @@ def run_mount_recovery(workflow: MountWorkflow[Any, Any]) -> RecoveryReport:
         progress.update(5, "restore point selected")
         logger.info("recovering %s from %s (%s)", workflow.name, point.creation_time, point.id)
 
+        if slot.enter_context(vbr_work()):  # a drill's slot: the recovery is requested now
+            report.requested_at = datetime.now(UTC)
         phase = report.begin("recover")
         mount = workflow.start(point, run_mark(), report)
         progress.update(15, "waiting for VBR to mount")
@@ -160,6 +165,7 @@ def run_mount_recovery(workflow: MountWorkflow[Any, Any]) -> RecoveryReport:
     finally:
         if mount is not None and report.verdict != "passed" and not kept and not suspended:
             report.cleaned_up = _cleanup(workflow, mount)
+        slot.close()
         if not suspended:
             publish(report)
     if report.verdict != "passed":

@@ -14,10 +14,11 @@ import contextvars
 import os
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -41,10 +42,13 @@ from ._dispatch import (
 )
 from ._drill_report import DrillReport, WorkloadResult
 from ._report import artifact_key
+from ._slots import PIPELINED_KINDS, DeadlinePassed, slot_handed_over
 from .evidence import Progress
 
 LIMIT_NAME = "vbr-restore-sessions"
 DEFAULT_LIMIT = 10
+SKIPPED_LATE = "skipped: the deadline passed before it could start"
+STARTING_AT_ONCE = 4
 
 
 def ensure_concurrency_limit(limit: int | None = None) -> int:
@@ -205,6 +209,9 @@ def _execute(
     group_slots = {
         g.name: threading.Semaphore(g.max_parallel or plan.max_parallel) for g in plan.groups
     }
+    # runs that take their slot themselves are started up to this many ahead of a free slot
+    in_flight = threading.Semaphore(2 * plan.max_parallel)
+    starting = threading.Semaphore(STARTING_AT_ONCE)
     pending = {n for n, r in results.items() if r.outcome != "failed"}
     running: dict[Future[None], str] = {}
     done: set[str] = {n for n, r in results.items() if r.outcome == "failed"}
@@ -222,10 +229,10 @@ def _execute(
                     done.add(name)
                     continue
                 if datetime.now(UTC) >= deadline:
-                    results[name].reason = "skipped: the deadline passed before it could start"
+                    results[name].reason = SKIPPED_LATE
                     done.add(name)
                     continue
-                slots = (group_slots[group_of[name].name], plan_slots)
+                slots = Slots(group_slots[group_of[name].name], plan_slots, in_flight, starting)
                 future = _in_thread(
                     name, _recover_one, plan, mode, results[name], deadline, slots, runner
                 )
@@ -271,39 +278,91 @@ def _in_thread(name: str, fn: Callable[..., None], *args: Any) -> Future[None]:
     return future
 
 
+class Slots(NamedTuple):
+    """What a workload takes before it recovers, always in this order (no two workloads wait on
+    each other): its group's slot, the plan's, then one of the global limit. ``in_flight``
+    bounds the runs started ahead of their slot, ``starting`` the runs between their start and
+    their slot (started all at once, the first wave would reach VBR only once all had started:
+    Prefect's start of a run is CPU-bound)."""
+
+    group: threading.Semaphore
+    plan: threading.Semaphore
+    in_flight: threading.Semaphore
+    starting: threading.Semaphore
+
+    @contextmanager
+    def take(self, deadline: datetime) -> Iterator[None]:
+        """Hold the workload's slots; :class:`DeadlinePassed` when they came too late."""
+        with self.group, self.plan, concurrency(LIMIT_NAME, occupy=1, strict=True):
+            if datetime.now(UTC) >= deadline:
+                raise DeadlinePassed(SKIPPED_LATE)
+            yield
+
+
 def _recover_one(
     plan: Plan,
     mode: str,
     result: WorkloadResult,
     deadline: datetime,
-    slots: tuple[threading.Semaphore, threading.Semaphore],
+    slots: Slots,
     runner: WorkloadRunner,
 ) -> None:
     """Recover one workload within the plan's, its group's and the global limits.
 
-    The drill holds a slot of the global limit ``vbr-restore-sessions`` from before the
-    workload's run starts until it has ended, wherever the run executes: a deployment run on
-    another worker is waited for with the slot held. So the limit counts workloads in progress
-    across every drill (each drill creates a run only once it holds a slot, and never more runs
-    than slots), and a run that waits for a worker already counts against it. The workload's
-    own flow does not acquire the limit, so a drill cannot deadlock with its children, and
-    workload flows stay unchanged. The price: a slot is also held while a worker starts the
-    run's process (seconds), which a limit taken inside the child would not count.
+    The global limit ``vbr-restore-sessions`` counts workloads recovering, across every drill.
+    A workload flow run in this process takes its slot itself, around its VBR work only
+    (:mod:`._slots`): Prefect's seconds to start and finish the run are then spent outside the
+    slot, and the next runs are started ahead so that a freed slot goes to one already waiting.
+    Any other run (a deployment run on another worker, a switchover that may suspend) is
+    started only once the drill holds its slot, and the slot is held until the run has ended,
+    wherever it executes. Workload flows never take the global limit on their own, so a drill
+    cannot deadlock with its children.
     """
     params = workload_params(plan, result.name, mode)
-    group_slot, plan_slot = slots  # always in this order: no two workloads wait on each other
+    remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
+    params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
+    own_slot = runner is run_in_process and result.kind in PIPELINED_KINDS
+    missed = threading.Event()
+
+    started = threading.Lock()  # held while the run is starting, up to its slot
+
+    @contextmanager
+    def taken_by_the_run() -> Iterator[None]:
+        _started()
+        try:
+            with slots.take(deadline):
+                yield
+        except DeadlinePassed:
+            missed.set()
+            raise
+
+    def _started() -> None:
+        if started.locked():
+            started.release()
+            slots.starting.release()
+
     try:
-        with group_slot, plan_slot, concurrency(LIMIT_NAME, occupy=1, strict=True):
-            if datetime.now(UTC) >= deadline:  # it waited for a slot until too late
-                result.reason = "skipped: the deadline passed before it could start"
-                return
-            remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
-            params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
+        with slots.in_flight if own_slot else slots.take(deadline):
             result.started_at = datetime.now(UTC)
-            report = runner(result.kind, params, deadline)
+            if own_slot:
+                slots.starting.acquire()
+                started.acquire()
+                try:
+                    with slot_handed_over(taken_by_the_run):
+                        report = runner(result.kind, params, deadline)
+                finally:
+                    _started()  # a run that ended before its slot
+            else:
+                report = runner(result.kind, params, deadline)
             result.ended_at = datetime.now(UTC)
+    except DeadlinePassed:
+        missed.set()
     except Exception as exc:  # Prefect's API failed this workload; the others carry on
         report = f"its run could not be carried out by Prefect: {type(exc).__name__}: {exc}"
+    if missed.is_set():  # it waited for a slot until too late: nothing started
+        result.started_at = result.ended_at = None
+        result.reason = SKIPPED_LATE
+        return
     if isinstance(report, str):
         result.outcome, result.reason = "failed", report
         return
