@@ -172,7 +172,14 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
 
     from prefect.exceptions import PrefectHTTPStatusError
 
-    from drflow.flows.drill import Slots, _recover_one, _result, ensure_concurrency_limit
+    from drflow.flows._slots import HeldSlots
+    from drflow.flows.drill import (
+        LIMIT_NAME,
+        Slots,
+        _recover_one,
+        _result,
+        ensure_concurrency_limit,
+    )
     from drflow.plans import load_plan
 
     plan = load_plan(plan_file(tmp_path, ["web01"]))
@@ -188,7 +195,8 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
         raise refused
 
     ensure_concurrency_limit()
-    slots = Slots(*(threading.Semaphore(1) for _ in range(4)))
+    group, plan_slot, in_flight, starting = (threading.Semaphore(1) for _ in range(4))
+    slots = Slots(group, plan_slot, HeldSlots(LIMIT_NAME), in_flight, starting)
     deadline = datetime.now(UTC) + timedelta(minutes=1)
     _recover_one(plan, "drill", result, deadline, slots, runner)
 
@@ -197,4 +205,5 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
         "its run could not be carried out by Prefect: PrefectHTTPStatusError: "
         "Server error '503 Service Unavailable'"
     )
-    assert all(slot.acquire(blocking=False) for slot in slots)  # the slots were given back
+    # the slots were given back
+    assert all(slot.acquire(blocking=False) for slot in (group, plan_slot, in_flight, starting))

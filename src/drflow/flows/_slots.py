@@ -13,9 +13,13 @@ drill that started it, if any, holds one for the whole run.
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+
+from prefect.concurrency.sync import concurrency
 
 SlotTaker = Callable[[], AbstractContextManager[None]]
 
@@ -49,3 +53,153 @@ def vbr_work() -> Iterator[bool]:
         return
     with take():
         yield True
+
+
+class HeldSlots:
+    """The drill's slots of a global concurrency limit, handed from one workload to the next.
+
+    A slot given back stays with the drill for ``linger`` seconds: the drill's next workload
+    to take one (usually waiting for it already) takes it without a call to Prefect's API,
+    instead of a release and an acquire. One not taken within that time goes back to Prefect.
+    The slots of the drill's first workloads are taken while their runs start (:meth:`reserve`,
+    :meth:`prefetch`). Each held slot is a thread of its own that holds Prefect's
+    ``concurrency`` lease (and renews it) until the slot goes back; a renewal that fails is
+    logged by Prefect and does not stop the recovery that holds the slot.
+    """
+
+    def __init__(self, limit: str, linger: float = 0.5) -> None:
+        self._limit = limit
+        self._linger = linger
+        self._cond = threading.Condition()
+        self._idle: list[_Slot] = []
+        self._credit = 0  # slots that may be prefetched
+        self._reserving = 0  # prefetches on their way
+        self._closed = False
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one slot of the limit while the block runs."""
+        held = self._take()
+        try:
+            yield
+        finally:
+            self._give_back(held)
+
+    def reserve(self, slots: int) -> None:
+        """Let the drill's next ``slots`` workloads :meth:`prefetch` their slot (its first
+        wave, whose slots are free)."""
+        with self._cond:
+            self._credit = slots
+
+    def prefetch(self, linger: float = 30.0) -> None:
+        """Start taking a slot now, while the workload's run starts, if one is reserved: it
+        waits up to ``linger`` seconds for a workload to take it (a run takes seconds to
+        start), and a workload that comes for a slot meanwhile waits for it rather than take
+        another."""
+        with self._cond:
+            if self._credit <= 0 or self._closed:
+                return
+            self._credit -= 1
+            self._reserving += 1
+        context = contextvars.copy_context()
+        threading.Thread(
+            target=context.run,
+            args=(self._reserve_one, linger),
+            name="drflow-slot-prefetch",
+            daemon=True,
+        ).start()
+
+    def close(self) -> None:
+        """Give every slot back to Prefect as soon as the drill no longer uses it."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for held in idle:
+            held.release()
+
+    def _take(self) -> _Slot:
+        with self._cond:
+            while True:
+                while self._idle:
+                    held = self._idle.pop()
+                    if held.alive():
+                        return held
+                if not self._reserving:
+                    break
+                self._cond.wait()
+        return _Slot.acquire(self._limit)
+
+    def _reserve_one(self, linger: float) -> None:
+        try:
+            held: _Slot | None = _Slot.acquire(self._limit)
+        except Exception:  # the workloads that need it take their own, and meet the error
+            held = None
+        if held is not None:
+            self._give_back(held, linger)
+        with self._cond:
+            self._reserving -= 1
+            self._cond.notify_all()
+
+    def _give_back(self, held: _Slot, linger: float | None = None) -> None:
+        with self._cond:
+            keep = held.alive() and not self._closed
+            if keep:
+                held.handovers += 1
+                self._idle.append(held)
+                self._cond.notify_all()
+        if not keep:
+            held.release()
+            return
+        timer = threading.Timer(linger or self._linger, self._expire, (held, held.handovers))
+        timer.daemon = True
+        timer.start()
+
+    def _expire(self, held: _Slot, handover: int) -> None:
+        with self._cond:
+            if held not in self._idle or held.handovers != handover:
+                return  # taken meanwhile
+            self._idle.remove(held)
+        held.release()
+
+
+class _Slot:
+    """One slot of a global limit, held by a thread inside Prefect's ``concurrency``."""
+
+    def __init__(self) -> None:
+        self._acquired = threading.Event()
+        self._release = threading.Event()
+        self._ended = threading.Event()
+        self._error: BaseException | None = None
+        self.handovers = 0
+
+    @classmethod
+    def acquire(cls, limit: str) -> _Slot:
+        """Wait until Prefect grants a slot of ``limit``; raise what it raised instead."""
+        held = cls()
+        context = contextvars.copy_context()  # the caller's Prefect settings and run
+        threading.Thread(
+            target=context.run, args=(held._hold, limit), name="drflow-slot", daemon=True
+        ).start()
+        held._acquired.wait()
+        if held._error is not None:
+            raise held._error
+        return held
+
+    def alive(self) -> bool:
+        """Whether the slot is still held (its lease was not lost)."""
+        return not self._ended.is_set()
+
+    def release(self) -> None:
+        """Give the slot back to Prefect (in the background)."""
+        self._release.set()
+
+    def _hold(self, limit: str) -> None:
+        try:
+            with concurrency(limit, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
+                self._acquired.set()
+                self._release.wait()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._ended.set()
+            self._acquired.set()

@@ -14,15 +14,15 @@ import contextvars
 import os
 import random
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.concurrency.sync import concurrency
 from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
@@ -30,6 +30,7 @@ from drflow.plans import Plan, PlanError, load_plan, workload_params
 from drflow.plans.graph import dependencies
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import VBRError
+from drflow.vbr.models import ObjectRestorePointModel
 
 from ._cleanup import remove_what_the_children_started
 from ._dispatch import (
@@ -42,12 +43,14 @@ from ._dispatch import (
 )
 from ._drill_report import DrillReport, WorkloadResult
 from ._report import artifact_key
-from ._slots import PIPELINED_KINDS, DeadlinePassed, slot_handed_over
+from ._slots import PIPELINED_KINDS, DeadlinePassed, HeldSlots, slot_handed_over
 from .evidence import Progress
 
 LIMIT_NAME = "vbr-restore-sessions"
 DEFAULT_LIMIT = 10
 SKIPPED_LATE = "skipped: the deadline passed before it could start"
+PREFLIGHT_AT_ONCE = 8
+"""Restore points looked up at once by the preflight (one list call per VM)."""
 STARTING_AT_ONCE = 4
 
 
@@ -107,7 +110,7 @@ def run_plan(
         runner = deployment_runner(deployment)
     deadline = datetime.now(UTC) + timedelta(minutes=plan.deadline_minutes)
     progress = Progress(f"{mode}-{plan.name}")
-    _execute(plan, mode, results, deadline, progress, runner)
+    _execute(plan, mode, results, deadline, progress, runner, limit)
     if datetime.now(UTC) > deadline:
         report.reason = f"the {mode} ran past its deadline of {plan.deadline_minutes:g} minutes"
     report.finish()
@@ -147,19 +150,28 @@ def _preflight(
         return
     report.preflight.append(f"VBR at {client.settings.url} answers as {client.settings.username}")
     busy = {found.name for found in find_marked(client)}
+    vms: dict[str, str] = {}
     for name, result in results.items():
         workload = plan.workload(name)
         target = workload.params.get("vm") or workload.params.get("share") or name
         if target in busy:
             result.outcome = "failed"
             result.reason = f"preflight: {target} is already mounted by another drflow run"
-            continue
-        if "vm" not in workload.params:
-            continue
+        elif "vm" in workload.params:
+            vms[name] = target
+
+    def newest(target: str) -> ObjectRestorePointModel | VBRError:
         try:  # also with no RPO target: a workload VBR does not know is refused here
-            point = client.restore_points.latest(target)
+            return client.restore_points.latest(target)
         except VBRError as exc:
-            result.outcome, result.reason = "failed", f"preflight: {exc}"
+            return exc
+
+    with ThreadPoolExecutor(PREFLIGHT_AT_ONCE, thread_name_prefix="drflow-preflight") as pool:
+        points = dict(zip(vms, pool.map(newest, vms.values()), strict=True))
+    for name, point in points.items():
+        result = results[name]
+        if isinstance(point, VBRError):
+            result.outcome, result.reason = "failed", f"preflight: {point}"
             continue
         result.rpo_seconds = round((datetime.now(UTC) - point.creation_time).total_seconds())
         if result.rpo_target_seconds is not None and not result.rpo_met:
@@ -200,19 +212,24 @@ def _execute(
     deadline: datetime,
     progress: Progress,
     runner: WorkloadRunner,
+    sessions: int,
 ) -> None:
-    """Start each workload once its dependencies passed, within the parallelism limits."""
+    """Start each workload once its dependencies passed, within the parallelism limits
+    (``sessions``: the size of the global limit)."""
     logger = get_run_logger()
     edges = {n: d & set(results) for n, d in dependencies(plan).items() if n in results}
     group_of = {w.name: g for g, w in plan.workloads()}
     plan_slots = threading.Semaphore(plan.max_parallel)
-    group_slots = {
-        g.name: threading.Semaphore(g.max_parallel or plan.max_parallel) for g in plan.groups
-    }
+    group_caps = {g.name: g.max_parallel or plan.max_parallel for g in plan.groups}
+    group_slots = {g: threading.Semaphore(cap) for g, cap in group_caps.items()}
     # runs that take their slot themselves are started up to this many ahead of a free slot
     in_flight = threading.Semaphore(2 * plan.max_parallel)
     starting = threading.Semaphore(STARTING_AT_ONCE)
     pending = {n for n, r in results.items() if r.outcome != "failed"}
+    limit = HeldSlots(LIMIT_NAME)
+    ready = Counter(group_of[n].name for n in pending if not edges[n])  # can start at once
+    first_wave = sum(min(n, group_caps[g]) for g, n in ready.items())
+    limit.reserve(min(first_wave, plan.max_parallel, sessions))
     running: dict[Future[None], str] = {}
     done: set[str] = {n for n, r in results.items() if r.outcome == "failed"}
     total = max(len(results), 1)
@@ -232,7 +249,9 @@ def _execute(
                     results[name].reason = SKIPPED_LATE
                     done.add(name)
                     continue
-                slots = Slots(group_slots[group_of[name].name], plan_slots, in_flight, starting)
+                slots = Slots(
+                    group_slots[group_of[name].name], plan_slots, limit, in_flight, starting
+                )
                 future = _in_thread(
                     name, _recover_one, plan, mode, results[name], deadline, slots, runner
                 )
@@ -252,6 +271,8 @@ def _execute(
         if not isinstance(exc, TerminationSignal):  # cancelled: exit now, the hooks clean up
             wait(running)  # let the running workloads end, and clean up after themselves
         raise
+    finally:
+        limit.close()
 
 
 def _in_thread(name: str, fn: Callable[..., None], *args: Any) -> Future[None]:
@@ -280,20 +301,21 @@ def _in_thread(name: str, fn: Callable[..., None], *args: Any) -> Future[None]:
 
 class Slots(NamedTuple):
     """What a workload takes before it recovers, always in this order (no two workloads wait on
-    each other): its group's slot, the plan's, then one of the global limit. ``in_flight``
-    bounds the runs started ahead of their slot, ``starting`` the runs between their start and
-    their slot (started all at once, the first wave would reach VBR only once all had started:
-    Prefect's start of a run is CPU-bound)."""
+    each other): its group's slot, the plan's, then one of the global limit (handed on within
+    the drill: :class:`HeldSlots`). ``in_flight`` bounds the runs started ahead of their slot,
+    ``starting`` the runs between their start and their slot (started all at once, the first
+    wave would reach VBR only once all had started: Prefect's start of a run is CPU-bound)."""
 
     group: threading.Semaphore
     plan: threading.Semaphore
+    limit: HeldSlots
     in_flight: threading.Semaphore
     starting: threading.Semaphore
 
     @contextmanager
     def take(self, deadline: datetime) -> Iterator[None]:
         """Hold the workload's slots; :class:`DeadlinePassed` when they came too late."""
-        with self.group, self.plan, concurrency(LIMIT_NAME, occupy=1, strict=True):
+        with self.group, self.plan, self.limit.slot():
             if datetime.now(UTC) >= deadline:
                 raise DeadlinePassed(SKIPPED_LATE)
             yield
@@ -346,6 +368,7 @@ def _recover_one(
             result.started_at = datetime.now(UTC)
             if own_slot:
                 slots.starting.acquire()
+                slots.limit.prefetch()
                 started.acquire()
                 try:
                     with slot_handed_over(taken_by_the_run):

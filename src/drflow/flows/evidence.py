@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from uuid import UUID
 
+from prefect import get_client
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
-    update_progress_artifact,
 )
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.actions import ArtifactUpdate
 
 from ._report import RecoveryReport, artifact_key
 
 ProgressListener = Callable[[str, str, float], None]
 _listeners: list[ProgressListener] = []
+logger = logging.getLogger("drflow.flows")
 
 
 @contextmanager
@@ -31,24 +38,87 @@ def watching(listener: ProgressListener) -> Iterator[None]:
 
 
 class Progress:
-    """A progress artifact (0 to 100) that follows a recovery while it waits."""
+    """A progress artifact (0 to 100) that follows a recovery while it waits.
+
+    It is created and updated in the background (:class:`_ProgressWriter`): a recovery never
+    waits on Prefect's API to say how far it is, since it may hold a slot of the concurrency
+    limit or be one of many runs starting at once.
+    """
 
     def __init__(self, workload: str) -> None:
         self._workload = workload
-        self._id: UUID | None = create_progress_artifact(
-            0.0,
+        self._artifact = _ProgressArtifact(
             key=artifact_key("progress", workload),
             description=f"Recovery of {workload}: progress",
         )
         self._value = 0.0
+        _writer.put(self._artifact, self._value)
 
     def update(self, value: float, phase: str = "") -> None:
         value = max(self._value, min(100.0, value))
         for listener in list(_listeners):
             listener(self._workload, phase, value)
-        if self._id is not None and value != self._value:
-            update_progress_artifact(self._id, value)
+        if value != self._value:
+            _writer.put(self._artifact, value)
             self._value = value
+
+
+@dataclass(eq=False)
+class _ProgressArtifact:
+    """A progress artifact, created by its first write."""
+
+    key: str
+    description: str
+    id: UUID | None = None
+
+    def write(self, value: float, client: SyncPrefectClient) -> None:
+        if self.id is None:  # in the run's context: the artifact belongs to the run
+            self.id = create_progress_artifact(value, key=self.key, description=self.description)
+        else:
+            client.update_artifact(self.id, ArtifactUpdate(data=value))
+
+
+class _ProgressWriter:
+    """Writes the latest value of each progress artifact from a thread of its own.
+
+    Values that arrive while a write is on its way replace each other (only the latest one of
+    an artifact is written). The thread runs only while there is something to write, with one
+    Prefect client throughout, and is not a daemon: a process that ends waits for its last
+    values to be written.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[_ProgressArtifact, tuple[float, contextvars.Context]] = {}
+        self._running = False
+
+    def put(self, artifact: _ProgressArtifact, value: float) -> None:
+        """Write ``value`` soon, in the caller's context (its Prefect settings and run)."""
+        with self._cond:
+            self._pending[artifact] = (value, contextvars.copy_context())
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name="drflow-progress").start()
+
+    def _run(self) -> None:
+        with ExitStack() as stack:
+            client: SyncPrefectClient | None = None
+            while True:
+                with self._cond:
+                    if not self._pending:
+                        self._running = False
+                        return
+                    artifact, (value, context) = next(iter(self._pending.items()))
+                    del self._pending[artifact]
+                try:
+                    if client is None:  # with the settings (the API) of the first writer
+                        client = stack.enter_context(context.run(get_client, sync_client=True))
+                    context.run(artifact.write, value, client)
+                except Exception as exc:  # progress is a view: a lost update must not fail a run
+                    logger.warning("progress artifact %s not written: %s", artifact.key, exc)
+
+
+_writer = _ProgressWriter()
 
 
 def publish(report: RecoveryReport) -> None:

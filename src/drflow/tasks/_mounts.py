@@ -24,8 +24,8 @@ def adopt_or_start(
 ) -> M:
     """The mount an earlier attempt of this run started (``find``), else a new one.
 
-    After ``start``, the new mount is found again by its mark, or read by the session id
-    (VBR's mount id), so the caller always gets the mount.
+    After ``start``, the new mount is read by its session's id (VBR's mount id), so the
+    caller always gets the mount.
     """
     logger = get_run_logger()
     existing = find()
@@ -39,8 +39,7 @@ def adopt_or_start(
         return existing
     session = start()
     logger.info("%s started: session %s", what, session.id)
-    mount = find()
-    return mount if mount is not None else read(session.id)
+    return read(session.id)
 
 
 def unmount_and_wait(

@@ -59,7 +59,7 @@ def start_vsphere_instant_recovery(
     return adopt_or_start(
         lambda: find_marked_mount(client, vm_name, mark),
         lambda: client.vsphere.start_instant_recovery(spec),
-        client.vsphere.get_mount,
+        client.vsphere.read_started,
         what=f"instant recovery of {vm_name}",
     )
 

@@ -24,15 +24,15 @@ class Backoff:
     With ``share``, an interval is instead that share of the time already waited (between
     ``initial`` and ``cap``): a wait then ends at most ``share`` later than what it waited for,
     whatever its length, for the price of more polls (worth it when polls are shared). With
-    ``aligned`` too, every poll falls on a multiple of ``initial`` on the monotonic clock, so
-    the waits of many threads poll at the same instants and one shared read answers them all.
+    ``tick`` too, every poll falls on a multiple of ``tick`` on the monotonic clock, so the
+    waits of many threads poll at the same instants and one shared read answers them all.
     """
 
     initial: float = 1.0
     cap: float = 15.0
     factor: float = 1.5
     share: float | None = None
-    aligned: bool = False
+    tick: float | None = None
 
     def intervals(self) -> Iterator[float]:
         interval = self.initial
@@ -40,13 +40,16 @@ class Backoff:
             yield interval
             interval = min(interval * self.factor, self.cap)
 
-    def following(self, share: float, *, aligned: bool = False) -> Backoff:
-        """The same bounds, intervals following the time waited (``share`` of it)."""
-        return replace(self, share=share, aligned=aligned)
+    def following(self, share: float, *, tick: float | None = None) -> Backoff:
+        """The same bounds, intervals following the time waited (``share`` of it), on
+        multiples of ``tick`` when given."""
+        return replace(self, share=share, tick=tick)
 
     def next_tick(self, now: float) -> float:
-        """The first multiple of ``initial`` after ``now``: when aligned polls fall."""
-        return (math.floor(now / self.initial) + 1) * self.initial
+        """The first multiple of ``tick`` after ``now``: when polls on ticks fall."""
+        tick = self.tick or self.initial
+        # a hair below a tick (floating point: 25 * (1/3) < 8 + 1/3) counts as on it
+        return (math.floor(now / tick + 1e-6) + 1) * tick
 
     def after(self, waited: float) -> float:
         """The interval after ``waited`` seconds of a wait that follows the time waited."""
@@ -62,26 +65,33 @@ def poll(
     what: str,
     on_poll: Callable[[T], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> T:
-    """Call ``read`` until ``done`` says so; raise :class:`WaitTimeout` past ``timeout`` s."""
+    """Call ``read`` until ``done`` says so; raise :class:`WaitTimeout` past ``timeout`` s.
+
+    ``sleep`` may end early when news came in meanwhile (a read that another wait shared):
+    ``read`` and ``done`` are then asked at once, and the wait's own polls keep their schedule.
+    """
     started = clock()
     deadline = started + timeout
     intervals = backoff.intervals()
+    due = started
     while True:
         value = read()
         if on_poll is not None:
             on_poll(value)
         if done(value):
             return value
-        remaining = deadline - clock()
+        now = clock()
+        remaining = deadline - now
         if remaining <= 0:
             raise WaitTimeout(f"gave up waiting for {what} after {timeout:.0f}s", last=value)
-        now = clock()
-        interval = next(intervals) if backoff.share is None else backoff.after(now - started)
-        if backoff.aligned:
-            interval = backoff.next_tick(now + interval - backoff.initial) - now
-        sleep(min(interval, remaining))
+        if now >= due:  # this read was the wait's own poll: schedule the next one
+            interval = next(intervals) if backoff.share is None else backoff.after(now - started)
+            if backoff.tick:
+                interval = backoff.next_tick(now + interval - backoff.tick) - now
+            due = now + interval
+        sleep(min(due - now, remaining))
 
 
 def session_outcome(session: SessionModel) -> SessionModel:
@@ -109,6 +119,7 @@ def wait_for_state(
     backoff: Backoff,
     what: str,
     on_poll: Callable[[T], None] | None = None,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> T:
     """Poll an object until its state is in ``until``; a state in ``fail`` raises ``failed()``."""
 
@@ -118,4 +129,6 @@ def wait_for_state(
             raise failed(value)
         return state in until
 
-    return poll(read, done, timeout=timeout, backoff=backoff, what=what, on_poll=on_poll)
+    return poll(
+        read, done, timeout=timeout, backoff=backoff, what=what, on_poll=on_poll, sleep=sleep
+    )

@@ -3,11 +3,13 @@
 Waits of one client share their reads where the group's list filters by mount id (vSphere's
 ``mountIdFilter``): every thread waiting on a mount of that group is answered by one list call
 of all the mounts being waited for (:class:`SharedReads`), so a drill of N workloads costs one
-call per poll, not N. Such waits poll at intervals that follow the time already waited
-(:data:`FOLLOW_SHARE` of it), so they end soon after the mount is ready at any length, and
-their polls fall on the same ticks (multiples of ``poll_initial``), so that one list answers
-every thread that polls at a tick with what VBR says at that tick, and a wait that begins
-joins the next tick instead of listing on its own.
+call per poll, not N. Each wait polls at intervals that follow the time already waited
+(:data:`FOLLOW_SHARE` of it, at least ``poll_initial``), on ticks of a third of
+``poll_initial`` (:data:`TICKS_PER_POLL`): one list answers every wait that polls at a tick,
+and between its own polls a wait wakes up to every list that has its mount. Waits that began
+on different ticks thus list in turn, and each sees the others' lists: the more waits, the
+sooner each one sees its mount change, at no more than three lists a second (with the default
+``poll_initial`` of 1 s); a wait on its own polls as often as it would alone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from .._exceptions import MountFailed, NotFound
@@ -29,6 +31,9 @@ M = TypeVar("M")
 
 FOLLOW_SHARE = 0.05
 """Shared waits poll after this share of the time already waited (within the backoff bounds)."""
+TICKS_PER_POLL = 3
+"""Shared waits poll on ticks of ``poll_initial / TICKS_PER_POLL``: lists of waits that began
+on different ticks fall in between each other's polls, and every wait sees every list."""
 IDS_PER_LIST = 100
 """Mount ids per list call (keeps the query string short of server limits)."""
 
@@ -52,6 +57,7 @@ class SharedReads(Generic[M]):
         self._asked: frozenset[str] = frozenset()
         self._answer: dict[str, M] | BaseException = {}
         self._started = float("-inf")
+        self._lists = 0  # lists answered so far
 
     @contextmanager
     def watching(self, mount_id: str) -> Iterator[None]:
@@ -70,6 +76,20 @@ class SharedReads(Generic[M]):
         """Whether a list that started at most ``max_age`` s ago has ``mount_id``'s answer."""
         with self._cond:
             return mount_id in self._asked and self._started >= time.monotonic() - max_age
+
+    def wait_for_list(self, mount_id: str, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for a list that has ``mount_id`` in it to be answered;
+        whether one was (its answer is then :meth:`latest`)."""
+        with self._cond:
+            lists = self._lists
+            return self._cond.wait_for(
+                lambda: self._lists != lists and mount_id in self._asked, timeout
+            )
+
+    def latest(self, mount_id: str) -> M | None:
+        """The watched mount as the latest list answered it (None: not listed)."""
+        with self._cond:
+            return self._take(mount_id)
 
     def read(self, mount_id: str, max_age: float) -> M | None:
         """The watched mount as listed at most ``max_age`` s before this call; None: not listed."""
@@ -101,6 +121,7 @@ class SharedReads(Generic[M]):
         with self._cond:
             self._listing = False
             self._asked, self._answer, self._started = frozenset(ids), answer, started
+            self._lists += 1
             self._cond.notify_all()
             return self._take(mount_id)
 
@@ -108,6 +129,13 @@ class SharedReads(Generic[M]):
         if isinstance(self._answer, BaseException):
             raise self._answer
         return self._answer.get(mount_id)
+
+
+class _Reader(NamedTuple, Generic[M]):
+    """How a wait reads its mount, and sleeps between its polls."""
+
+    read: Callable[[], M]
+    sleep: Callable[[float], None]
 
 
 class MountsAPI(API, Generic[M]):
@@ -127,8 +155,17 @@ class MountsAPI(API, Generic[M]):
         """The mount as of now, or as the waits of this client listed it at most
         ``poll_initial`` seconds ago (no call at all right after a wait); else ``get_mount``.
         ``NotFound`` when it does not exist (any more)."""
-        with self._reader(mount_id, self._backoff(None), at_tick=False) as read:
-            return read()
+        with self._reader(mount_id, self._backoff(None), at_tick=False) as reader:
+            return reader.read()
+
+    def read_started(self, mount_id: UUID | str) -> M:
+        """A mount just started, as the next list of the waits shows it (the first poll of a
+        wait on it: no call of its own while other waits poll); else ``get_mount``."""
+        try:
+            with self._reader(mount_id, self._backoff(None)) as reader:
+                return reader.read()
+        except NotFound:  # not listed yet: ask for it by id
+            return self.get_mount(mount_id)
 
     def list_by_ids(self, mount_ids: Sequence[UUID | str]) -> Iterable[M] | None:
         """The mounts among ``mount_ids`` that exist, listed at once; None when the group's
@@ -148,27 +185,34 @@ class MountsAPI(API, Generic[M]):
     @contextmanager
     def _reader(
         self, mount_id: UUID | str, backoff: Backoff, *, at_tick: bool = True
-    ) -> Iterator[Callable[[], M]]:
+    ) -> Iterator[_Reader[M]]:
         """How a wait reads the mount: from the shared reads when there are, else a GET.
 
         A shared wait (``at_tick``) takes its first read at the next tick, with the others,
-        unless a list of this tick already has the mount; a single read (``current``) takes
-        a list up to ``poll_initial`` old, else lists at once.
+        unless a list of this tick already has the mount; between its own polls it wakes up
+        to every list that has its mount (another wait's poll) and takes that answer. A
+        single read (``current``) takes a list up to ``poll_initial`` old, else lists at once.
         """
         shared = self._shared
         if shared is None:
-            yield lambda: self.get_mount(mount_id)
+            yield _Reader(lambda: self.get_mount(mount_id), time.sleep)
             return
         key = str(mount_id)
-        max_age = backoff.initial / 2 if at_tick else backoff.initial
-        joining = at_tick and backoff.aligned
+        max_age = (backoff.tick or backoff.initial) / 2 if at_tick else backoff.initial
+        joining = at_tick and backoff.tick is not None
+        news = False
+
+        def sleep(seconds: float) -> None:
+            nonlocal news
+            news = shared.wait_for_list(key, seconds)
 
         def read() -> M:
-            nonlocal joining
+            nonlocal joining, news
             if joining and not shared.fresh(key, max_age):
-                time.sleep(max(0.0, backoff.next_tick(time.monotonic()) - time.monotonic()))
+                sleep(max(0.0, backoff.next_tick(time.monotonic()) - time.monotonic()))
             joining = False
-            mount = shared.read(key, max_age=max_age)
+            mount = shared.latest(key) if news else shared.read(key, max_age=max_age)
+            news = False
             if mount is None:
                 raise NotFound(
                     status_code=404,
@@ -180,12 +224,12 @@ class MountsAPI(API, Generic[M]):
             return mount
 
         with shared.watching(key):
-            yield read
+            yield _Reader(read, sleep)
 
     def _backoff(self, backoff: Backoff | None) -> Backoff:
         chosen = backoff or self._client.backoff
         if self._shared is not None and chosen.share is None:
-            return chosen.following(FOLLOW_SHARE, aligned=True)
+            return chosen.following(FOLLOW_SHARE, tick=chosen.initial / TICKS_PER_POLL)
         return chosen
 
     def describe_failure(self, mount: M) -> MountFailed:
@@ -211,9 +255,9 @@ class MountsAPI(API, Generic[M]):
         wanted = set(self.ready if until is None else until)
         chosen = self._backoff(backoff)
         try:
-            with self._reader(mount_id, chosen) as read:
+            with self._reader(mount_id, chosen) as reader:
                 return wait_for_state(
-                    read,
+                    reader.read,
                     lambda mount: mount.state,
                     until=wanted,
                     fail=set(self.failed) - wanted,
@@ -222,6 +266,7 @@ class MountsAPI(API, Generic[M]):
                     backoff=chosen,
                     what=f"{self.noun} {mount_id}",
                     on_poll=on_poll,
+                    sleep=reader.sleep,
                 )
         except NotFound:
             if session_id is None:
@@ -234,11 +279,11 @@ class MountsAPI(API, Generic[M]):
     ) -> None:
         """Poll until the mount no longer exists (after an unmount or a migration)."""
         chosen = self._backoff(backoff)
-        with self._reader(mount_id, chosen) as read:
+        with self._reader(mount_id, chosen) as reader:
 
             def gone() -> bool:
                 try:
-                    read()
+                    reader.read()
                 except NotFound:
                     return True
                 return False
@@ -249,6 +294,7 @@ class MountsAPI(API, Generic[M]):
                 timeout=timeout,
                 backoff=chosen,
                 what=f"{self.noun} {mount_id} to go away",
+                sleep=reader.sleep,
             )
 
 

@@ -1,0 +1,99 @@
+"""The background writer of progress artifacts: created by the first write, latest value wins,
+a failed write does not stop the others."""
+
+from __future__ import annotations
+
+import threading
+from uuid import uuid4
+
+import pytest
+
+from drflow.flows import evidence
+from drflow.flows.evidence import _ProgressArtifact, _ProgressWriter
+
+
+class FakeClient:
+    """Prefect's sync client, as far as the writer uses it."""
+
+    def __init__(self, calls: list[tuple[str, str, float]], release: threading.Event) -> None:
+        self.calls = calls
+        self.release = release
+        self.opened = 0
+
+    def __enter__(self) -> FakeClient:
+        self.opened += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def update_artifact(self, artifact_id: object, artifact: object) -> None:
+        assert self.release.wait(5)
+        self.calls.append(("update", str(artifact_id), artifact.data))
+
+
+@pytest.fixture
+def prefect(monkeypatch: pytest.MonkeyPatch):
+    """Record creations and updates instead of calling Prefect; each write waits until
+    released, and the test knows when one has begun."""
+    calls: list[tuple[str, str, float]] = []
+    entered, release = threading.Event(), threading.Event()
+    client = FakeClient(calls, release)
+
+    def create(value: float, *, key: str, description: str) -> object:
+        entered.set()
+        assert release.wait(5)
+        calls.append(("create", key, value))
+        return uuid4()
+
+    monkeypatch.setattr(evidence, "create_progress_artifact", create)
+    monkeypatch.setattr(evidence, "get_client", lambda sync_client: client)
+    return calls, entered, release, client
+
+
+def _join_writer() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "drflow-progress":
+            thread.join(5)
+            assert not thread.is_alive()
+
+
+def test_values_put_during_a_write_collapse_to_the_latest(prefect) -> None:
+    calls, entered, release, client = prefect
+    writer = _ProgressWriter()
+    one = _ProgressArtifact(key="progress-one", description="")
+    two = _ProgressArtifact(key="progress-two", description="")
+    writer.put(one, 0.0)
+    assert entered.wait(5)  # the first write (the creation) is on its way
+    for value in (20.0, 30.0, 40.0):
+        writer.put(one, value)
+    writer.put(two, 50.0)
+    release.set()
+    _join_writer()
+    assert ("create", "progress-one", 0.0) in calls
+    assert ("create", "progress-two", 50.0) in calls
+    assert ("update", str(one.id), 40.0) in calls
+    assert len(calls) == 3  # 20 and 30 were never written
+    assert client.opened == 1  # one client for the whole burst of writes
+
+
+def test_a_failed_write_does_not_stop_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[float] = []
+
+    def create(value: float, *, key: str, description: str) -> object:
+        if key == "progress-bad":
+            raise RuntimeError("Prefect said no")
+        written.append(value)
+        return uuid4()
+
+    monkeypatch.setattr(evidence, "create_progress_artifact", create)
+    monkeypatch.setattr(
+        evidence, "get_client", lambda sync_client: FakeClient([], threading.Event())
+    )
+    writer = _ProgressWriter()
+    bad = _ProgressArtifact(key="progress-bad", description="")
+    writer.put(bad, 1.0)
+    writer.put(_ProgressArtifact(key="progress-good", description=""), 2.0)
+    _join_writer()
+    assert written == [2.0]
+    assert bad.id is None  # its next write tries to create it again
