@@ -234,6 +234,10 @@ def test_global_limit_smaller_than_the_plan_holds(
     assert f"global concurrency limit {LIMIT_NAME}: 1 restore sessions" in report.preflight
     assert peak(admin) == 1
     assert_no_overlap(spans(report, vbr), names)
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:  # the drill gave its slot back as it ended
+        assert client.read_global_concurrency_limit_by_name(LIMIT_NAME).active_slots == 0
 
 
 # --- (c, d) failures: independent workloads go on, dependants are skipped, all cleaned up --------

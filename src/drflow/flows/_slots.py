@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -72,6 +73,7 @@ class HeldSlots:
         self._linger = linger
         self._cond = threading.Condition()
         self._idle: list[_Slot] = []
+        self._taken: list[_Slot] = []  # every slot taken from Prefect
         self._credit = 0  # slots that may be prefetched
         self._reserving = 0  # prefetches on their way
         self._closed = False
@@ -109,13 +111,19 @@ class HeldSlots:
             daemon=True,
         ).start()
 
-    def close(self) -> None:
-        """Give every slot back to Prefect as soon as the drill no longer uses it."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Give every slot back to Prefect as soon as the drill no longer uses it, and wait
+        (up to ``timeout`` s) until Prefect has those not in use: a process that exits right
+        after its drill must not leave slots taken until their leases expire."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
+            given_back = [held for held in self._taken if held.released() or held in idle]
         for held in idle:
             held.release()
+        deadline = time.monotonic() + timeout
+        for held in given_back:
+            held.wait_ended(max(0.0, deadline - time.monotonic()))
 
     def _take(self) -> _Slot:
         with self._cond:
@@ -127,11 +135,17 @@ class HeldSlots:
                 if not self._reserving:
                     break
                 self._cond.wait()
-        return _Slot.acquire(self._limit)
+        return self._acquire()
+
+    def _acquire(self) -> _Slot:
+        held = _Slot.acquire(self._limit)
+        with self._cond:
+            self._taken.append(held)
+        return held
 
     def _reserve_one(self, linger: float) -> None:
         try:
-            held: _Slot | None = _Slot.acquire(self._limit)
+            held: _Slot | None = self._acquire()
         except Exception:  # the workloads that need it take their own, and meet the error
             held = None
         if held is not None:
@@ -192,6 +206,14 @@ class _Slot:
     def release(self) -> None:
         """Give the slot back to Prefect (in the background)."""
         self._release.set()
+
+    def released(self) -> bool:
+        """Whether the slot was given back to Prefect (or is on its way back)."""
+        return self._release.is_set()
+
+    def wait_ended(self, timeout: float) -> bool:
+        """Wait until Prefect has the slot back (or it was lost); False on timeout."""
+        return self._ended.wait(timeout)
 
     def _hold(self, limit: str) -> None:
         try:
