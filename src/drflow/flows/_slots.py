@@ -103,13 +103,7 @@ class HeldSlots:
                 return
             self._credit -= 1
             self._reserving += 1
-        context = contextvars.copy_context()
-        threading.Thread(
-            target=context.run,
-            args=(self._reserve_one, linger),
-            name="drflow-slot-prefetch",
-            daemon=True,
-        ).start()
+        _start_in_this_context(self._reserve_one, linger, name="drflow-slot-prefetch")
 
     def close(self, timeout: float = 10.0) -> None:
         """Give every slot back to Prefect as soon as the drill no longer uses it, and wait
@@ -190,10 +184,7 @@ class _Slot:
     def acquire(cls, limit: str) -> _Slot:
         """Wait until Prefect grants a slot of ``limit``; raise what it raised instead."""
         held = cls()
-        context = contextvars.copy_context()  # the caller's Prefect settings and run
-        threading.Thread(
-            target=context.run, args=(held._hold, limit), name="drflow-slot", daemon=True
-        ).start()
+        _start_in_this_context(held._hold, limit, name="drflow-slot")
         held._acquired.wait()
         if held._error is not None:
             raise held._error
@@ -225,3 +216,10 @@ class _Slot:
         finally:
             self._ended.set()
             self._acquired.set()
+
+
+def _start_in_this_context(fn: Callable[..., None], *args: object, name: str) -> None:
+    """Run ``fn(*args)`` in a daemon thread that sees this thread's context (its Prefect
+    settings and run)."""
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(fn, *args), name=name, daemon=True).start()

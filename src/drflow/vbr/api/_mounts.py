@@ -161,6 +161,8 @@ class MountsAPI(API, Generic[M]):
     def read_started(self, mount_id: UUID | str) -> M:
         """A mount just started, as the next list of the waits shows it (the first poll of a
         wait on it: no call of its own while other waits poll); else ``get_mount``."""
+        if self._shared is None:
+            return self.get_mount(mount_id)
         try:
             with self._reader(mount_id, self._backoff(None)) as reader:
                 return reader.read()
