@@ -446,6 +446,30 @@ def test_deadline_skips_what_has_not_started_and_fails(vbr_env, admin, tmp_path:
     assert mounts(admin) == []
 
 
+def test_deadline_skips_a_workload_still_waiting_for_its_slot(
+    vbr_env, admin, tmp_path: Path
+) -> None:
+    """A run started ahead of its slot that gets it only after the deadline does not start;
+    the one whose slot was free goes on, however long Prefect took to start its run."""
+    names = ["web01", "app01"]  # started together; whichever takes the slot holds it past 3 s
+    path = write_plan(
+        tmp_path,
+        "late-slot",
+        [{"name": "all", "workloads": [vm(n, checks=[HOLD]) for n in names]}],
+        max_parallel=1,
+        deadline_minutes=0.05,
+    )
+    report, _ = drill(path)
+
+    results = by_name(report)
+    assert sorted(results[n].outcome for n in names) == ["passed", "skipped"]
+    [late] = [results[n] for n in names if results[n].outcome == "skipped"]
+    assert late.reason == "skipped: the deadline passed before it could start"
+    assert late.started_at is None
+    assert mounts(admin) == []
+    assert peak(admin) == 1
+
+
 # --- (h) targets ------------------------------------------------------------------------------
 
 

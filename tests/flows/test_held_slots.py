@@ -123,3 +123,32 @@ def test_a_reservation_prefect_refuses_leaves_the_workload_to_meet_the_error() -
     held.prefetch()
     with pytest.raises(ConcurrencySlotAcquisitionError), held.slot():
         pytest.fail("took a slot of a limit that does not exist")
+
+
+def test_a_workload_whose_slots_were_free_goes_on_past_the_deadline(limit_of_one: str) -> None:
+    """The drill started it in time; only a wait for a slot can make it late."""
+    from datetime import UTC, datetime, timedelta
+
+    from drflow.flows._slots import DeadlinePassed
+    from drflow.flows.drill import Slots
+
+    passed = datetime.now(UTC) - timedelta(seconds=1)
+    held = HeldSlots(limit_of_one)
+    held.reserve(1)
+    held.prefetch()  # the drill's own slot, prefetched while the run started
+    slots = Slots(
+        *(threading.Semaphore(1) for _ in range(2)),
+        held,
+        *(threading.Semaphore(1) for _ in range(2)),
+    )
+    with slots.take(passed):
+        pass
+    fresh = Slots(
+        *(threading.Semaphore(1) for _ in range(2)),
+        HeldSlots(limit_of_one),
+        *(threading.Semaphore(1) for _ in range(2)),
+    )
+    held.close()
+    with pytest.raises(DeadlinePassed), fresh.take(passed):  # taken from Prefect: may be late
+        pytest.fail("started past the deadline")
+    fresh.limit.close()

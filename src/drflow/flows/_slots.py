@@ -79,11 +79,12 @@ class HeldSlots:
         self._closed = False
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one slot of the limit while the block runs."""
-        held = self._take()
+    def slot(self) -> Iterator[bool]:
+        """Hold one slot of the limit while the block runs; yields whether it was the
+        drill's already (handed on or prefetched), rather than taken from Prefect's limit."""
+        held, the_drills = self._take()
         try:
-            yield
+            yield the_drills
         finally:
             self._give_back(held)
 
@@ -119,17 +120,17 @@ class HeldSlots:
         for held in given_back:
             held.wait_ended(max(0.0, deadline - time.monotonic()))
 
-    def _take(self) -> _Slot:
+    def _take(self) -> tuple[_Slot, bool]:
         with self._cond:
             while True:
                 while self._idle:
                     held = self._idle.pop()
                     if held.alive():
-                        return held
+                        return held, True
                 if not self._reserving:
                     break
                 self._cond.wait()
-        return self._acquire()
+        return self._acquire(), False
 
     def _acquire(self) -> _Slot:
         held = _Slot.acquire(self._limit)

@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
@@ -314,9 +314,18 @@ class Slots(NamedTuple):
 
     @contextmanager
     def take(self, deadline: datetime) -> Iterator[None]:
-        """Hold the workload's slots; :class:`DeadlinePassed` when they came too late."""
-        with self.group, self.plan, self.limit.slot():
-            if datetime.now(UTC) >= deadline:
+        """Hold the workload's slots; :class:`DeadlinePassed` when the deadline passed while
+        it waited for them. One whose slots were free goes on whatever the time: the drill
+        started it before the deadline (its run may take seconds to reach its slot)."""
+        with ExitStack() as held:
+            waited = False
+            for semaphore in (self.group, self.plan):
+                if not semaphore.acquire(blocking=False):
+                    waited = True
+                    semaphore.acquire()
+                held.callback(semaphore.release)
+            waited |= not held.enter_context(self.limit.slot())
+            if waited and datetime.now(UTC) >= deadline:
                 raise DeadlinePassed(SKIPPED_LATE)
             yield
 
