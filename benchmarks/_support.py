@@ -197,7 +197,7 @@ def set_restore_sessions_limit(limit: int) -> None:
     """The global concurrency limit a drill takes a slot of, sized for this cell."""
     from prefect import get_client
 
-    from drflow.flows.drill import LIMIT_NAME
+    from drflow.drills import LIMIT_NAME
 
     with get_client(sync_client=True) as client:
         client.upsert_global_concurrency_limit_by_name(LIMIT_NAME, limit)

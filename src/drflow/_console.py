@@ -29,12 +29,11 @@ def plain_console(*, stderr: bool = False) -> Console:
 
 
 def _expected() -> tuple[type[BaseException], ...]:
-    from drflow.flows._handover import HandoverFailed
-    from drflow.flows._report import RecoveryFailed
-    from drflow.flows.drill import DrillFailed
+    from drflow.drills import DrillFailed
+    from drflow.flows.engine import RecoveryFailed, RecoveryProblem, Unverified
     from drflow.vbr import VBRError
 
-    return (VBRError, RecoveryFailed, DrillFailed, HandoverFailed)
+    return (VBRError, RecoveryFailed, DrillFailed, RecoveryProblem, Unverified)
 
 
 class _Untraced(logging.Formatter):

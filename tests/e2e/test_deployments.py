@@ -36,10 +36,10 @@ POOL = "drflow"
 DRILL = ("dr-drill", "weekly-drill-tier1")
 REQUIRED = {  # at least these; every deployment prefect.yaml has is checked
     DRILL,
-    ("janitor", "hourly"),
-    ("dr-recover", "recover-tier1"),
-    ("vsphere-instant-recovery", "manual"),
-    ("hyperv-instant-recovery", "manual"),
+    ("janitor", "remove-leftovers-hourly"),
+    ("dr-recover", "fail-over-tier1"),
+    ("vsphere-instant-recovery", "recover-vsphere-vm"),
+    ("hyperv-instant-recovery", "recover-hyperv-vm"),
 }
 TIER1 = {"db01", "hv-sql01", "app01", "mq01", "web01", "web02"}
 SIMULATOR_SPEED = 200
@@ -153,7 +153,7 @@ def test_weekly_drill_schedule_is_registered(api: PrefectAPI, deployed: Any) -> 
     assert schedule["schedule"]["timezone"] == "Europe/London"
     assert deployment["concurrency_limit"] == 1 or deployment["global_concurrency_limit"]
 
-    janitor = api.deployment("janitor", "hourly")
+    janitor = api.deployment("janitor", "remove-leftovers-hourly")
     assert [s["schedule"]["interval"] for s in janitor["schedules"]] == [3600.0]
 
     # The server's scheduler turns the cron into runs: Sundays 02:00 London time.

@@ -156,8 +156,11 @@ def test_drill_passes_across_workers_within_the_global_limit(
     assert len(children) == len(VMS)
     assert {c["state_type"] for c in children} == {"COMPLETED"}
     manual = {
-        api.deployment(flow, "manual")["id"]
-        for flow in ("vsphere-instant-recovery", "hyperv-instant-recovery")
+        api.deployment(flow, name)["id"]
+        for flow, name in (
+            ("vsphere-instant-recovery", "recover-vsphere-vm"),
+            ("hyperv-instant-recovery", "recover-hyperv-vm"),
+        )
     }
     assert {c["deployment_id"] for c in children} == manual  # runs of deployments, not threads
 

@@ -83,12 +83,12 @@ def test_drflow_up_serves_the_deployments_and_stops_on_ctrl_c(tmp_path: Path) ->
 
         # A manual vSphere recovery with a parameter override, to completion; and a Hyper-V
         # one with its defaults (then: ask), which waits for the operator, still mounted.
-        vsphere = api.deployment("vsphere-instant-recovery", "manual")
+        vsphere = api.deployment("vsphere-instant-recovery", "recover-vsphere-vm")
         run = api.post(
             f"/deployments/{vsphere['id']}/create_flow_run",
             {"parameters": {"params": {"vm": "web01", "then": "unmount"}}},
         )
-        hyperv = api.deployment("hyperv-instant-recovery", "manual")
+        hyperv = api.deployment("hyperv-instant-recovery", "recover-hyperv-vm")
         asking = api.post(f"/deployments/{hyperv['id']}/create_flow_run", {})
         final = poll(
             lambda: (r := api.flow_run(run["id"]))["state_type"] in TERMINAL and r,

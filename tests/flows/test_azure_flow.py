@@ -30,9 +30,9 @@ from typer.testing import CliRunner
 
 from drflow.checks import HttpCheck
 from drflow.cli import app
-from drflow.flows._report import RecoveryFailed, RecoveryReport
-from drflow.flows._switchover import confirm_tag
 from drflow.flows.azure import AzureRecoveryParams, azure_instant_recovery
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
+from drflow.flows.engine.switchover import confirm_tag
 from drflow.flows.switchover_confirm import switchover_confirm
 
 pytestmark = pytest.mark.flow

@@ -23,7 +23,7 @@ from prefect.runner import Runner
 from prefect.states import Cancelled, Cancelling
 from tests.flows.support import mounts_of_run, poll, run_flow
 
-from drflow.flows._cleanup import remove_what_the_run_started
+from drflow.flows.engine.hooks import remove_what_the_run_started
 from drflow.flows.fcd import fcd_instant_recovery
 from drflow.flows.flr import file_level_restore
 from drflow.flows.vm_restore import entire_vm_restore

@@ -22,8 +22,8 @@ import yaml
 from tests.flows.support import artifact, mounts, poll
 from typer.testing import CliRunner
 
-from drflow.flows._drill_report import DrillReport
-from drflow.flows.drill import LIMIT_NAME, DrillFailed, dr_drill, dr_recover
+from drflow.drills import LIMIT_NAME, DrillFailed, dr_drill, dr_recover
+from drflow.drills.report import DrillReport
 from drflow.plans import load_plan
 from drflow.plans.graph import dependencies
 
@@ -203,7 +203,7 @@ def global_limit_of_one() -> Any:
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
 
-    from drflow.flows.drill import ensure_concurrency_limit
+    from drflow.drills import ensure_concurrency_limit
 
     ensure_concurrency_limit()
     with get_client(sync_client=True) as client:
@@ -337,13 +337,15 @@ def test_cancelled_drill_unmounts_every_child_mount(vbr_env, admin, tmp_path: Pa
 # --- (e) janitor ---------------------------------------------------------------------------------
 
 
-def _marked_mount(vbr, vm_name: str, run_id: object) -> str:
-    """Start instant recovery of ``vm_name`` marked as started by ``run_id``; its mount id."""
+def _marked_mount(vbr, vm_name: str, run_id: object, then: str = "unmount") -> str:
+    """Start instant recovery of ``vm_name`` marked as started by ``run_id`` (a drill's when
+    ``then`` is unmount); its mount id."""
+    from drflow.flows.engine import reason as reason_for
     from drflow.vbr.marks import mark_for
     from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
 
     point = vbr.restore_points.latest(vm_name)
-    reason = f"drflow test [{mark_for(run_id)}]"
+    reason = reason_for("janitor-test", then, mark_for(run_id))
     vbr.vsphere.start_instant_recovery(
         InstantViVMOriginalLocationRecoverySpec(
             restore_point_id=point.id,
@@ -356,9 +358,11 @@ def _marked_mount(vbr, vm_name: str, run_id: object) -> str:
     return str(mount.id)
 
 
-def test_janitor_removes_orphans_and_keeps_active_runs(vbr_env, admin, vbr, connection) -> None:
+def test_janitor_removes_what_is_transient_and_over_and_leaves_the_rest(
+    vbr_env, admin, vbr, connection
+) -> None:
     from prefect import flow, get_client
-    from prefect.states import Completed, Running
+    from prefect.states import Completed, Failed, Running
 
     from drflow.flows.janitor import janitor
 
@@ -369,19 +373,25 @@ def test_janitor_removes_orphans_and_keeps_active_runs(vbr_env, admin, vbr, conn
     with get_client(sync_client=True) as client:
         running = client.create_flow_run(owner, state=Running())
         finished = client.create_flow_run(owner, state=Completed())
-    orphan = _marked_mount(vbr, "web01", uuid.uuid4())  # no such flow run
-    done = _marked_mount(vbr, "app01", finished.id)
+        failed = client.create_flow_run(owner, state=Failed())
+    drill_orphan = _marked_mount(vbr, "web01", uuid.uuid4())  # no such flow run, a drill's
+    kept_orphan = _marked_mount(vbr, "web02", uuid.uuid4(), then="keep")  # no such run
+    done = _marked_mount(vbr, "app01", finished.id)  # completed, no disposition recorded
+    broken = _marked_mount(vbr, "db01", failed.id)
     alive = _marked_mount(vbr, "mq01", running.id)
 
     report = janitor(connection=connection)
 
     assert len(report.removed) == 2
-    assert any("web01" in r and "unknown run" in r for r in report.removed)
-    assert any("app01" in r and "COMPLETED" in r for r in report.removed)
-    assert report.kept == [f"vsphere-vm mq01 (run {running.id}, RUNNING)"]
+    assert any("web01" in r and "unknown run" in r and "a drill's" in r for r in report.removed)
+    assert any("db01" in r and "FAILED" in r for r in report.removed)
+    assert len(report.left) == 3
+    assert any("web02" in r and "cannot be told" in r for r in report.left)
+    assert any("app01" in r and "taken as kept" in r for r in report.left)
+    assert any(f"mq01 (run {running.id}, RUNNING): its run is RUNNING" in r for r in report.left)
     assert report.failed == []
-    assert [m["id"] for m in mounts(admin)] == [alive]
-    assert {orphan, done}.isdisjoint(m["id"] for m in mounts(admin))
+    assert {m["id"] for m in mounts(admin)} == {kept_orphan, done, alive}
+    assert {drill_orphan, broken}.isdisjoint(m["id"] for m in mounts(admin))
 
 
 # --- (f) sample ----------------------------------------------------------------------------------
@@ -479,6 +489,7 @@ def test_rpo_miss_is_found_in_preflight(vbr_env, admin, vbr, tmp_path: Path) -> 
         "rpo",
         [{"name": "all", "workloads": [vm("web01", rpo_hours=1), vm("db01")]}],
         fail_run_on_failed_drill=False,
+        on_preflight_failure="skip",
     )
     report, state = drill(path)
 
@@ -500,7 +511,7 @@ def test_rpo_miss_is_found_in_preflight(vbr_env, admin, vbr, tmp_path: Path) -> 
 
 
 def test_history_reads_past_drills_and_flags_a_regression(vbr_env, admin, tmp_path: Path) -> None:
-    from drflow.history import drill_history
+    from drflow.drills.history import drill_history
 
     name = f"hist-{uuid.uuid4().hex[:6]}"
     groups = [{"name": "all", "workloads": [vm("web01"), vm("app01")]}]

@@ -172,15 +172,15 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
 
     from prefect.exceptions import PrefectHTTPStatusError
 
-    from drflow.flows._slots import HeldSlots
-    from drflow.flows.drill import (
+    from drflow.drills.run import (
         LIMIT_NAME,
         Slots,
         _recover_one,
         _result,
         ensure_concurrency_limit,
     )
-    from drflow.plans import load_plan
+    from drflow.drills.slots import HeldSlots
+    from drflow.plans import load_plan, workload_params
 
     plan = load_plan(plan_file(tmp_path, ["web01"]))
     result = _result(plan, "web01")
@@ -198,7 +198,7 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
     group, plan_slot, in_flight, starting = (threading.Semaphore(1) for _ in range(4))
     slots = Slots(group, plan_slot, HeldSlots(LIMIT_NAME), in_flight, starting)
     deadline = datetime.now(UTC) + timedelta(minutes=1)
-    _recover_one(plan, "drill", result, deadline, slots, runner)
+    _recover_one(workload_params(plan, "web01"), result, deadline, slots, runner)
 
     assert result.outcome == "failed"
     assert result.reason == (

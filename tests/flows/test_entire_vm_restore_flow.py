@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from tests.flows.support import mounts, now, run_flow
 
 from drflow.checks import HttpCheck
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.vm_restore import EntireVMRestoreParams, entire_vm_restore
 
 pytestmark = pytest.mark.flow

@@ -25,7 +25,7 @@ from tests.flows.support import (
     wait_for_paused_run,
 )
 
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.entra_id import (
     EntraIdAuditLogRestoreParams,
     EntraIdTenantRestoreParams,

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from tests.flows.support import mounts, now, run_flow, run_in_background, wait_for_paused_run
 
 from drflow.checks import CommandCheck
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.fcd import FcdRecoveryParams, fcd_instant_recovery
 
 pytestmark = pytest.mark.flow

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from drflow.checks import HttpCheck
 from drflow.cli import app
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.file_share import FileShareRecoveryParams, file_share_instant_recovery
 from drflow.simulator.estate import estate_uuid
 

@@ -20,7 +20,7 @@ from tests.flows.support import (
 )
 
 from drflow.checks import CommandCheck
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.flr import FileLevelRestoreParams, file_level_restore
 from drflow.simulator.estate import estate_uuid
 
@@ -152,8 +152,11 @@ def test_the_hooks_unmount_a_mount_the_run_remembered(sim, admin, connection) ->
     from types import SimpleNamespace
 
     from prefect import flow
+    from prefect.runtime import flow_run
 
-    from drflow.flows._cleanup import remember, remove_what_the_run_started
+    from drflow.flows.engine import Disposition, OwnedObject
+    from drflow.flows.engine.hooks import remove_what_the_run_started
+    from drflow.flows.engine.ownership import record
     from drflow.tasks import get_client
     from drflow.vbr.models import FlrAutoUnmountModel, LinuxFlrMountSpec
 
@@ -166,7 +169,8 @@ def test_the_hooks_unmount_a_mount_the_run_remembered(sim, admin, connection) ->
             auto_unmount=FlrAutoUnmountModel(is_enabled=False),
             reason="hook test",
         )
-        remember("flr-mount", client.flr.start_mount(spec).session_id)
+        held = OwnedObject(kind="flr-mount", id=str(client.flr.start_mount(spec).session_id))
+        record(flow_run.get_id(), held, Disposition.TRANSIENT)
         raise RuntimeError("the worker dies here")  # a completed run's hooks keep what it kept
 
     state = dies_holding_a_mount(return_state=True)
@@ -175,5 +179,6 @@ def test_the_hooks_unmount_a_mount_the_run_remembered(sim, admin, connection) ->
     run = SimpleNamespace(
         id=run_id, parameters={"params": {"connection": connection.model_dump(exclude_none=True)}}
     )
-    remove_what_the_run_started(None, run, SimpleNamespace(name="Crashed"))
+    crashed = SimpleNamespace(name="Crashed", type=SimpleNamespace(value="CRASHED"))
+    remove_what_the_run_started(None, run, crashed)
     poll(lambda: mounts(admin) == [], "the FLR mount to be unmounted", 10)

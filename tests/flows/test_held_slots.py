@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from drflow.flows._slots import HeldSlots
+from drflow.drills.slots import HeldSlots
 
 pytestmark = pytest.mark.flow
 
@@ -129,8 +129,8 @@ def test_a_workload_whose_slots_were_free_goes_on_past_the_deadline(limit_of_one
     """The drill started it in time; only a wait for a slot can make it late."""
     from datetime import UTC, datetime, timedelta
 
-    from drflow.flows._slots import DeadlinePassed
-    from drflow.flows.drill import Slots
+    from drflow.drills.run import Slots
+    from drflow.drills.slots import DeadlinePassed
 
     passed = datetime.now(UTC) - timedelta(seconds=1)
     held = HeldSlots(limit_of_one)

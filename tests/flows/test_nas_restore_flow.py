@@ -10,7 +10,7 @@ import uuid
 import pytest
 from tests.flows.support import artifact, run_flow
 
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.nas_restore import (
     FileShareRestoreParams,
     ObjectStorageRestoreParams,
@@ -33,12 +33,28 @@ def nas_restores(vbr: object) -> list[object]:
     return list(vbr.sessions.list(type_filter=["NasRestore"]))
 
 
+def consented(kwargs: dict[str, object]) -> dict[str, object]:
+    """The tests restore to the original location on purpose: they consent to it."""
+    return {"allow_overwrite": kwargs.get("location", "original") == "original", **kwargs}
+
+
 def share(**kwargs: object) -> RecoveryReport | RecoveryFailed:
-    return run_flow(file_share_restore, FileShareRestoreParams(**kwargs))
+    return run_flow(file_share_restore, FileShareRestoreParams(**consented(kwargs)))
 
 
 def bucket(**kwargs: object) -> RecoveryReport | RecoveryFailed:
-    return run_flow(object_storage_restore, ObjectStorageRestoreParams(**kwargs))
+    return run_flow(object_storage_restore, ObjectStorageRestoreParams(**consented(kwargs)))
+
+
+@pytest.mark.parametrize("model", [FileShareRestoreParams, ObjectStorageRestoreParams])
+def test_original_location_needs_consent_and_nothing_starts_without_it(model, sim, vbr) -> None:
+    name = {"share": FINANCE} if model is FileShareRestoreParams else {"bucket": "invoices"}
+    with pytest.raises(ValueError, match="allow_overwrite: a restore to the original location"):
+        model(**name)
+    with pytest.raises(ValueError, match="allow_overwrite"):
+        model(**name, location="original", allow_overwrite=False)
+    assert model(**name, allow_overwrite=True).location == "original"
+    assert nas_restores(vbr) == []  # refused before any VBR call
 
 
 def test_share_to_original_location_overwriting(sim, connection, vbr) -> None:

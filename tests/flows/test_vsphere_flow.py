@@ -14,7 +14,7 @@ from tests.flows.support import (
 )
 
 from drflow.checks import HttpCheck
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.vsphere import (
     MigrationTarget,
     VSphereRecoveryParams,

@@ -8,7 +8,7 @@ import sys
 
 from prefect.logging.handlers import PrefectConsoleHandler
 
-import drflow.flows.drill  # noqa: F401  (configures Prefect's logging before the tests add a handler)
+import drflow.drills  # noqa: F401  (configures Prefect's logging before the tests add a handler)
 from drflow._console import plain_console, plain_console_logs
 from drflow.vbr import VBRConfigError
 

@@ -557,11 +557,33 @@ def test_drill_params_are_isolated_and_unmounted(tier1) -> None:
     assert "isolated" not in hyperv  # Hyper-V instant recovery has no such option
 
 
-def test_recover_params_ask_on_production_networks(tier1) -> None:
+def test_recover_params_keep_on_production_networks(tier1) -> None:
     params = workload_params(tier1, "web01", "recover")
-    assert params["then"] == "ask"
+    assert params["then"] == "keep"  # a failover keeps what it recovers
     assert params["isolated"] is False
-    assert workload_params(tier1, "hv-sql01", "recover")["then"] == "ask"
+    assert workload_params(tier1, "hv-sql01", "recover")["then"] == "keep"
+
+
+def test_recover_params_migrate_where_the_plan_says_so() -> None:
+    plan = parse_plan(
+        dedent(
+            """\
+            name: moving
+            groups:
+              - name: all
+                workloads:
+                  - name: web01
+                    kind: vsphere
+                    vm: web01
+                    then: migrate
+                    migration: {vcenter: vc01, host: esx01}
+                  - {name: app01, kind: vsphere, vm: app01, then: ask}
+            """
+        )
+    )
+    assert workload_params(plan, "web01", "recover")["then"] == "migrate"
+    assert workload_params(plan, "app01", "recover")["then"] == "keep"
+    assert workload_params(plan, "web01", "drill")["then"] == "unmount"
 
 
 def test_the_workload_own_values_win_over_defaults() -> None:

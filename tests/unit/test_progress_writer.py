@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from drflow.flows import evidence
-from drflow.flows.evidence import _ProgressArtifact, _ProgressWriter
+from drflow.flows.engine import evidence
+from drflow.flows.engine.evidence import _ProgressArtifact, _ProgressWriter
 
 
 class FakeClient:

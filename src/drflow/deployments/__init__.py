@@ -37,7 +37,7 @@ def runner_deployments(path: str | Path = PROJECT_FILE) -> list[Any]:
                 parameters=entry.get("parameters"),
                 schedules=schedules or None,
                 concurrency_limit=entry.get("concurrency_limit"),
-                # The runner loads the flow by module (drflow.flows.drill.dr_drill), as the
+                # The runner loads the flow by module (drflow.drills.drill:dr_drill), as the
                 # entrypoints of prefect.yaml do: loaded by file path, a flow module and the
                 # drflow package would hold two copies of the same classes.
                 entrypoint_type=EntrypointType.MODULE_PATH,

@@ -16,6 +16,7 @@ import httpx
 from rich.console import Console
 
 from drflow._console import plain_console
+from drflow._embedded import embedded_simulator
 from drflow._env import environment
 
 
@@ -146,27 +147,17 @@ def up(
             stack.enter_context(environment({"PREFECT_API_URL": api}))
         stack.callback(_flush_to_api)  # before the server stops
         if not os.environ.get("DRFLOW_VBR_URL"):
-            from drflow.simulator.config import SimulatorConfig
-            from drflow.simulator.server import SimulatorServer
-
-            config = SimulatorConfig(speed=speed)
             sim = stack.enter_context(
-                SimulatorServer(config, port=simulator_port if _free(simulator_port) else 0)
+                embedded_simulator(speed, port=simulator_port if _free(simulator_port) else 0)
             )
-            console.print(f"VBR simulator: {sim.url} (x{speed:g}, password {config.password!r})")
-            stack.enter_context(
-                environment(
-                    {
-                        "DRFLOW_VBR_URL": sim.url,
-                        "DRFLOW_VBR_USERNAME": "restore-operator",
-                        "DRFLOW_VBR_PASSWORD": config.password,
-                    }
-                )
+            console.print(
+                f"No DRFLOW_VBR_URL: the deployments run against drflow's VBR SIMULATOR at "
+                f"{sim.url} (x{speed:g}, password {sim.config.password!r}); their evidence says so"
             )
         from prefect import serve
 
         from drflow.deployments import runner_deployments
-        from drflow.flows.drill import ensure_concurrency_limit
+        from drflow.drills import ensure_concurrency_limit
 
         size = ensure_concurrency_limit()
         console.print(f"Global concurrency limit vbr-restore-sessions: {size}")

@@ -1,17 +1,22 @@
-"""End-to-end recovery flows, composed from :mod:`drflow.tasks`.
+"""Recovery flows: one per kind of workload, all carried out by one engine (:mod:`.engine`).
 
-``FLOWS`` maps each flow's name (as the CLI and deployments call it) to the flow and the
-pydantic model of its ``params``.
+:mod:`.registry` lists every kind (``KINDS``) and every flow ``drflow run`` can start
+(``FLOWS``). The janitor (:mod:`.janitor`) and ``release`` (:mod:`.release`) act on what the
+flows started, by the rules of :mod:`.engine.ownership`.
 """
 
-from __future__ import annotations
-
-from typing import Any, NamedTuple
-
-from pydantic import BaseModel
-
-from ._report import RecoveryFailed, RecoveryReport
 from .azure import AzureRecoveryParams, azure_instant_recovery
+from .engine import (
+    AskOptions,
+    Disposition,
+    OwnedObject,
+    RecoveryFailed,
+    RecoveryParams,
+    RecoveryReport,
+    RestorePointPolicy,
+    VBRServer,
+    human_duration,
+)
 from .entra_id import (
     EntraIdAuditLogRestoreParams,
     EntraIdTenantRestoreParams,
@@ -28,38 +33,18 @@ from .nas_restore import (
     file_share_restore,
     object_storage_restore,
 )
-from .params import AskOptions, RecoveryParams, RestorePointPolicy
+from .registry import FLOWS, KINDS, PLAN_KINDS, FlowEntry, Kind, kind_of_flow
 from .switchover_confirm import SwitchoverConfirmParams, switchover_confirm
 from .vm_restore import EntireVMRestoreParams, entire_vm_restore
 from .vsphere import MigrationTarget, VSphereRecoveryParams, vsphere_instant_recovery
 
-
-class FlowEntry(NamedTuple):
-    flow: Any
-    params: type[BaseModel]
-
-
-FLOWS: dict[str, FlowEntry] = {
-    "vsphere-instant-recovery": FlowEntry(vsphere_instant_recovery, VSphereRecoveryParams),
-    "hyperv-instant-recovery": FlowEntry(hyperv_instant_recovery, HyperVRecoveryParams),
-    "fcd-instant-recovery": FlowEntry(fcd_instant_recovery, FcdRecoveryParams),
-    "entire-vm-restore": FlowEntry(entire_vm_restore, EntireVMRestoreParams),
-    "file-level-restore": FlowEntry(file_level_restore, FileLevelRestoreParams),
-    "file-share-restore": FlowEntry(file_share_restore, FileShareRestoreParams),
-    "object-storage-restore": FlowEntry(object_storage_restore, ObjectStorageRestoreParams),
-    "entra-id-tenant-restore": FlowEntry(entra_id_tenant_restore, EntraIdTenantRestoreParams),
-    "entra-id-audit-log-restore": FlowEntry(
-        entra_id_audit_log_restore, EntraIdAuditLogRestoreParams
-    ),
-    "azure-instant-recovery": FlowEntry(azure_instant_recovery, AzureRecoveryParams),
-    "file-share-instant-recovery": FlowEntry(file_share_instant_recovery, FileShareRecoveryParams),
-    "switchover-confirm": FlowEntry(switchover_confirm, SwitchoverConfirmParams),
-}
-
 __all__ = [
     "FLOWS",
+    "KINDS",
+    "PLAN_KINDS",
     "AskOptions",
     "AzureRecoveryParams",
+    "Disposition",
     "EntireVMRestoreParams",
     "EntraIdAuditLogRestoreParams",
     "EntraIdTenantRestoreParams",
@@ -69,13 +54,16 @@ __all__ = [
     "FileShareRestoreParams",
     "FlowEntry",
     "HyperVRecoveryParams",
+    "Kind",
     "MigrationTarget",
     "ObjectStorageRestoreParams",
+    "OwnedObject",
     "RecoveryFailed",
     "RecoveryParams",
     "RecoveryReport",
     "RestorePointPolicy",
     "SwitchoverConfirmParams",
+    "VBRServer",
     "VSphereRecoveryParams",
     "azure_instant_recovery",
     "entire_vm_restore",
@@ -85,7 +73,9 @@ __all__ = [
     "file_level_restore",
     "file_share_instant_recovery",
     "file_share_restore",
+    "human_duration",
     "hyperv_instant_recovery",
+    "kind_of_flow",
     "object_storage_restore",
     "switchover_confirm",
     "vsphere_instant_recovery",

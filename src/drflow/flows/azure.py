@@ -1,6 +1,7 @@
 """Instant recovery to Microsoft Azure: recover → verify → unmount, migrate (+ switchover),
 keep or ask."""
 
+from datetime import datetime
 from typing import Self
 from uuid import UUID
 
@@ -8,15 +9,16 @@ from prefect import flow, get_run_logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drflow.tasks import (
+    VBRConnection,
     get_azure_mount,
+    get_client,
     migrate_azure_vm,
     start_azure_instant_recovery,
     switchover_azure_vm,
     unmount_azure_vm,
+    vbr_task,
     wait_for_azure_mount,
 )
-from drflow.tasks._common import vbr_task
-from drflow.tasks._connection import VBRConnection, get_client
 from drflow.vbr import VBRError
 from drflow.vbr.models import (
     AzureComputeNameModel,
@@ -38,18 +40,26 @@ from drflow.vbr.models import (
     SessionType,
 )
 
-from ._cleanup import CLEANUP_HOOKS
-from ._report import RecoveryReport
-from ._switchover import (
+from .engine import (
+    CLEANUP_HOOKS,
+    Choice,
+    Disposition,
+    OwnedObject,
+    Progress,
+    RecoveryParams,
+    RecoveryReport,
+    reason,
+    run_recovery,
+)
+from .engine.switchover import (
     Status,
     Switching,
-    SwitchingWorkflow,
+    SwitchingStrategy,
     Switchover,
+    accept,
     migrate_and_switch,
-    recover,
     run_name,
 )
-from .params import Choice, RecoveryParams
 
 DEMO_SUBSCRIPTION = UUID("5f0c8a8e-3c1b-4b8e-9d2a-6a1f2b3c4d01")
 """Subscription "DR Production" of the demo estate."""
@@ -192,6 +202,14 @@ class AzureSwitching(Switching):
     def session_ids(self) -> list[str]:
         return [str(s.id) for s in self._sessions()]
 
+    def switched_at(self) -> datetime | None:
+        done = [
+            s.end_time
+            for s in self._sessions()
+            if s.session_type == _SWITCHOVER and _result(s) == SessionResult.SUCCESS
+        ]
+        return done[-1] if done and done[-1] is not None else None
+
     def _sessions(self) -> list[SessionModel]:
         return sorted(self.client.azure.list_sessions(self.mount_id), key=lambda s: s.creation_time)
 
@@ -248,7 +266,7 @@ def describe_azure_vm(
     return details, [str(s.id) for s in sessions]
 
 
-class AzureVM(SwitchingWorkflow[AzureRecoveryParams]):
+class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
     platform = None  # VMware, Hyper-V and agent backups all recover to Azure
     operation = None
 
@@ -286,15 +304,19 @@ class AzureVM(SwitchingWorkflow[AzureRecoveryParams]):
             appliance=AzureInstantVMRecoveryApplianceModel(
                 subnet=p.appliance.subnet, storage_account=p.appliance.storage_account
             ),
-            reason=f"drflow azure-instant-recovery [{mark}]",
+            reason=reason("azure-instant-recovery", p.then, mark),
             verify_vm_boot=p.verify_vm_boot,
         )
         mount = start_azure_instant_recovery(p.connection, self.name, spec, mark)
         report.mount_id = str(mount.id)
-        self.report = report
         return mount
 
-    def wait_ready(self, mount: AzureInstantVMRecoveryMount) -> AzureInstantVMRecoveryMount:
+    def owned(self, mount: AzureInstantVMRecoveryMount) -> OwnedObject:
+        return OwnedObject(kind="azure-vm", id=str(mount.id), name=self.azure_name)
+
+    def wait_ready(
+        self, mount: AzureInstantVMRecoveryMount, progress: Progress
+    ) -> AzureInstantVMRecoveryMount:
         return wait_for_azure_mount(
             self.params.connection,
             mount.id,
@@ -315,20 +337,21 @@ class AzureVM(SwitchingWorkflow[AzureRecoveryParams]):
         self.describe(mount.id)
         return problems
 
-    def unmount(self, mount: AzureInstantVMRecoveryMount) -> None:
+    def release(self, mount: AzureInstantVMRecoveryMount) -> None:
         unmount_azure_vm(self.params.connection, mount.id, vm_name=self.azure_name)
         self.describe(mount.id)
 
-    def migrate(self, mount: AzureInstantVMRecoveryMount, report: RecoveryReport) -> None:
-        migrate_and_switch(
+    def migrate(self, mount: AzureInstantVMRecoveryMount, report: RecoveryReport) -> Disposition:
+        where = migrate_and_switch(
             self.switching(mount.id),
             self.params.switchover,
             report,
             timeout=self.params.timeout_seconds,
         )
         self.describe(mount.id)
+        return where
 
-    def allowed(self) -> list[Choice]:
+    def choices(self) -> list[Choice]:
         return ["unmount", "migrate", "keep"]
 
     def switching(self, mount_id: UUID, state: dict[str, str] | None = None) -> AzureSwitching:
@@ -337,8 +360,8 @@ class AzureVM(SwitchingWorkflow[AzureRecoveryParams]):
     def load(self, mount_id: UUID) -> AzureInstantVMRecoveryMount:
         return get_azure_mount(self.params.connection, mount_id)
 
-    def finished(self, mount_id: UUID) -> None:
-        self.describe(mount_id)
+    def describe_end(self, mount: AzureInstantVMRecoveryMount, report: RecoveryReport) -> None:
+        self.describe(mount.id)
 
     def describe(self, mount_id: UUID) -> None:
         """The Azure VM that came out of the recovery (name, group, size, region, sessions)."""
@@ -367,4 +390,4 @@ def azure_instant_recovery(params: AzureRecoveryParams) -> RecoveryReport:
     far ahead suspends a deployment run (releasing its worker) until a switchover-confirm run
     resumes it. The VM is stopped again if the run fails, is cancelled or crashes, unless kept.
     """
-    return recover(AzureVM, AzureRecoveryParams, params)
+    return run_recovery(AzureVM(accept(AzureRecoveryParams, params)))

@@ -1,5 +1,6 @@
 """Microsoft Entra ID: a tenant mounted for restore with the operator signed in, and audit logs
-mounted for browsing. Both are handed to the operator and always released (``_handover``).
+mounted for browsing. Both are handed to the operator and always released (the engine's
+``hand over`` ending).
 
 Tenant restore: mount the tenant backup (or restore from its backup copy) → wait until VBR
 reports it mounted → get a device code and publish the user code and verification address
@@ -47,11 +48,17 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.models.backups import JobType, PlatformType
 
-from ._cleanup import CLEANUP_HOOKS
-from ._handover import Handover, HandoverFailed, HandoverParams, Held, run_handover
-from ._report import RecoveryReport, artifact_key
-from ._restore_session import TrackedSession, wait_until_stopped
-from .evidence import Progress
+from .engine import (
+    CLEANUP_HOOKS,
+    HandoverParams,
+    HandoverStrategy,
+    Progress,
+    RecoveryProblem,
+    RecoveryReport,
+    artifact_key,
+    run_recovery,
+    wait_until_stopped,
+)
 
 SIGN_IN_GRACE_SECONDS = 30
 """How long past the code's expiry to keep polling for VBR to report it expired."""
@@ -163,7 +170,7 @@ def find_tenant_backup(
 T = TypeVar("T", bound=_TenantParams)
 
 
-class _EntraHandover(Handover[T]):
+class _EntraHandover(HandoverStrategy[T]):
     """Shared by both: which backup holds the tenant, and the restore point in it."""
 
     job_type: JobType
@@ -195,7 +202,8 @@ class _EntraHandover(Handover[T]):
 class TenantRestore(_EntraHandover[EntraIdTenantRestoreParams]):
     """A tenant backup (or backup copy) mounted for restore, with the operator signed in."""
 
-    kind = "entra-tenant"
+    handover_key = "entra-tenant"
+    hold_kind = "entra-tenant-restore"
     title = "mounted for restore"
     release_phase = "stop"
 
@@ -211,7 +219,7 @@ class TenantRestore(_EntraHandover[EntraIdTenantRestoreParams]):
     def name(self) -> str:
         return self.params.tenant
 
-    def mount(self, point: ObjectRestorePointModel, mark: str) -> Held:
+    def start(self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport) -> UUID:
         p = self.params
         assert self.backup is not None
         when = f"{point.creation_time:%Y-%m-%d %H:%M} UTC (`{point.id}`)"
@@ -232,37 +240,27 @@ class TenantRestore(_EntraHandover[EntraIdTenantRestoreParams]):
                 f"every restore point of {self.backup.name}; the restore point policy chose "
                 f"the one of {when}"
             )
-        tracked = TrackedSession(
-            p.connection,
-            session_id,
-            label=f"restore of {p.tenant}",
-            hold_kind="entra-tenant-restore",
-            stop=lambda: self._stop(session_id),
-        )
-        return Held(
-            session=tracked,
-            details={"restore session": f"`{session_id}`", "restore from": source},
-            how_to_use=[
-                f"In the Veeam Backup & Replication console, open the Microsoft Entra ID "
-                f"restore session `{session_id}` of {p.tenant} (Veeam Explorer for Microsoft "
-                f"Entra ID) and restore items with the signed-in account.",
-                "Restores made there are delegated to the account that signed in with the "
-                "device code (see the entra-sign-in artifact).",
-            ],
-        )
+        _held(report, session_id, {"restore session": f"`{session_id}`", "restore from": source})
+        self.how_to_use = [
+            f"In the Veeam Backup & Replication console, open the Microsoft Entra ID "
+            f"restore session `{session_id}` of {p.tenant} (Veeam Explorer for Microsoft "
+            f"Entra ID) and restore items with the signed-in account.",
+            "Restores made there are delegated to the account that signed in with the "
+            "device code (see the entra-sign-in artifact).",
+        ]
+        return session_id
 
-    def prepare(self, held: Held, report: RecoveryReport, progress: Progress) -> None:
+    def prepare(self, session_id: UUID, report: RecoveryReport, progress: Progress) -> None:
         """The operator signs in with a device code; VBR's credentials are what comes out."""
         phase = report.begin("sign in")
         try:
-            self._sign_in(held, report, progress)
+            self._sign_in(session_id, report, progress)
         finally:
             report.end(phase)
 
-    def _sign_in(self, held: Held, report: RecoveryReport, progress: Progress) -> None:
+    def _sign_in(self, session_id: UUID, report: RecoveryReport, progress: Progress) -> None:
         p = self.params
         logger = get_run_logger()
-        session_id = held.session.session_id
         code = get_entra_id_device_code(
             p.connection, EntraIdTenantRestoreDeviceCodeSpec(session_id=session_id)
         )
@@ -301,12 +299,12 @@ class TenantRestore(_EntraHandover[EntraIdTenantRestoreParams]):
                 timeout=limit,
             )
         except WaitTimeout:
-            raise HandoverFailed(
+            raise RecoveryProblem(
                 f"nobody signed in with the code {code.user_code} within {limit:.0f}s"
             ) from None
         if state.status != EntraIdTenantRestoreDeviceCodeStatus.SUCCESS:
             _publish_sign_in(p.tenant, [f"Sign-in failed: {state.error_message or state.status}"])
-            raise HandoverFailed(f"Entra ID sign-in failed: {state.error_message or state.status}")
+            raise RecoveryProblem(f"Entra ID sign-in failed: {state.error_message or state.status}")
         account = state.username or "(VBR did not say)"
         report.details["signed in as"] = account
         if state.credentials_id:
@@ -314,7 +312,7 @@ class TenantRestore(_EntraHandover[EntraIdTenantRestoreParams]):
         _publish_sign_in(p.tenant, [f"Signed in as **{account}**."])
         logger.info("signed in to %s as %s", p.tenant, account)
 
-    def _stop(self, session_id: UUID) -> None:
+    def release(self, session_id: UUID) -> None:
         connection = self.params.connection
         stop_entra_id_tenant_restore(connection, session_id)
         wait_until_stopped(connection, session_id, label=f"stop restore of {self.name}")
@@ -323,7 +321,8 @@ class TenantRestore(_EntraHandover[EntraIdTenantRestoreParams]):
 class AuditLogRestore(_EntraHandover[EntraIdAuditLogRestoreParams]):
     """The audit logs of a tenant mounted for browsing."""
 
-    kind = "entra-audit-log"
+    handover_key = "entra-audit-log"
+    hold_kind = "entra-audit-log"
     title = "mounted for browsing"
     release_phase = "unmount"
     job_type = JobType.ENTRA_ID_AUDIT_LOG_BACKUP
@@ -333,7 +332,7 @@ class AuditLogRestore(_EntraHandover[EntraIdAuditLogRestoreParams]):
     def name(self) -> str:
         return f"{self.params.tenant} audit log"
 
-    def mount(self, point: ObjectRestorePointModel, mark: str) -> Held:
+    def start(self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport) -> UUID:
         p = self.params
         spec = UnstructuredDataMountSpec(
             restore_point_id=point.id,
@@ -343,36 +342,38 @@ class AuditLogRestore(_EntraHandover[EntraIdAuditLogRestoreParams]):
         )
         mounted = mount_entra_id_audit_log(p.connection, p.tenant, spec)
         session_id = mounted.session_id
-        tracked = TrackedSession(
-            p.connection,
-            session_id,
-            label=f"audit log mount of {p.tenant}",
-            hold_kind="entra-audit-log",
-            stop=lambda: self._unmount(session_id),
-        )
         separator = mounted.properties.path_separator if mounted.properties else None
-        return Held(
-            session=tracked,
-            details={
+        _held(
+            report,
+            session_id,
+            {
                 "mount session": f"`{session_id}`",
                 "restore point": f"{point.creation_time:%Y-%m-%d %H:%M} UTC (`{point.id}`)",
                 "path separator": f"`{separator}`" if separator else "-",
                 "auto-unmount": f"after {p.idle_minutes} minutes without activity",
             },
-            how_to_use=[
-                f"In the Veeam Backup & Replication console, open the audit log restore "
-                f"session `{session_id}` of {p.tenant}: browse and export the log records.",
-                f"Through the REST API: the Backup Browser operations of session `{session_id}`.",
-            ],
         )
+        self.how_to_use = [
+            f"In the Veeam Backup & Replication console, open the audit log restore "
+            f"session `{session_id}` of {p.tenant}: browse and export the log records.",
+            f"Through the REST API: the Backup Browser operations of session `{session_id}`.",
+        ]
+        return session_id
 
-    def _unmount(self, session_id: UUID) -> None:
+    def release(self, session_id: UUID) -> None:
         connection = self.params.connection
         session = unmount_entra_id_audit_log(connection, session_id)
         if session is not None:  # VBR answers at once: wait until the logs are unmounted
             wait_until_stopped(
                 connection, session.id, label=f"unmount audit log of {self.params.tenant}"
             )
+
+
+def _held(report: RecoveryReport, session_id: UUID, details: dict[str, str]) -> None:
+    """The session that holds the mount, in the report."""
+    report.mount_id = str(session_id)
+    report.session_ids.append(str(session_id))
+    report.details.update(details)
 
 
 def _publish_sign_in(tenant: str, lines: list[str]) -> None:
@@ -398,7 +399,7 @@ def entra_id_tenant_restore(params: EntraIdTenantRestoreParams) -> RecoveryRepor
     signed-in account (never a token). The restore session is stopped whatever happens:
     failure, cancellation or crash.
     """
-    return run_handover(TenantRestore(params))
+    return run_recovery(TenantRestore(params))
 
 
 @flow(
@@ -412,4 +413,4 @@ def entra_id_audit_log_restore(params: EntraIdAuditLogRestoreParams) -> Recovery
 
     The mount is unmounted whatever happens: failure, cancellation or crash.
     """
-    return run_handover(AuditLogRestore(params))
+    return run_recovery(AuditLogRestore(params))

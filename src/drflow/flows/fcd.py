@@ -27,10 +27,18 @@ from drflow.vbr.models import (
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 from drflow.vbr.models.inventory import VmwareInventoryType
 
-from ._cleanup import CLEANUP_HOOKS
-from ._mount_recovery import MountWorkflow, mount_problems, run_mount_recovery
-from ._report import RecoveryReport
-from .params import Choice, RecoveryParams
+from .engine import (
+    CLEANUP_HOOKS,
+    Choice,
+    Disposition,
+    OwnedObject,
+    Progress,
+    RecoveryParams,
+    RecoveryReport,
+    Strategy,
+    mount_problems,
+    run_recovery,
+)
 
 
 class VSphereCluster(BaseModel):
@@ -113,7 +121,7 @@ def _plain(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-") or "disk"
 
 
-class FirstClassDisks(MountWorkflow[FcdRecoveryParams, VmwareFcdInstantRecoveryMount]):
+class FirstClassDisks(Strategy[FcdRecoveryParams, VmwareFcdInstantRecoveryMount]):
     platform = PlatformType.VMWARE
     operation = RestorePointOperation.START_FCD_INSTANT_RECOVERY
 
@@ -186,7 +194,12 @@ class FirstClassDisks(MountWorkflow[FcdRecoveryParams, VmwareFcdInstantRecoveryM
         report.details["disks"] = ", ".join(d.name_in_backup for d in mapping)
         return mount
 
-    def wait_ready(self, mount: VmwareFcdInstantRecoveryMount) -> VmwareFcdInstantRecoveryMount:
+    def owned(self, mount: VmwareFcdInstantRecoveryMount) -> OwnedObject:
+        return OwnedObject(kind="fcd", id=str(mount.id), name=self.name)
+
+    def wait_ready(
+        self, mount: VmwareFcdInstantRecoveryMount, progress: Progress
+    ) -> VmwareFcdInstantRecoveryMount:
         return wait_for_fcd_mount(
             self.params.connection, mount, vm_name=self.name, timeout=self.params.timeout_seconds
         )
@@ -202,10 +215,10 @@ class FirstClassDisks(MountWorkflow[FcdRecoveryParams, VmwareFcdInstantRecoveryM
                 problems.append(f"disk {wanted.name_in_backup} has no vSphere FCD object id")
         return problems
 
-    def unmount(self, mount: VmwareFcdInstantRecoveryMount) -> None:
+    def release(self, mount: VmwareFcdInstantRecoveryMount) -> None:
         dismount_fcd(self.params.connection, mount.id, vm_name=self.name)
 
-    def migrate(self, mount: VmwareFcdInstantRecoveryMount, report: RecoveryReport) -> None:
+    def migrate(self, mount: VmwareFcdInstantRecoveryMount, report: RecoveryReport) -> Disposition:
         target = self.params.migration
         assert target is not None
         by_backup_name = {d.name_in_backup: d.mounted_disk_name for d in mount.spec.disks_mapping}
@@ -228,10 +241,11 @@ class FirstClassDisks(MountWorkflow[FcdRecoveryParams, VmwareFcdInstantRecoveryM
         )
         if set(chosen) != set(by_backup_name):
             # what was not chosen for production is not left behind
-            self.unmount(mount)
+            self.release(mount)
             report.details["dismounted"] = ", ".join(sorted(set(by_backup_name) - set(chosen)))
+        return Disposition.MIGRATED
 
-    def allowed(self) -> list[Choice]:
+    def choices(self) -> list[Choice]:
         return ["unmount", "migrate", "keep"] if self.params.migration else ["unmount", "keep"]
 
 
@@ -252,4 +266,4 @@ def fcd_instant_recovery(params: FcdRecoveryParams) -> RecoveryReport:
     reason, so that name carries the run's mark. Anything mounted is dismounted again if the
     run fails, is cancelled or crashes, unless it was kept.
     """
-    return run_mount_recovery(FirstClassDisks(params))
+    return run_recovery(FirstClassDisks(params))

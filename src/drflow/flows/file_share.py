@@ -2,6 +2,7 @@
 or ask."""
 
 import re
+from datetime import datetime
 from typing import Literal, Self
 from uuid import UUID
 
@@ -31,18 +32,26 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.models.backups import PlatformType
 
-from ._cleanup import CLEANUP_HOOKS
-from ._report import RecoveryReport
-from ._switchover import (
+from .engine import (
+    CLEANUP_HOOKS,
+    Choice,
+    Disposition,
+    OwnedObject,
+    Progress,
+    RecoveryParams,
+    RecoveryReport,
+    reason,
+    run_recovery,
+)
+from .engine.switchover import (
     Status,
     Switching,
-    SwitchingWorkflow,
+    SwitchingStrategy,
     Switchover,
+    accept,
     migrate_and_switch,
-    recover,
     run_name,
 )
-from .params import Choice, RecoveryParams
 
 _S = UnstructuredDataInstantRecoveryMountState
 
@@ -199,11 +208,16 @@ class FileShareSwitching(Switching):
     def session_ids(self) -> list[str]:
         return [str(self.migration_session_id)] if self.migration_session_id else []
 
+    def switched_at(self) -> datetime | None:
+        if self.migration_session_id is None:
+            return None
+        return self.client.sessions.get(self.migration_session_id).end_time
+
     def state(self) -> dict[str, str]:
         return {"migration_session_id": str(self.migration_session_id)}
 
 
-class FileShare(SwitchingWorkflow[FileShareRecoveryParams]):
+class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
     platform = PlatformType.UNSTRUCTURED_DATA
     operation = None  # VBR lists no allowed operations for file share restore points
 
@@ -233,7 +247,7 @@ class FileShare(SwitchingWorkflow[FileShareRecoveryParams]):
                     permissions=permissions,
                 )
             ],
-            reason=f"drflow file-share-instant-recovery [{mark}]",
+            reason=reason("file-share-instant-recovery", p.then, mark),
         )
         mounts = start_file_share_instant_recovery(p.connection, self.name, spec, mark)
         mount = mounts[0]
@@ -245,11 +259,13 @@ class FileShare(SwitchingWorkflow[FileShareRecoveryParams]):
         )
         if server:
             report.details["mount server"] = str(server)
-        self.report = report
         return mount
 
+    def owned(self, mount: InstantUnstructuredDataRecoveryMount) -> OwnedObject:
+        return OwnedObject(kind="file-share", id=str(mount.id), name=self.name)
+
     def wait_ready(
-        self, mount: InstantUnstructuredDataRecoveryMount
+        self, mount: InstantUnstructuredDataRecoveryMount, progress: Progress
     ) -> InstantUnstructuredDataRecoveryMount:
         return wait_for_file_share_mount(
             self.params.connection,
@@ -266,21 +282,23 @@ class FileShare(SwitchingWorkflow[FileShareRecoveryParams]):
             problems.append(f"VBR reports: {mount.error_message}")
         return problems
 
-    def unmount(self, mount: InstantUnstructuredDataRecoveryMount) -> None:
+    def release(self, mount: InstantUnstructuredDataRecoveryMount) -> None:
         unmount_file_share(self.params.connection, mount.id, share_name=self.name)
 
-    def migrate(self, mount: InstantUnstructuredDataRecoveryMount, report: RecoveryReport) -> None:
+    def migrate(
+        self, mount: InstantUnstructuredDataRecoveryMount, report: RecoveryReport
+    ) -> Disposition:
         if self.params.protocol == "NFS":  # the parameters refuse this; VBR would too
             raise ValueError(f"{self.name} is an NFS share: it cannot be migrated")
         report.details["migrated to"] = self.params.migration.describe(self.name)
-        migrate_and_switch(
+        return migrate_and_switch(
             self.switching(mount.id),
             self.params.switchover,
             report,
             timeout=self.params.timeout_seconds,
         )
 
-    def allowed(self) -> list[Choice]:
+    def choices(self) -> list[Choice]:
         return self.params.choices()
 
     def switching(self, mount_id: UUID, state: dict[str, str] | None = None) -> FileShareSwitching:
@@ -305,4 +323,4 @@ def file_share_instant_recovery(params: FileShareRecoveryParams) -> RecoveryRepo
     NFS shares are refused for migration before anything is started. The share is unpublished
     again if the run fails, is cancelled or crashes, unless it was kept.
     """
-    return recover(FileShare, FileShareRecoveryParams, params)
+    return run_recovery(FileShare(accept(FileShareRecoveryParams, params)))

@@ -3,11 +3,11 @@
 mount → validate the guest credentials (when given) → workload checks (optional) → publish the
 mount details as an artifact (``flr-mount-<vm>``) → keep the mount for ``keep_minutes`` or until
 the operator says done → unmount, always (also when anything before fails, or the run is
-cancelled or crashes). The shape is the shared :mod:`._handover`.
+cancelled or crashes). The engine's ``hand over`` ending (:mod:`.engine.handover`).
 
-What is mounted depends on ``source``; each source is a :class:`~._handover.Handover` in
-:data:`SOURCES`. Today that is ``vm`` (the guest file systems of a VM or agent backup); the
-unstructured-data variant plugs in as another value of ``source`` and another class.
+What is mounted depends on ``source``; each source is a strategy in :data:`SOURCES`. Today
+that is ``vm`` (the guest file systems of a VM or agent backup); the unstructured-data variant
+plugs in as another value of ``source`` and another class.
 """
 
 import math
@@ -41,12 +41,17 @@ from drflow.vbr.models.flr import (
     FlrRestoreModeType,
 )
 
-from ._cleanup import CLEANUP_HOOKS
-from ._handover import Handover, HandoverParams, Held, run_handover
-from ._mount_recovery import Unverified
-from ._report import RecoveryReport
-from ._restore_session import TrackedSession, wait_until_stopped
-from .evidence import Progress
+from .engine import (
+    CLEANUP_HOOKS,
+    HandoverParams,
+    HandoverStrategy,
+    Progress,
+    RecoveryReport,
+    Unverified,
+    reason,
+    run_recovery,
+    wait_until_stopped,
+)
 
 
 class FlrMountServer(BaseModel):
@@ -111,10 +116,11 @@ class FileLevelRestoreParams(HandoverParams):
         return self.auto_unmount_minutes or math.ceil(self.keep_minutes) + 30
 
 
-class VMFiles(Handover[FileLevelRestoreParams]):
+class VMFiles(HandoverStrategy[FileLevelRestoreParams]):
     """The guest file systems of a VM (or agent) backup: ``/restore/flr``."""
 
-    kind = "flr-mount"
+    handover_key = "flr-mount"
+    hold_kind = "flr-mount"
     title = "mounted for file-level restore"
     release_phase = "unmount"
 
@@ -142,14 +148,14 @@ class VMFiles(Handover[FileLevelRestoreParams]):
             return self.params.guest_os == "windows"
         return point.guest_os_family == GuestOSFamily.WINDOWS
 
-    def mount(self, point: ObjectRestorePointModel, mark: str) -> Held:
+    def start(self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport) -> UUID:
         p = self.params
         common = {
             "restore_point_id": point.id,
             "auto_unmount": FlrAutoUnmountModel(
                 is_enabled=True, no_activity_period_in_minutes=p.idle_minutes
             ),
-            "reason": f"drflow file-level-restore [{mark}]",
+            "reason": reason("file-level-restore", "unmount", mark),
             "mount_mode": FlrMountModeType.MANUAL
             if p.mount_mode == "manual"
             else FlrMountModeType.AUTOMATIC,
@@ -180,44 +186,39 @@ class VMFiles(Handover[FileLevelRestoreParams]):
             )
         mount = start_flr_mount(p.connection, self.name, spec, mark)
         session = mount.session_id
-        tracked = TrackedSession(
-            p.connection,
-            session,
-            label=f"file-level restore of {self.name}",
-            hold_kind="flr-mount",
-            stop=lambda: self._unmount(session),
-        )
+        report.mount_id = str(session)
+        report.session_ids.append(str(session))
         separator = mount.properties.path_separator if mount.properties else None
         source = mount.source_properties
-        held = Held(session=tracked)
-        held.details = {
-            "FLR session id": f"`{session}`",
-            "file systems": f"{mount.type} ({source.machine_name})",
-            "restore point": f"{source.restore_point_name} from "
-            f"{point.creation_time:%Y-%m-%d %H:%M} UTC (`{mount.restore_point_id}`)",
-            "mount server": (
-                f"{server.type} `{server.id}`" if server else "chosen by VBR (automatic)"
-            ),
-            "path separator": f"`{separator}`" if separator else "-",
-            "auto-unmount": f"after {p.idle_minutes} minutes without activity",
-        }
+        details = report.details
+        details["FLR session id"] = f"`{session}`"
+        details["file systems"] = f"{mount.type} ({source.machine_name})"
+        details["restore point"] = (
+            f"{source.restore_point_name} from "
+            f"{point.creation_time:%Y-%m-%d %H:%M} UTC (`{mount.restore_point_id}`)"
+        )
+        details["mount server"] = (
+            f"{server.type} `{server.id}`" if server else "chosen by VBR (automatic)"
+        )
+        details["path separator"] = f"`{separator}`" if separator else "-"
+        details["auto-unmount"] = f"after {p.idle_minutes} minutes without activity"
         for error in mount.mount_errors:
-            held.details[f"mount {error.type.value.lower()}"] = error.message
+            details[f"mount {error.type.value.lower()}"] = error.message
         self._failed = [
             f"mount failed: {e.message}"
             for e in mount.mount_errors
             if e.type == FlrBrowseMountErrorType.FAILED
         ]
-        held.how_to_use = [
+        self.how_to_use = [
             f"In the Veeam Backup & Replication console, open the file-level restore session "
             f"`{session}` of {source.machine_name} (Backup Browser): browse, copy, or restore "
             "files to the original machine.",
             f"Through the REST API: the Backup Browser operations of session `{session}` "
             f"(`/api/v1/backupBrowser/flr/{session}/...`).",
         ]
-        return held
+        return session
 
-    def prepare(self, held: Held, report: RecoveryReport, progress: Progress) -> None:
+    def prepare(self, session: UUID, report: RecoveryReport, progress: Progress) -> None:
         """Refuse a mount with failed file systems; validate the credentials when given."""
         if self._failed:
             raise Unverified("; ".join(self._failed))
@@ -227,7 +228,7 @@ class VMFiles(Handover[FileLevelRestoreParams]):
         phase = report.begin("validate credentials")
         result = validate_flr_credentials(
             self.params.connection,
-            held.session.session_id,
+            session,
             FlrRestoreCredentialsValidationSpec(
                 restore_mode=FlrRestoreModeType.ORIGINAL_LOCATION, credentials_id=credentials
             ),
@@ -239,7 +240,7 @@ class VMFiles(Handover[FileLevelRestoreParams]):
             raise Unverified(f"credentials {credentials} rejected: {result.message}")
         progress.update(50, "credentials valid")
 
-    def _unmount(self, session_id: UUID) -> None:
+    def release(self, session_id: UUID) -> None:
         session = unmount_flr(self.params.connection, session_id)
         if session is not None:  # VBR answers at once: wait until the file systems are gone
             wait_until_stopped(
@@ -247,7 +248,7 @@ class VMFiles(Handover[FileLevelRestoreParams]):
             )
 
 
-SOURCES: dict[str, type[Handover[FileLevelRestoreParams]]] = {"vm": VMFiles}
+SOURCES: dict[str, type[HandoverStrategy[FileLevelRestoreParams]]] = {"vm": VMFiles}
 """``source`` → how it is mounted."""
 
 
@@ -266,4 +267,4 @@ def file_level_restore(params: FileLevelRestoreParams) -> RecoveryReport:
     validates them in the mount's session); rejected credentials unmount and fail the run. The
     mount is unmounted whatever happens: failure, cancellation or crash.
     """
-    return run_handover(SOURCES[params.source](params))
+    return run_recovery(SOURCES[params.source](params))

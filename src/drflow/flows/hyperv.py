@@ -18,10 +18,19 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 
-from ._cleanup import CLEANUP_HOOKS
-from ._mount_recovery import MountWorkflow, mount_problems, run_mount_recovery
-from ._report import RecoveryReport
-from .params import Choice, RecoveryParams
+from .engine import (
+    CLEANUP_HOOKS,
+    Choice,
+    Disposition,
+    OwnedObject,
+    Progress,
+    RecoveryParams,
+    RecoveryReport,
+    Strategy,
+    mount_problems,
+    reason,
+    run_recovery,
+)
 
 
 class HyperVRecoveryParams(RecoveryParams):
@@ -31,7 +40,7 @@ class HyperVRecoveryParams(RecoveryParams):
     power_up: bool = Field(default=True, description="Power the VM on once it is published.")
 
 
-class HyperVVM(MountWorkflow[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
+class HyperVVM(Strategy[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
     platform = PlatformType.HYPERV
     operation = RestorePointOperation.START_HV_VM_INSTANT_RECOVERY
 
@@ -46,14 +55,19 @@ class HyperVVM(MountWorkflow[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
             restore_point_id=point.id,
             secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
             power_up=self.params.power_up,
-            reason=f"drflow hyperv-instant-recovery [{mark}]",
+            reason=reason("hyperv-instant-recovery", self.params.then, mark),
         )
         mount = start_hyperv_instant_recovery(self.params.connection, self.name, spec, mark)
         report.mount_id = str(mount.id)
         report.session_ids.append(str(mount.session_id))
         return mount
 
-    def wait_ready(self, mount: InstantHvVMRecoveryMount) -> InstantHvVMRecoveryMount:
+    def owned(self, mount: InstantHvVMRecoveryMount) -> OwnedObject:
+        return OwnedObject(kind="hyperv-vm", id=str(mount.id), name=mount.vm_name)
+
+    def wait_ready(
+        self, mount: InstantHvVMRecoveryMount, progress: Progress
+    ) -> InstantHvVMRecoveryMount:
         return wait_for_hyperv_mount(
             self.params.connection, mount, vm_name=self.name, timeout=self.params.timeout_seconds
         )
@@ -61,10 +75,10 @@ class HyperVVM(MountWorkflow[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
     def problems(self, mount: InstantHvVMRecoveryMount) -> list[str]:
         return mount_problems(mount.state, mount.error_message)
 
-    def unmount(self, mount: InstantHvVMRecoveryMount) -> None:
+    def release(self, mount: InstantHvVMRecoveryMount) -> None:
         unmount_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)
 
-    def migrate(self, mount: InstantHvVMRecoveryMount, report: RecoveryReport) -> None:
+    def migrate(self, mount: InstantHvVMRecoveryMount, report: RecoveryReport) -> Disposition:
         session = migrate_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)
         if session is not None:
             report.session_ids.append(str(session.id))
@@ -74,8 +88,9 @@ class HyperVVM(MountWorkflow[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
                 label=f"migrate {self.name}",
                 timeout=self.params.timeout_seconds,
             )
+        return Disposition.MIGRATED
 
-    def allowed(self) -> list[Choice]:
+    def choices(self) -> list[Choice]:
         return ["unmount", "migrate", "keep"]
 
 
@@ -89,4 +104,4 @@ def hyperv_instant_recovery(params: HyperVRecoveryParams) -> RecoveryReport:
 
     Anything mounted is unmounted again if the run fails, is cancelled or crashes, unless kept.
     """
-    return run_mount_recovery(HyperVVM(params))
+    return run_recovery(HyperVVM(params))

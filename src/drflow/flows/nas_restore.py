@@ -1,21 +1,21 @@
 """Entire file share and object storage bucket restore: restore → track the session → checks.
 
-One implementation for both (:class:`UnstructuredRestore`, a subclass per kind). Nothing is
+One strategy for both (:class:`UnstructuredRestore`, a subclass per kind). Nothing is
 mounted: the ``NasRestore`` session writes the data to its original location or another one,
 and its result is final, so there is no decision after verification (``then`` is always
 ``keep``; ``ask`` does not apply). ``Warning`` (e.g. files skipped because they exist, with
 overwrite mode ``Skip``) passes, with the warning in the evidence. A restore VBR refuses
 (an unknown server, a path it rejects) fails with VBR's reason and nothing started. What the
 run holds while it runs is the restore session: if the run fails before the session ends
-(timeout), is cancelled or crashes, the session is stopped.
+(timeout), is cancelled or crashes, the session is stopped. A restore to the original location
+writes over production data: it needs ``allow_overwrite: true``, as an entire VM restore does.
 """
 
-from abc import ABC, abstractmethod
-from typing import Any, Generic, Literal, Self, TypeVar
+from abc import abstractmethod
+from typing import ClassVar, Literal, Self, TypeVar
 from uuid import UUID
 
-from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
+from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
@@ -23,10 +23,8 @@ from drflow.tasks import (
     get_backup,
     restore_file_share,
     restore_object_storage_bucket,
-    select_restore_point,
-    verify_workload,
 )
-from drflow.vbr import VBRAPIError, VBRError
+from drflow.vbr import VBRAPIError
 from drflow.vbr.models import (
     ObjectRestorePointModel,
     SessionModel,
@@ -40,12 +38,14 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.models.backups import JobType, PlatformType
 
-from ._cleanup import CLEANUP_HOOKS
-from ._mount_recovery import Unverified, describe_failure
-from ._report import RecoveryFailed, RecoveryReport
-from ._restore_session import TrackedSession, record_restore_point, result_note
-from .evidence import Progress, publish
-from .params import RecoveryParams
+from .engine import (
+    CLEANUP_HOOKS,
+    RecoveryParams,
+    RecoveryProblem,
+    RecoveryReport,
+    RestoreStrategy,
+    run_recovery,
+)
 
 OverwriteMode = Literal["Skip", "ReplaceOlder", "ReplaceNewer", "Overwrite"]
 
@@ -127,6 +127,11 @@ class _UnstructuredRestoreParams(RecoveryParams):
         default=False,
         description="Roll the original location back to the restore point (location=original).",
     )
+    allow_overwrite: bool = Field(
+        default=False,
+        description="Required for location=original: a restore there writes over production "
+        "data. Without it nothing is started.",
+    )
     then: Literal["keep"] = Field(
         default="keep", description="A restore is permanent: the restored data stays."
     )
@@ -135,6 +140,11 @@ class _UnstructuredRestoreParams(RecoveryParams):
     @model_validator(mode="after")
     def _location_and_target(self) -> Self:
         target = getattr(self, "target", None)
+        if self.location == "original" and not self.allow_overwrite:
+            raise ValueError(
+                "allow_overwrite: a restore to the original location writes over production "
+                "data; set allow_overwrite: true to confirm, or restore to location=other"
+            )
         if self.location == "other" and target is None:
             raise ValueError("target: location=other needs a target (where to restore)")
         if self.location == "original" and target is not None:
@@ -178,31 +188,46 @@ class ObjectStorageRestoreParams(_UnstructuredRestoreParams):
     )
 
 
-class RestoreRefused(Exception):
-    """VBR refused to start the restore, or it cannot be what was asked for: nothing started."""
-
-
 P = TypeVar("P", bound=_UnstructuredRestoreParams)
 
 
-class UnstructuredRestore(ABC, Generic[P]):
-    """What differs between a share and a bucket: names, the spec, and the start call."""
+class UnstructuredRestore(RestoreStrategy[P]):
+    """A share or a bucket restored entirely; subclasses build the spec and start it."""
 
-    what: str
-    other_kind_jobs: frozenset[JobType]
+    what: ClassVar[str]
+    other_kind_jobs: ClassVar[frozenset[JobType]]
     """Backups of the other kind (a share's point in an object storage backup is refused)."""
-    other_flow: str
+    other_flow: ClassVar[str]
+    platform = PlatformType.UNSTRUCTURED_DATA
 
-    def __init__(self, params: P) -> None:
-        self.params = params
+    def select_point(self, report: RecoveryReport) -> ObjectRestorePointModel:
+        """The shared policy's point, refused when it is in a backup of the other kind."""
+        report.details.update(self.describe())
+        point = super().select_point(report)
+        backup = get_backup(self.params.connection, point.backup_id)
+        report.details["backup"] = backup.name
+        if backup.job_type in self.other_kind_jobs:
+            raise RecoveryProblem(
+                f"{self.name} is not a {self.what} (it is in {backup.job_type} backup "
+                f"{backup.name!r}): use {self.other_flow}"
+            )
+        return point
 
-    @property
+    def start(
+        self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
+    ) -> SessionModel:
+        try:
+            session = self._start(point)
+        except VBRAPIError as exc:
+            code = " ".join(str(part) for part in (exc.status_code, exc.error_code) if part)
+            raise RecoveryProblem(
+                f"VBR refused to start the restore of {self.name} ({code}): {exc.message}"
+            ) from exc
+        report.session_ids.append(str(session.id))
+        return session
+
     @abstractmethod
-    def name(self) -> str:
-        """The share or bucket as it appears in its backup."""
-
-    @abstractmethod
-    def start(self, point: ObjectRestorePointModel) -> SessionModel:
+    def _start(self, point: ObjectRestorePointModel) -> SessionModel:
         """Start the restore from ``point``; the restore session."""
 
     def describe(self) -> dict[str, str]:
@@ -231,7 +256,7 @@ class FileShare(UnstructuredRestore[FileShareRestoreParams]):
     def name(self) -> str:
         return self.params.share
 
-    def start(self, point: ObjectRestorePointModel) -> SessionModel:
+    def _start(self, point: ObjectRestorePointModel) -> SessionModel:
         p = self.params
         t = p.target
         spec = UnstructuredDataEntireShareRestoreSpec(
@@ -262,7 +287,7 @@ class Bucket(UnstructuredRestore[ObjectStorageRestoreParams]):
     def name(self) -> str:
         return self.params.bucket
 
-    def start(self, point: ObjectRestorePointModel) -> SessionModel:
+    def _start(self, point: ObjectRestorePointModel) -> SessionModel:
         p = self.params
         t = p.target
         spec = UnstructuredDataEntireOSRestoreSpec(
@@ -285,91 +310,6 @@ class Bucket(UnstructuredRestore[ObjectStorageRestoreParams]):
         return restore_object_storage_bucket(p.connection, p.bucket, spec)
 
 
-def run_unstructured_restore(restore: UnstructuredRestore[Any]) -> RecoveryReport:
-    """Carry out one restore; return its report, or raise :class:`RecoveryFailed` with it."""
-    params = restore.params
-    name = restore.name
-    logger = get_run_logger()
-    report = RecoveryReport(
-        workload=name, then="keep", flow_run_id=str(flow_run.get_id() or "") or None
-    )
-    report.details.update(restore.describe())
-    progress = Progress(name)
-    tracked: TrackedSession | None = None
-    try:
-        phase = report.begin("select restore point")
-        policy = params.restore_point
-        point = select_restore_point(
-            params.connection,
-            name,
-            restore_point_id=policy.restore_point_id,
-            before=policy.before,
-            max_age_hours=policy.max_age_hours,
-            platform=PlatformType.UNSTRUCTURED_DATA,
-        )
-        record_restore_point(report, point)
-        backup = get_backup(params.connection, point.backup_id)
-        report.details["backup"] = backup.name
-        if backup.job_type in restore.other_kind_jobs:
-            raise RestoreRefused(
-                f"{name} is not a {restore.what} (it is in {backup.job_type} backup "
-                f"{backup.name!r}): use {restore.other_flow}"
-            )
-        report.end(phase)
-        progress.update(5, "restore point selected")
-        logger.info(
-            "restoring %s %s from %s (%s)", restore.what, name, point.creation_time, point.id
-        )
-
-        phase = report.begin("restore")
-        try:
-            session = restore.start(point)
-        except VBRAPIError as exc:
-            code = " ".join(str(part) for part in (exc.status_code, exc.error_code) if part)
-            raise RestoreRefused(
-                f"VBR refused to start the restore of {name} ({code}): {exc.message}"
-            ) from exc
-        tracked = TrackedSession(params.connection, session.id, label=f"restore {name}")
-        report.session_ids.append(str(session.id))
-        progress.update(10, "restoring")
-        done = tracked.wait(params.timeout_seconds, progress, span=(10, 80), phase="restoring")
-        report.end(phase)
-        if done.result is not None:
-            report.details["VBR result"] = f"{done.result.result}: {done.result.message or ''}"
-        warning = result_note(done)
-        if warning:
-            report.details["warning"] = warning
-            logger.warning("restore of %s passed with a warning: %s", name, warning)
-        progress.update(80, "verifying")
-
-        if params.checks:
-            phase = report.begin("verify")
-            report.checks = verify_workload(name, params.checks)
-            report.end(phase)
-            failed = [f"{c.check}: {c.detail}" for c in report.checks if not c.passed]
-            if failed:
-                raise Unverified("; ".join(failed))
-        report.verified()
-        report.choice = "keep"
-        report.verdict = "passed"
-        if warning:
-            report.reason = f"restored, with a warning from VBR: {warning}"
-        progress.update(100, "done")
-        logger.info("%s restored, RTO %.1fs", name, report.rto_seconds)
-    except (RestoreRefused, Unverified, VBRError) as exc:
-        report.reason = str(exc) if isinstance(exc, RestoreRefused) else describe_failure(exc)
-        logger.error("restore of %s failed: %s", name, report.reason)
-    finally:
-        if tracked is not None:
-            stopped = tracked.release()
-            if stopped is not None:
-                report.cleaned_up = stopped
-        publish(report)
-    if report.verdict != "passed":
-        raise RecoveryFailed(report)
-    return report
-
-
 @flow(
     name="file-share-restore",
     flow_run_name="file-share-restore[{params.share}]",
@@ -382,7 +322,7 @@ def file_share_restore(params: FileShareRestoreParams) -> RecoveryReport:
     Files that exist at the target follow ``overwrite_mode`` (default Skip: kept). A restore
     this run leaves unfinished (timeout, cancellation, crash) is stopped.
     """
-    return run_unstructured_restore(FileShare(params))
+    return run_recovery(FileShare(params))
 
 
 @flow(
@@ -397,4 +337,4 @@ def object_storage_restore(params: ObjectStorageRestoreParams) -> RecoveryReport
     Objects that exist at the target follow ``overwrite_mode`` (default Skip: kept). A restore
     this run leaves unfinished (timeout, cancellation, crash) is stopped.
     """
-    return run_unstructured_restore(Bucket(params))
+    return run_recovery(Bucket(params))

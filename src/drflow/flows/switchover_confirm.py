@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from drflow.tasks import VBRConnection, get_client
 
-from ._switchover import CONFIRM_FLOW, confirm_tag, read_vbr_settings
+from .engine.switchover import CONFIRM_FLOW, confirm_tag, read_vbr_settings
 
 RESCHEDULE_MARGIN = timedelta(minutes=2)
 """A switchover closer than this is waited for in this run rather than by a new one (workers

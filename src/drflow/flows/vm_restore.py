@@ -9,8 +9,7 @@ session is stopped.
 
 from typing import Literal, Self
 
-from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
+from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
@@ -19,11 +18,8 @@ from drflow.tasks import (
     restore_cloud_director_vm,
     restore_hyperv_vm,
     restore_vsphere_vm,
-    run_mark,
     select_restore_point,
-    verify_workload,
 )
-from drflow.vbr import VBRError
 from drflow.vbr.models import (
     CloudDirectorObjectModel,
     CloudDirectorRestoreTargetDatastoreSpec,
@@ -53,12 +49,14 @@ from drflow.vbr.models.inventory import (
     VmwareInventoryType,
 )
 
-from ._cleanup import CLEANUP_HOOKS
-from ._mount_recovery import Unverified, describe_failure
-from ._report import RecoveryFailed, RecoveryReport
-from ._restore_session import TrackedSession, record_restore_point, result_note
-from .evidence import Progress, publish
-from .params import RecoveryParams
+from .engine import (
+    CLEANUP_HOOKS,
+    RecoveryParams,
+    RecoveryReport,
+    RestoreStrategy,
+    reason,
+    run_recovery,
+)
 
 Platform = Literal["vsphere", "hyperv", "cloud_director"]
 
@@ -198,20 +196,51 @@ class EntireVMRestoreParams(RecoveryParams):
         return (self.target.name if self.target else None) or self.vm
 
 
-class EntireVMRestore:
-    """The platform-specific part: building the spec and starting the restore."""
+class EntireVM(RestoreStrategy[EntireVMRestoreParams]):
+    """An entire VM restored to vSphere, Hyper-V or Cloud Director."""
 
-    def __init__(self, params: EntireVMRestoreParams) -> None:
-        self.params = params
+    @property
+    def name(self) -> str:
+        return self.params.vm
 
-    def start(self, point: ObjectRestorePointModel, mark: str) -> SessionModel:
+    @property
+    def check_target(self) -> str:
+        return self.params.restored_name
+
+    def select_point(self, report: RecoveryReport) -> ObjectRestorePointModel:
         p = self.params
-        reason = f"drflow entire-vm-restore [{mark}]"
+        report.details["platform"] = p.platform
+        report.details["location"] = p.location
+        if p.location == "customized":
+            report.details["restored as"] = p.restored_name
+        if p.quick_rollback:
+            report.details["quick rollback"] = "yes"
+        platform, operation = _POINTS[p.platform]
+        policy = p.restore_point
+        return select_restore_point(
+            p.connection,
+            p.vm,
+            restore_point_id=policy.restore_point_id,
+            before=policy.before,
+            max_age_hours=policy.max_age_hours,
+            platform=platform,
+            operation=operation,
+        )
+
+    def start(
+        self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
+    ) -> SessionModel:
+        session = self._start(point, mark)
+        report.session_ids.append(str(session.id))
+        return session
+
+    def _start(self, point: ObjectRestorePointModel, mark: str) -> SessionModel:
+        p = self.params
         common = {
             "restore_point_id": point.id,
             "secure_restore": SecureRestoreSpec(antivirus_scan_enabled=False),
             "power_up": p.power_up,
-            "reason": reason,
+            "reason": reason("entire-vm-restore", "keep", mark),
         }
         original = p.location == "original"
         if p.platform == "vsphere":
@@ -338,74 +367,6 @@ class EntireVMRestore:
         )
 
 
-def run_entire_vm_restore(params: EntireVMRestoreParams) -> RecoveryReport:
-    """Carry out one restore; return its report, or raise :class:`RecoveryFailed` with it."""
-    logger = get_run_logger()
-    report = RecoveryReport(
-        workload=params.vm, then="keep", flow_run_id=str(flow_run.get_id() or "") or None
-    )
-    report.details["platform"] = params.platform
-    report.details["location"] = params.location
-    if params.location == "customized":
-        report.details["restored as"] = params.restored_name
-    if params.quick_rollback:
-        report.details["quick rollback"] = "yes"
-    progress = Progress(params.vm)
-    tracked: TrackedSession | None = None
-    try:
-        phase = report.begin("select restore point")
-        platform, operation = _POINTS[params.platform]
-        policy = params.restore_point
-        point = select_restore_point(
-            params.connection,
-            params.vm,
-            restore_point_id=policy.restore_point_id,
-            before=policy.before,
-            max_age_hours=policy.max_age_hours,
-            platform=platform,
-            operation=operation,
-        )
-        record_restore_point(report, point)
-        report.end(phase)
-        progress.update(5, "restore point selected")
-        logger.info("restoring %s from %s (%s)", params.vm, point.creation_time, point.id)
-
-        phase = report.begin("restore")
-        session = EntireVMRestore(params).start(point, run_mark())
-        tracked = TrackedSession(params.connection, session.id, label=f"restore {params.vm}")
-        report.session_ids.append(str(session.id))
-        progress.update(10, "restoring")
-        done = tracked.wait(params.timeout_seconds, progress, phase="restoring")
-        note = result_note(done)
-        if note:
-            report.details["VBR result"] = note
-        report.end(phase)
-        progress.update(80, "verifying")
-
-        phase = report.begin("verify")
-        if params.checks:
-            report.checks = verify_workload(params.restored_name, params.checks)
-        report.end(phase)
-        failed = [f"{c.check}: {c.detail}" for c in report.checks if not c.passed]
-        if failed:
-            raise Unverified("; ".join(failed))
-        report.verified()
-        report.choice = "keep"
-        report.verdict = "passed"
-        progress.update(100, "done")
-        logger.info("%s restored and verified, RTO %.1fs", params.restored_name, report.rto_seconds)
-    except (Unverified, VBRError) as exc:
-        report.reason = describe_failure(exc)
-        logger.error("restore of %s failed: %s", params.vm, report.reason)
-    finally:
-        if tracked is not None:
-            report.cleaned_up = tracked.release()  # None: VBR ended it, nothing to stop
-        publish(report)
-    if report.verdict != "passed":
-        raise RecoveryFailed(report)
-    return report
-
-
 @flow(
     name="entire-vm-restore",
     flow_run_name="entire-vm-restore[{params.vm}]",
@@ -421,4 +382,4 @@ def entire_vm_restore(params: EntireVMRestoreParams) -> RecoveryReport:
     location always needs it). A restore this run leaves unfinished (timeout, cancellation,
     crash) is stopped.
     """
-    return run_entire_vm_restore(params)
+    return run_recovery(EntireVM(params))

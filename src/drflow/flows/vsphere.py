@@ -23,10 +23,19 @@ from drflow.vbr.models import (
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 from drflow.vbr.models.inventory import VmwareInventoryType
 
-from ._cleanup import CLEANUP_HOOKS
-from ._mount_recovery import MountWorkflow, mount_problems, run_mount_recovery
-from ._report import RecoveryReport
-from .params import Choice, RecoveryParams
+from .engine import (
+    CLEANUP_HOOKS,
+    Choice,
+    Disposition,
+    OwnedObject,
+    Progress,
+    RecoveryParams,
+    RecoveryReport,
+    Strategy,
+    mount_problems,
+    reason,
+    run_recovery,
+)
 
 
 class MigrationTarget(BaseModel):
@@ -74,7 +83,7 @@ class VSphereRecoveryParams(RecoveryParams):
         return self
 
 
-class VSphereVM(MountWorkflow[VSphereRecoveryParams, InstantViVMRecoveryMount]):
+class VSphereVM(Strategy[VSphereRecoveryParams, InstantViVMRecoveryMount]):
     platform = PlatformType.VMWARE
     operation = RestorePointOperation.START_VI_VM_INSTANT_RECOVERY
 
@@ -90,14 +99,19 @@ class VSphereVM(MountWorkflow[VSphereRecoveryParams, InstantViVMRecoveryMount]):
             secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
             nics_enabled=not self.params.isolated,
             power_up=self.params.power_up,
-            reason=f"drflow vsphere-instant-recovery [{mark}]",
+            reason=reason("vsphere-instant-recovery", self.params.then, mark),
         )
         mount = start_vsphere_instant_recovery(self.params.connection, self.name, spec, mark)
         report.mount_id = str(mount.id)
         report.session_ids.append(str(mount.session_id))
         return mount
 
-    def wait_ready(self, mount: InstantViVMRecoveryMount) -> InstantViVMRecoveryMount:
+    def owned(self, mount: InstantViVMRecoveryMount) -> OwnedObject:
+        return OwnedObject(kind="vsphere-vm", id=str(mount.id), name=mount.vm_name)
+
+    def wait_ready(
+        self, mount: InstantViVMRecoveryMount, progress: Progress
+    ) -> InstantViVMRecoveryMount:
         return wait_for_vsphere_mount(
             self.params.connection, mount, vm_name=self.name, timeout=self.params.timeout_seconds
         )
@@ -105,10 +119,10 @@ class VSphereVM(MountWorkflow[VSphereRecoveryParams, InstantViVMRecoveryMount]):
     def problems(self, mount: InstantViVMRecoveryMount) -> list[str]:
         return mount_problems(mount.state, mount.error_message)
 
-    def unmount(self, mount: InstantViVMRecoveryMount) -> None:
+    def release(self, mount: InstantViVMRecoveryMount) -> None:
         unmount_vsphere_vm(self.params.connection, mount.id, vm_name=self.name)
 
-    def migrate(self, mount: InstantViVMRecoveryMount, report: RecoveryReport) -> None:
+    def migrate(self, mount: InstantViVMRecoveryMount, report: RecoveryReport) -> Disposition:
         assert self.params.migration is not None
         session = migrate_vsphere_vm(
             self.params.connection, mount.id, self.params.migration.spec(), vm_name=self.name
@@ -120,8 +134,9 @@ class VSphereVM(MountWorkflow[VSphereRecoveryParams, InstantViVMRecoveryMount]):
             label=f"migrate {self.name}",
             timeout=self.params.timeout_seconds,
         )
+        return Disposition.MIGRATED
 
-    def allowed(self) -> list[Choice]:
+    def choices(self) -> list[Choice]:
         return ["unmount", "migrate", "keep"] if self.params.migration else ["unmount", "keep"]
 
 
@@ -136,4 +151,4 @@ def vsphere_instant_recovery(params: VSphereRecoveryParams) -> RecoveryReport:
     Isolated by default (network adapters disconnected) and powered on. Anything mounted is
     unmounted again if the run fails, is cancelled or crashes, unless it was kept.
     """
-    return run_mount_recovery(VSphereVM(params))
+    return run_recovery(VSphereVM(params))

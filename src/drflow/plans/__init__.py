@@ -2,10 +2,9 @@
 
 from .graph import dependencies, waves
 from .loader import PlanError, Problem, load_plan, parse_plan, workload_params
-from .model import KINDS, Plan, Workload
+from .model import Plan, Workload
 
 __all__ = [
-    "KINDS",
     "Plan",
     "PlanError",
     "Problem",

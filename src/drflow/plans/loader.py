@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
+
+from drflow.flows import PLAN_KINDS
 
 from .graph import find_cycle
-from .model import KINDS, PLAN_FIELDS, Plan
+from .model import PLAN_FIELDS, Plan
 
 
 @dataclass(frozen=True)
@@ -134,48 +136,32 @@ def workload_params(plan: Plan, name: str, mode: str = "drill") -> dict[str, Any
     connection = {**plan.vbr.connection(), **params.get("connection", {})}
     if connection:
         params["connection"] = connection
-    fields = _params_model(workload.kind).model_fields
+    if plan.outage_tolerance_minutes and "outage_tolerance_minutes" not in params:
+        params["outage_tolerance_minutes"] = plan.outage_tolerance_minutes
+    fields = PLAN_KINDS[workload.kind].params.model_fields
     if mode == "drill":
         params["then"] = "unmount"
         if "isolated" in fields:
             params.setdefault("isolated", True)
-    else:  # a real recovery: the operator decides unless the plan says, production networks
-        params.setdefault("then", "ask")
+    else:  # a failover: production networks, and it stays (migrates when the plan says so)
+        params["then"] = "migrate" if params.get("then") == "migrate" else "keep"
         if "isolated" in fields:
             params.setdefault("isolated", False)
     return params
 
 
-def _params_model(kind: str) -> type[BaseModel]:
-    from drflow.flows import FLOWS
-
-    return FLOWS[KINDS[kind]].params
-
-
 def _workload_problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> list[Problem]:
     """Each workload's flow parameters, validated by that flow's model."""
-    from drflow.flows import FLOWS
-
     problems: list[Problem] = []
     for g, group in enumerate(_list(data.get("groups"))):
         for w, raw in enumerate(_list(group.get("workloads") if isinstance(group, dict) else None)):
-            if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
+            if not isinstance(raw, dict) or raw.get("kind") not in PLAN_KINDS:
                 continue  # the plan model already said what is wrong
             at = ("groups", g, "workloads", w)
-            flow = FLOWS.get(KINDS[raw["kind"]])
-            if flow is None:
-                problems.append(
-                    Problem(
-                        _path((*at, "kind")),
-                        f"{raw['kind']} workloads are not available in this version of drflow",
-                        lines.get((*at, "kind")),
-                    )
-                )
-                continue
             params = {k: v for k, v in raw.items() if k not in PLAN_FIELDS}
             params.setdefault("then", "unmount")
             try:
-                flow.params.model_validate(params)
+                PLAN_KINDS[raw["kind"]].params.model_validate(params)
             except ValidationError as exc:
                 problems += _problems(exc, at, lines)
     return problems

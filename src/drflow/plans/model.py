@@ -1,8 +1,8 @@
 """A recovery plan: which workloads to recover, in what order, how fast, and how to check them.
 
-Written as YAML (see ``plans/`` in the repository); validated here. A workload is one flow of
-:data:`drflow.flows.FLOWS` (``kind``) with that flow's parameters written inline, plus what the
-plan adds: a unique name, dependencies, and RPO/RTO targets.
+Written as YAML (see ``plans/`` in the repository); validated here. A workload is one kind of
+:data:`drflow.flows.PLAN_KINDS` (``kind``) with that kind's flow parameters written inline, plus
+what the plan adds: a unique name, dependencies, and RPO/RTO targets.
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drflow.checks import Check
+from drflow.flows import PLAN_KINDS
 from drflow.vbr import normalize_url
 
-KINDS: dict[str, str] = {
-    "vsphere": "vsphere-instant-recovery",
-    "hyperv": "hyperv-instant-recovery",
-    "azure": "azure-instant-recovery",
-    "file-share": "file-share-instant-recovery",
-    "fcd": "fcd-instant-recovery",
-}
-"""Workload kinds a plan may use, and the flow that recovers each."""
+PlanKind = Literal[tuple(PLAN_KINDS)]  # type: ignore[valid-type]
+"""The kinds of :data:`drflow.flows.PLAN_KINDS`, as the plan model checks them."""
 
 PLAN_FIELDS = frozenset({"name", "kind", "depends_on", "rpo_hours", "rto_minutes"})
 
@@ -110,14 +105,14 @@ class Workload(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    kind: Literal["vsphere", "hyperv", "azure", "file-share", "fcd"]
+    kind: PlanKind = Field(description="The kind of workload (the registry's plan kinds).")
     depends_on: list[str] = Field(default_factory=list)
     rpo_hours: float | None = Field(default=None, gt=0)
     rto_minutes: float | None = Field(default=None, gt=0)
 
     @property
     def flow_name(self) -> str:
-        return KINDS[self.kind]
+        return PLAN_KINDS[self.kind].flow_name
 
     @property
     def params(self) -> dict[str, Any]:
@@ -154,6 +149,17 @@ class Plan(BaseModel):
     fail_run_on_failed_drill: bool = Field(
         default=True, description="A failed drill fails its flow run."
     )
+    on_preflight_failure: Literal["abort", "skip"] = Field(
+        default="abort",
+        description="abort: any preflight finding starts nothing; skip: the workloads it "
+        "concerns, and those that depend on them, are skipped and the rest run.",
+    )
+    outage_tolerance_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="How long one call to VBR may keep failing before a workload gives up "
+        "(default: DRFLOW_VBR_OUTAGE_TOLERANCE, 10 minutes).",
+    )
     groups: list[Group] = Field(min_length=1)
 
     def workloads(self) -> list[tuple[Group, Workload]]:
@@ -166,4 +172,4 @@ class Plan(BaseModel):
         raise KeyError(name)
 
 
-__all__ = ["KINDS", "Credentials", "Defaults", "Group", "Plan", "Workload"]
+__all__ = ["Credentials", "Defaults", "Group", "Plan", "Workload"]

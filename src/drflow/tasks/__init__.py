@@ -5,7 +5,7 @@ the client retries reads, and tasks that start work retry only what the client c
 adopting what an earlier attempt started (found by the run mark in ``reason``).
 """
 
-from ._common import run_mark
+from ._common import run_mark, vbr_task
 from ._connection import VBRConnection, close_clients, get_client
 from .azure import (
     get_azure_mount,
@@ -160,6 +160,7 @@ __all__ = [
     "update_azure_switchover_settings",
     "update_file_share_switchover_settings",
     "validate_flr_credentials",
+    "vbr_task",
     "verify_workload",
     "wait_for_azure_mount",
     "wait_for_entra_id_sign_in",

@@ -29,6 +29,9 @@ logger = logging.getLogger("drflow.vbr")
 
 T = TypeVar("T")
 
+SIMULATOR_HEADER = "x-drflow-simulator"
+"""Sent by the drflow VBR simulator with every answer; never by a real VBR."""
+
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
@@ -76,6 +79,7 @@ class VBRClient:
         )
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
+        self._simulator = False
 
         from .api import (
             AzureAPI,
@@ -117,6 +121,12 @@ class VBRClient:
     @property
     def auth(self) -> VBRAuth:
         return self._auth
+
+    @property
+    def answered_by_simulator(self) -> bool:
+        """Whether the server answered as the drflow VBR simulator (its ``x-drflow-simulator``
+        header, which a real VBR never sends): evidence must not pass it off as VBR."""
+        return self._simulator
 
     def _client(self) -> httpx.Client:
         # Created on first use: pinning a fingerprint talks to the server, which a constructor
@@ -246,6 +256,8 @@ class VBRClient:
                 path=path,
                 request_sent=True,
             ) from exc
+        if SIMULATOR_HEADER in response.headers:
+            self._simulator = True
         if response.status_code >= 400:
             error = error_from_response(response)
             if response.status_code == 401 and not error.body.strip():

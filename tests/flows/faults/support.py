@@ -21,7 +21,7 @@ import yaml
 from tests.flows.support import mounts, poll
 from tests.flows.test_drill import drill
 
-from drflow.flows._drill_report import DrillReport
+from drflow.drills.report import DrillReport
 from drflow.plans import load_plan
 from drflow.tasks import VBRConnection, get_client, start_vsphere_instant_recovery
 from drflow.vbr import VBRClient

@@ -30,7 +30,7 @@ from tests.flows.faults.support import (
 from tests.flows.support import now, run_flow
 
 from drflow.checks import HttpCheck
-from drflow.flows._report import RecoveryFailed, RecoveryReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.simulator.estate import estate_uuid
 from drflow.tasks import VBRConnection, get_client
 
@@ -97,7 +97,7 @@ def _file_share_restore(sim: Any, connection: VBRConnection, admin: httpx.Client
     from drflow.flows.nas_restore import FileShareRestoreParams, file_share_restore
 
     params = FileShareRestoreParams(
-        share=FINANCE, overwrite_mode="Overwrite", connection=connection
+        share=FINANCE, overwrite_mode="Overwrite", allow_overwrite=True, connection=connection
     )
     return run_flow(file_share_restore, params)
 
@@ -106,7 +106,10 @@ def _bucket_restore(sim: Any, connection: VBRConnection, admin: httpx.Client) ->
     from drflow.flows.nas_restore import ObjectStorageRestoreParams, object_storage_restore
 
     params = ObjectStorageRestoreParams(
-        bucket="invoices", overwrite_mode="ReplaceOlder", connection=connection
+        bucket="invoices",
+        overwrite_mode="ReplaceOlder",
+        allow_overwrite=True,
+        connection=connection,
     )
     return run_flow(object_storage_restore, params)
 

@@ -39,7 +39,7 @@ from tests.flows.faults.support import (
 )
 from tests.flows.support import poll, run_state
 
-from drflow.flows.drill import LIMIT_NAME
+from drflow.drills import LIMIT_NAME
 from drflow.flows.janitor import janitor, last_heartbeat
 from drflow.vbr.marks import MARK_PREFIX
 

@@ -148,7 +148,7 @@ def local_places(caplog, capfd, cli_output: str) -> dict[str, str]:
 
 def test_demo_leaks_nothing(canary, monkeypatch, caplog, capfd) -> None:
     """``drflow demo`` (its own simulator, made to accept only the canary)."""
-    from drflow.demo import CASES
+    from drflow.cli.demo import CASES
     from drflow.simulator import config as config_module
     from drflow.simulator import server as server_module
     from drflow.tasks import close_clients
@@ -163,8 +163,10 @@ def test_demo_leaks_nothing(canary, monkeypatch, caplog, capfd) -> None:
             started.append(self)
             return super().start()
 
-    monkeypatch.setattr(config_module, "SimulatorConfig", CanaryConfig)
-    monkeypatch.setattr(server_module, "SimulatorServer", RecordedServer)
+    from drflow import _embedded
+
+    monkeypatch.setattr(_embedded, "SimulatorConfig", CanaryConfig)
+    monkeypatch.setattr(_embedded, "SimulatorServer", RecordedServer)
     caplog.set_level(logging.DEBUG)
 
     try:

@@ -9,11 +9,18 @@ from rich.console import Console
 from rich.table import Table
 
 from drflow._console import plain_console
+from drflow._embedded import DEMO_USER, embedded_simulator
 from drflow._env import environment
 from drflow.checks import HttpCheck
-from drflow.flows._report import RecoveryReport, human_duration
-
-DEMO_USER = "restore-operator"
+from drflow.flows import (
+    MigrationTarget,
+    RecoveryFailed,
+    RecoveryReport,
+    VSphereRecoveryParams,
+    human_duration,
+    vsphere_instant_recovery,
+)
+from drflow.tasks import VBRConnection
 
 
 @dataclass(frozen=True)
@@ -37,18 +44,9 @@ def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | N
     """Run the demo; returns the process exit code (0 when every outcome was the expected one)."""
     console = console or plain_console()
     started = time.monotonic()
-    from drflow.simulator.config import SimulatorConfig
-    from drflow.simulator.server import SimulatorServer
-
-    config = SimulatorConfig(speed=speed)
-    with SimulatorServer(config) as sim:
+    with embedded_simulator(speed, user=DEMO_USER) as sim:
         console.print(f"[bold]VBR simulator[/] listening on {sim.url} (speed x{speed:g})")
         env = {
-            "DRFLOW_VBR_URL": sim.url,
-            "DRFLOW_VBR_USERNAME": DEMO_USER,
-            "DRFLOW_VBR_PASSWORD": config.password,
-            "DRFLOW_VBR_POLL_INITIAL": "0.2",
-            "DRFLOW_VBR_POLL_MAX": "1",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
         }
@@ -70,14 +68,6 @@ def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | N
 
 
 def _run_case(case: Case, sim_url: str, console: Console) -> tuple[Case, RecoveryReport]:
-    from drflow.flows._report import RecoveryFailed
-    from drflow.flows.vsphere import (
-        MigrationTarget,
-        VSphereRecoveryParams,
-        vsphere_instant_recovery,
-    )
-    from drflow.tasks import VBRConnection
-
     console.print(f"[bold]{case.vm}[/]: {case.why} (then={case.then}) ...")
     check = HttpCheck(url=f"{sim_url}/_sim/guests/{{vm}}/health", deadline=6, interval=0.5)
     migration = (
@@ -101,7 +91,7 @@ def _run_case(case: Case, sim_url: str, console: Console) -> tuple[Case, Recover
     else:
         report = RecoveryReport(workload=case.vm, then=case.then, reason=f"flow crashed: {outcome}")
     colour = "green" if report.verdict == "passed" else "red"
-    detail = report.reason or f"verified, RTO {human_duration(report.rto_seconds)}"
+    detail = f"{report.outcome()}, RTO {human_duration(report.rto_seconds)}"
     console.print(f"    [{colour}]{report.verdict}[/]: {_short(detail, 100)}")
     return case, report
 
@@ -121,7 +111,7 @@ def _summary(outcomes: list[tuple[Case, RecoveryReport]]) -> Table:
             human_duration(report.rto_seconds),
             f"[{colour}]{report.verdict}[/]",
             mark,
-            _short(report.reason or "recovered and verified"),
+            _short(report.outcome()),
         )
     return table
 

@@ -26,7 +26,7 @@ from typing import Any, Literal, Self, TypeVar
 from uuid import UUID
 
 from prefect import get_run_logger
-from prefect.exceptions import ObjectNotFound, Pause
+from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.runtime import deployment as current_deployment
@@ -41,15 +41,14 @@ from pydantic import (
     model_validator,
 )
 
-from drflow.tasks import VBRConnection, get_client
-from drflow.tasks._common import vbr_task
-from drflow.vbr import MountFailed, VBRClient, VBRError, WaitTimeout
+from drflow.tasks import VBRConnection, get_client, vbr_task
+from drflow.vbr import MountFailed, VBRClient, WaitTimeout
 
-from ._mount_recovery import MountWorkflow, _cleanup, describe_failure, run_mount_recovery
-from ._report import RecoveryFailed, RecoveryReport, artifact_key
 from .decision import wait_for_input
-from .evidence import Progress, publish
+from .ownership import Disposition
 from .params import RecoveryParams
+from .report import RecoveryReport, artifact_key
+from .strategy import Strategy
 
 logger = logging.getLogger("drflow")
 
@@ -61,8 +60,9 @@ CONFIRM_FLOW = "switchover-confirm"
 CHECKPOINT_KEY = "drflow-switchover-checkpoint"
 """Flow run input key of the checkpoint a suspended run resumes from."""
 
-SPARSE_POLL_SECONDS = 300.0
-"""Longest wait between two looks at VBR while a scheduled switchover is still ahead."""
+SPARSE_POLL_SECONDS = 60.0
+"""Longest wait between two looks at VBR while a scheduled switchover is still ahead: an
+operator who moves the time (``drflow azure reschedule``) is followed within this."""
 
 RESUMED = "resumed"
 """Validation context key: the run resumes from a checkpoint (a past schedule is expected)."""
@@ -215,6 +215,10 @@ class Switching(ABC):
         """Every session of the migration and switchover, for the evidence."""
         return []
 
+    def switched_at(self) -> datetime | None:
+        """When VBR switched the workload over (its session's end), once it has."""
+        return None
+
     def state(self) -> dict[str, str]:
         """What a resumed run needs besides the mount id (kept in the checkpoint)."""
         return {}
@@ -286,7 +290,7 @@ def wait_for_switchover(
 
 def migrate_and_switch(
     switching: Switching, settings: Switchover, report: RecoveryReport, *, timeout: float
-) -> None:
+) -> Disposition:
     """Start the migration, then confirm the switchover (see :func:`confirm_switchover`)."""
     log = get_run_logger()
     if (
@@ -304,7 +308,7 @@ def migrate_and_switch(
         report.details["switchover requested"] = settings.describe()
     _add(report, switching.start(settings))
     log.info("migration of %s started (switchover %s)", switching.what, settings.describe())
-    confirm_switchover(switching, settings, report, timeout=timeout)
+    return confirm_switchover(switching, settings, report, timeout=timeout)
 
 
 def confirm_switchover(
@@ -314,8 +318,9 @@ def confirm_switchover(
     *,
     timeout: float,
     suspensions: int = 0,
-) -> None:
-    """Wait until VBR has switched the workload over, whatever the switchover type now is.
+) -> Disposition:
+    """Wait until VBR has switched the workload over, whatever the switchover type now is;
+    ``switched over``, or ``migrating`` when the operator left the switchover to VBR.
 
     VBR's settings are re-read (the operator may change them while the run waits): Manual asks
     the operator and then switches over; Scheduled far ahead suspends a deployment run.
@@ -333,7 +338,7 @@ def confirm_switchover(
             report.details["switchover"] = "not approved: it waits for a switchover in VBR"
             log.warning("%s left waiting for a manual switchover", switching.what)
             _add(report, switching.session_ids())
-            return
+            return Disposition.MIGRATING
         _add(report, switching.switch_now())
         wait_for_switchover(
             switching, until=frozenset({"switched"}), timeout=timeout, stop_for_manual=False
@@ -341,7 +346,13 @@ def confirm_switchover(
         break
     _add(report, switching.session_ids())
     report.details["switchover"] = f"switched over ({schedule.type})"
+    when = switching.switched_at()
+    if when is not None:
+        report.details["switched over at"] = f"{when:%Y-%m-%d %H:%M:%S} UTC (VBR)"
+    if schedule.type == "Scheduled" and schedule.time is not None:
+        report.details["switchover scheduled for"] = f"{schedule.time:%Y-%m-%d %H:%M:%S} UTC"
     log.info("%s has been switched over", switching.what)
+    return Disposition.SWITCHED_OVER
 
 
 def _ask_approval(switching: Switching, settings: Switchover, report: RecoveryReport) -> bool:
@@ -550,16 +561,14 @@ def _clear_checkpoint() -> None:
         get_run_logger().warning("could not remove the switchover checkpoint: %s", exc)
 
 
-# --- the flows' entry point ------------------------------------------------------------------
+# --- the strategies ------------------------------------------------------------------------
 
 P = TypeVar("P", bound=RecoveryParams)
 
 
-class SwitchingWorkflow(MountWorkflow[P, Any]):
-    """A mount workflow whose migration ends in a switchover (can be resumed after it)."""
-
-    report: RecoveryReport | None = None
-    """The run's report, once the recovery has started (for evidence the workflow adds)."""
+class SwitchingStrategy(Strategy[P, Any]):
+    """A strategy whose migration ends in a switchover (and whose run may be suspended until
+    it, then resumed from a checkpoint)."""
 
     @abstractmethod
     def switching(self, mount_id: UUID, state: dict[str, str] | None = None) -> Switching:
@@ -569,11 +578,28 @@ class SwitchingWorkflow(MountWorkflow[P, Any]):
     def load(self, mount_id: UUID) -> Any:
         """The mount as VBR shows it now."""
 
-    def finished(self, mount_id: UUID) -> None:
-        """The switchover of a resumed run is confirmed: add final evidence to the report."""
+    def resume(self) -> tuple[RecoveryReport, Any] | None:
+        checkpoint = load_checkpoint()
+        if checkpoint is None:
+            return None
+        self.checkpoint = checkpoint
+        return checkpoint.report, self.load(checkpoint.mount_id)
+
+    def finish_migration(self, held: Any, report: RecoveryReport) -> Disposition:
+        checkpoint = self.checkpoint
+        try:
+            return confirm_switchover(
+                self.switching(checkpoint.mount_id, checkpoint.state),
+                self.params.switchover,
+                report,
+                timeout=self.params.timeout_seconds,
+                suspensions=checkpoint.suspensions,
+            )
+        finally:
+            _clear_checkpoint()
 
 
-def accept(model: type[P], params: Any, *, resumed: bool = False) -> P:
+def accept(model: type[P], params: Any) -> P:
     """The flow's parameters as ``model``, validated (flows take them unvalidated by Prefect).
 
     Flows with a scheduled switchover validate their parameters themselves: a run resumed
@@ -583,60 +609,15 @@ def accept(model: type[P], params: Any, *, resumed: bool = False) -> P:
         return params
     if isinstance(params, BaseModel):
         params = params.model_dump(mode="json", exclude_unset=True)
+    resumed = bool(current_deployment.id) and _has_checkpoint()
     return model.model_validate(params, context={RESUMED: resumed})
 
 
-def recover(make: Callable[[P], SwitchingWorkflow[P]], model: type[P], params: Any) -> Any:
-    """Run the recovery, or finish it when the run resumes after a suspension."""
-    checkpoint = load_checkpoint()
-    workflow = make(accept(model, params, resumed=checkpoint is not None))
-    if checkpoint is None:
-        return run_mount_recovery(workflow)
-    return _finish(workflow, checkpoint)
-
-
-def _finish(workflow: SwitchingWorkflow[Any], checkpoint: Checkpoint) -> RecoveryReport:
-    """Confirm the switchover a suspended run was waiting for, then end the recovery."""
-    log = get_run_logger()
-    params = workflow.params
-    report = workflow.report = checkpoint.report
-    switching = workflow.switching(checkpoint.mount_id, checkpoint.state)
-    log.info("resumed: confirming the switchover of %s", switching.what)
-    progress = Progress(workflow.name)
-    progress.update(90, "confirming the switchover")
-    suspended = False
+def _has_checkpoint() -> bool:
     try:
-        confirm_switchover(
-            switching,
-            params.switchover,
-            report,
-            timeout=params.timeout_seconds,
-            suspensions=checkpoint.suspensions,
-        )
-        workflow.finished(checkpoint.mount_id)
-        if report.phases and report.phases[-1].ended is None:
-            report.end(report.phases[-1])
-        report.verdict = "passed"
-        progress.update(100, "done")
-    except VBRError as exc:
-        report.reason = describe_failure(exc)
-        log.error("recovery of %s failed: %s", workflow.name, report.reason)
-    except Pause:
-        suspended = True
-        raise
-    finally:
-        if not suspended:
-            if report.verdict != "passed":
-                try:
-                    mount = workflow.load(checkpoint.mount_id)
-                except VBRError:
-                    mount = None
-                report.cleaned_up = mount is None or _cleanup(workflow, mount)
-            _clear_checkpoint()
-            publish(report)
-    if report.verdict != "passed":
-        raise RecoveryFailed(report)
-    return report
+        return load_checkpoint() is not None
+    except Exception:  # no API to ask: validate as a fresh start
+        return False
 
 
 def run_name(flow_name: str, field: str) -> Callable[[], str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
 import threading
@@ -19,7 +20,10 @@ from prefect.artifacts import (
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.actions import ArtifactUpdate
 
-from ._report import RecoveryReport, artifact_key
+from .report import RecoveryReport, artifact_key
+
+EXIT_WAIT = 5.0
+"""Seconds a process that exits waits for its last progress values to be written."""
 
 ProgressListener = Callable[[str, str, float], None]
 _listeners: list[ProgressListener] = []
@@ -83,14 +87,21 @@ class _ProgressWriter:
 
     Values that arrive while a write is on its way replace each other (only the latest one of
     an artifact is written). The thread runs only while there is something to write, with one
-    Prefect client throughout, and is not a daemon: a process that ends waits for its last
-    values to be written.
+    Prefect client throughout. A process that ends waits for its last values to be written, for
+    :data:`EXIT_WAIT` seconds at most: with Prefect's API down, a view of progress must not
+    hold the exit.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._pending: dict[_ProgressArtifact, tuple[float, contextvars.Context]] = {}
         self._running = False
+        atexit.register(self.flush, EXIT_WAIT)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every value put so far is written (or ``timeout`` s); whether it was."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._running, timeout)
 
     def put(self, artifact: _ProgressArtifact, value: float) -> None:
         """Write ``value`` soon, in the caller's context (its Prefect settings and run)."""
@@ -98,7 +109,7 @@ class _ProgressWriter:
             self._pending[artifact] = (value, contextvars.copy_context())
             if not self._running:
                 self._running = True
-                threading.Thread(target=self._run, name="drflow-progress").start()
+                threading.Thread(target=self._run, name="drflow-progress", daemon=True).start()
 
     def _run(self) -> None:
         with ExitStack() as stack:
@@ -107,6 +118,7 @@ class _ProgressWriter:
                 with self._cond:
                     if not self._pending:
                         self._running = False
+                        self._cond.notify_all()
                         return
                     artifact, (value, context) = next(iter(self._pending.items()))
                     del self._pending[artifact]

@@ -1,9 +1,13 @@
-"""Drills and recoveries of a whole plan: ``dr-drill`` rehearses it, ``dr-recover`` does it.
+"""Carrying out a plan: preflight, then each workload by the plan's order and limits, then the
+verdict and the evidence.
 
-preflight → recover the workloads by the plan's order (groups, ``depends_on``), at most
-``max_parallel`` at once and never more VBR restore sessions than the global concurrency limit
-``vbr-restore-sessions`` allows across all runs → each workload is verified and (in a drill)
-unmounted by its own flow → verdict per workload against its RTO/RPO targets → evidence.
+preflight (:mod:`.preflight`: every problem found before anything starts; ``on_preflight_failure``
+says whether any of them stops the drill, or only the workloads concerned) → recover the
+workloads by the plan's order (groups, ``depends_on``), at most ``max_parallel`` at once and never
+more VBR restore sessions than the global concurrency limit ``vbr-restore-sessions`` allows
+across all runs → each workload is verified and (in a drill) released by its own flow → a drill
+sweeps its runs' marks once more, so only what still cannot be removed is left to the janitor →
+verdict per workload against its RTO/RPO targets → evidence.
 
 Each workload's flow runs as a child of the drill's run: in the drill's own process
 (``dispatch="in-process"``, the default), or as a run of that flow's deployment that any worker
@@ -16,24 +20,21 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
-from prefect import flow, get_run_logger
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
-from drflow.plans import Plan, PlanError, load_plan, workload_params
-from drflow.plans.graph import dependencies
+from drflow.flows.engine import Progress, artifact_key, slot_handed_over
+from drflow.plans import Plan, dependencies, workload_params
 from drflow.tasks import VBRConnection, get_client
-from drflow.vbr import VBRError
-from drflow.vbr.models import ObjectRestorePointModel
 
-from ._cleanup import remove_what_the_children_started
-from ._dispatch import (
+from .dispatch import (
     Dispatch,
     WorkloadRunner,
     deployment_name,
@@ -41,10 +42,10 @@ from ._dispatch import (
     find_deployments,
     run_in_process,
 )
-from ._drill_report import DrillReport, WorkloadResult
-from ._report import artifact_key
-from ._slots import PIPELINED_KINDS, DeadlinePassed, HeldSlots, slot_handed_over
-from .evidence import Progress
+from .preflight import run_preflight
+from .report import DrillReport, WorkloadResult
+from .slots import PIPELINED_KINDS, DeadlinePassed, HeldSlots
+from .sweep import sweep_children
 
 LIMIT_NAME = "vbr-restore-sessions"
 DEFAULT_LIMIT = 10
@@ -79,12 +80,12 @@ def run_plan(
     only: list[str] | None = None,
     seed: int | None = None,
     dispatch: Dispatch = "in-process",
-    deployment: str = "manual",
+    deployment: str | None = None,
 ) -> DrillReport:
     """Recover ``plan`` (or the workloads in ``only``) and return the report.
 
-    With ``dispatch="deployments"`` each workload runs as a run of its flow's deployment named
-    ``deployment`` (``vsphere-instant-recovery/manual``, ...), on any worker of its work pool.
+    With ``dispatch="deployments"`` each workload runs as a run of its kind's deployment (the
+    registry's, or the one named ``deployment``), on any worker of its work pool.
     """
     logger = get_run_logger()
     report = DrillReport(
@@ -102,20 +103,78 @@ def run_plan(
     report.preflight.append(f"global concurrency limit {LIMIT_NAME}: {limit} restore sessions")
     results = {n: _result(plan, n) for n in names}
     report.results = list(results.values())
-    connection = VBRConnection.model_validate(plan.vbr.connection())
-    _preflight(plan, connection, results, report, mode)
-    runner: WorkloadRunner = run_in_process
-    if dispatch == "deployments":
-        _check_deployments(results, deployment, report)
-        runner = deployment_runner(deployment)
     deadline = datetime.now(UTC) + timedelta(minutes=plan.deadline_minutes)
-    progress = Progress(f"{mode}-{plan.name}")
-    _execute(plan, mode, results, deadline, progress, runner, limit)
-    if datetime.now(UTC) > deadline:
-        report.reason = f"the {mode} ran past its deadline of {plan.deadline_minutes:g} minutes"
+    connection = VBRConnection.model_validate(plan.vbr.connection())
+    params = {n: _params(plan, n, mode, deadline) for n in names}
+    if _gate(plan, connection, results, report, mode, params):
+        runner: WorkloadRunner = run_in_process
+        if dispatch == "deployments":
+            _check_deployments(results, deployment, report)
+            runner = deployment_runner(deployment)
+        progress = Progress(f"{mode}-{plan.name}")
+        _execute(plan, results, params, deadline, progress, runner, limit)
+        if mode == "drill":
+            sweep_children(get_client(connection), report)
+        if datetime.now(UTC) > deadline:
+            report.reason = f"the {mode} ran past its deadline of {plan.deadline_minutes:g} minutes"
     report.finish()
     _publish(report)
     return report
+
+
+def _params(plan: Plan, name: str, mode: str, deadline: datetime) -> dict[str, Any]:
+    """A workload's flow parameters as the drill runs it: the plan's, bounded by its deadline."""
+    params = workload_params(plan, name, mode)
+    params["deadline"] = deadline.isoformat()
+    return params
+
+
+def _gate(
+    plan: Plan,
+    connection: VBRConnection,
+    results: dict[str, WorkloadResult],
+    report: DrillReport,
+    mode: str,
+    params: dict[str, dict[str, Any]],
+) -> bool:
+    """Run the preflight; whether anything may start. Every finding is reported, together:
+    VBR unreachable stops everything; otherwise ``on_preflight_failure`` says whether any
+    finding stops everything (``abort``) or only its workload and its dependants (``skip``)."""
+    logger = get_run_logger()
+    seen = run_preflight(plan, connection, results, mode=mode, params_of=params.__getitem__)
+    report.vbr = seen.vbr
+    report.preflight += seen.notes
+    report.findings = [finding.describe() for finding in seen.findings]
+    for finding in seen.findings:
+        logger.error("preflight: %s", finding.describe())
+    if not seen.findings:
+        report.preflight.append(f"all {len(results)} workloads ready")
+        return True
+    concerned = sorted({str(f.workload) for f in seen.findings if f.workload})
+    for finding in seen.findings:
+        for name, result in results.items():
+            if finding.workload in (name, None):
+                result.outcome = "failed"
+                result.reason = "; ".join(
+                    filter(None, [result.reason, f"preflight: {finding.problem}"])
+                )
+    summary = f"{len(results) - len(concerned)} of {len(results)} workloads ready"
+    if seen.blocked() or plan.on_preflight_failure == "abort":
+        for result in results.values():
+            if result.outcome != "failed":
+                result.reason = (
+                    f"not started: the preflight found problems with {', '.join(concerned)}"
+                )
+        report.preflight.append(f"{summary}; not recovered: {', '.join(concerned) or 'any'}")
+        report.reason = (
+            f"preflight: {seen.findings[0].problem}; nothing was started"
+            if seen.blocked()
+            else f"preflight: {len(seen.findings)} problem(s); nothing was started "
+            f"(on_preflight_failure: {plan.on_preflight_failure})"
+        )
+        return False
+    report.preflight.append(f"{summary}; not recovered: {', '.join(concerned)}")
+    return True
 
 
 def _result(plan: Plan, name: str) -> WorkloadResult:
@@ -130,65 +189,8 @@ def _result(plan: Plan, name: str) -> WorkloadResult:
     )
 
 
-def _preflight(
-    plan: Plan,
-    connection: VBRConnection,
-    results: dict[str, WorkloadResult],
-    report: DrillReport,
-    mode: str,
-) -> None:
-    """VBR answers; each workload has a restore point within its RPO and no mount already."""
-    from drflow.vbr.marks import find_marked
-
-    client = get_client(connection)
-    try:
-        client.restore_points.list_page(limit=1)
-    except VBRError as exc:
-        for result in results.values():
-            result.outcome, result.reason = "failed", f"preflight: VBR does not answer: {exc}"
-        report.preflight.append(f"VBR at {client.settings.url}: FAILED {exc}")
-        return
-    report.preflight.append(f"VBR at {client.settings.url} answers as {client.settings.username}")
-    busy = {found.name for found in find_marked(client)}
-    vms: dict[str, str] = {}
-    for name, result in results.items():
-        workload = plan.workload(name)
-        target = workload.params.get("vm") or workload.params.get("share") or name
-        if target in busy:
-            result.outcome = "failed"
-            result.reason = f"preflight: {target} is already mounted by another drflow run"
-        elif "vm" in workload.params:
-            vms[name] = target
-
-    def newest(target: str) -> ObjectRestorePointModel | VBRError:
-        try:  # also with no RPO target: a workload VBR does not know is refused here
-            return client.restore_points.latest(target)
-        except VBRError as exc:
-            return exc
-
-    with ThreadPoolExecutor(PREFLIGHT_AT_ONCE, thread_name_prefix="drflow-preflight") as pool:
-        points = dict(zip(vms, pool.map(newest, vms.values()), strict=True))
-    for name, point in points.items():
-        result = results[name]
-        if isinstance(point, VBRError):
-            result.outcome, result.reason = "failed", f"preflight: {point}"
-            continue
-        result.rpo_seconds = round((datetime.now(UTC) - point.creation_time).total_seconds())
-        if result.rpo_target_seconds is not None and not result.rpo_met:
-            result.outcome = "failed"
-            result.reason = (
-                f"preflight: newest restore point is {result.rpo_seconds / 3600:.1f}h old, "
-                f"RPO target {result.rpo_target_seconds / 3600:g}h"
-            )
-    failed = [r.name for r in results.values() if r.outcome == "failed"]
-    report.preflight.append(
-        f"{len(results) - len(failed)} of {len(results)} workloads ready"
-        + (f"; not recovered: {', '.join(failed)}" if failed else "")
-    )
-
-
 def _check_deployments(
-    results: dict[str, WorkloadResult], deployment: str, report: DrillReport
+    results: dict[str, WorkloadResult], deployment: str | None, report: DrillReport
 ) -> None:
     """Each workload to dispatch has its flow's deployment; the others fail, saying so."""
     kinds = {r.kind for r in results.values()}
@@ -207,8 +209,8 @@ def _check_deployments(
 
 def _execute(
     plan: Plan,
-    mode: str,
     results: dict[str, WorkloadResult],
+    params: dict[str, dict[str, Any]],
     deadline: datetime,
     progress: Progress,
     runner: WorkloadRunner,
@@ -253,7 +255,7 @@ def _execute(
                     group_slots[group_of[name].name], plan_slots, limit, in_flight, starting
                 )
                 future = _in_thread(
-                    name, _recover_one, plan, mode, results[name], deadline, slots, runner
+                    name, _recover_one, params[name], results[name], deadline, slots, runner
                 )
                 running[future] = name
             if not running:
@@ -331,8 +333,7 @@ class Slots(NamedTuple):
 
 
 def _recover_one(
-    plan: Plan,
-    mode: str,
+    params: dict[str, Any],
     result: WorkloadResult,
     deadline: datetime,
     slots: Slots,
@@ -342,14 +343,14 @@ def _recover_one(
 
     The global limit ``vbr-restore-sessions`` counts workloads recovering, across every drill.
     A workload flow run in this process takes its slot itself, around its VBR work only
-    (:mod:`._slots`): Prefect's seconds to start and finish the run are then spent outside the
-    slot, and the next runs are started ahead so that a freed slot goes to one already waiting.
-    Any other run (a deployment run on another worker, a switchover that may suspend) is
-    started only once the drill holds its slot, and the slot is held until the run has ended,
-    wherever it executes. Workload flows never take the global limit on their own, so a drill
-    cannot deadlock with its children.
+    (:mod:`drflow.flows.engine.slot`): Prefect's seconds to start and finish the run are then
+    spent outside the slot, and the next runs are started ahead so that a freed slot goes to
+    one already waiting. Any other run (a deployment run on another worker, a switchover that
+    may suspend) is started only once the drill holds its slot, and the slot is held until the
+    run has ended, wherever it executes. Workload flows never take the global limit on their
+    own, so a drill cannot deadlock with its children.
     """
-    params = workload_params(plan, result.name, mode)
+    params = dict(params)
     remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
     params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
     own_slot = runner is run_in_process and result.kind in PIPELINED_KINDS
@@ -428,91 +429,3 @@ def _publish(report: DrillReport) -> None:
         key=f"{key}-table",
         description=f"{report.mode} of {report.plan}: per workload",
     )
-
-
-def _load(plan: str) -> Plan:
-    try:
-        return load_plan(plan)
-    except PlanError as exc:
-        raise ValueError(str(exc)) from None
-
-
-class DrillFailed(Exception):
-    """The drill's verdict is failed; ``report`` has the details."""
-
-    def __init__(self, report: DrillReport) -> None:
-        super().__init__(f"{report.mode} of {report.plan} failed: {report.reason}")
-        self.report = report
-
-
-@flow(
-    name="dr-drill",
-    flow_run_name="dr-drill[{plan}]",
-    on_cancellation=[remove_what_the_children_started],
-    on_crashed=[remove_what_the_children_started],
-)
-def dr_drill(
-    plan: str,
-    report_path: str | None = None,
-    seed: int | None = None,
-    dispatch: Dispatch = "in-process",
-    deployment: str = "manual",
-) -> DrillReport:
-    """Rehearse a recovery plan: recover every workload isolated, verify it, always unmount it.
-
-    Args:
-        plan: Path of the plan file (YAML), relative to the working directory.
-        report_path: Also write the JSON report there.
-        seed: Seed of the random sample (plans with `sample`); default: the flow run id.
-        dispatch: `in-process`: every workload runs in this flow run's process;
-            `deployments`: each runs as a run of its flow's deployment, on any worker of
-            that deployment's work pool (scale-out).
-        deployment: With `dispatch: deployments`, the name of the workload flows'
-            deployments (`vsphere-instant-recovery/<deployment>`, ...).
-    """
-    loaded = _load(plan)
-    report = run_plan(loaded, "drill", seed=seed, dispatch=dispatch, deployment=deployment)
-    if report_path:
-        report.write_json(report_path)
-    if report.verdict != "passed" and loaded.fail_run_on_failed_drill:
-        raise DrillFailed(report)
-    return report
-
-
-@flow(
-    name="dr-recover",
-    flow_run_name="dr-recover[{plan}]",
-    on_crashed=[remove_what_the_children_started],
-)
-def dr_recover(
-    plan: str,
-    workloads: list[str] | None = None,
-    report_path: str | None = None,
-    dispatch: Dispatch = "in-process",
-    deployment: str = "manual",
-) -> DrillReport:
-    """Recover a plan for real: each workload's own `then` (migrate, keep or ask), no clean-up
-    of what succeeded.
-
-    Args:
-        plan: Path of the plan file (YAML).
-        workloads: Only these workloads (default: all).
-        report_path: Also write the JSON report there.
-        dispatch: `in-process` or `deployments`, as for `dr-drill`.
-        deployment: With `dispatch: deployments`, the workload flows' deployment name.
-    """
-    loaded = _load(plan)
-    if workloads:
-        known = {w.name for _, w in loaded.workloads()}
-        unknown = sorted(set(workloads) - known)
-        if unknown:
-            raise ValueError(
-                f"workloads: {', '.join(unknown)} not in plan {loaded.name} "
-                f"(it has {', '.join(sorted(known))})"
-            )
-    report = run_plan(loaded, "recover", only=workloads, dispatch=dispatch, deployment=deployment)
-    if report_path:
-        report.write_json(report_path)
-    if report.verdict != "passed":
-        raise DrillFailed(report)
-    return report

@@ -9,9 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from drflow._console import plain_console_logs
-from drflow.flows import RecoveryFailed, RecoveryReport
-from drflow.flows._report import human_duration
-from drflow.flows.evidence import watching
+from drflow.flows import RecoveryFailed, RecoveryReport, human_duration
+from drflow.flows.engine import watching
 from drflow.vbr import VBRConfigError
 
 
@@ -43,7 +42,9 @@ def evidence_table(report: RecoveryReport) -> Table:
     table = Table(title=f"{report.workload}: [{colour}]{report.verdict}[/]", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("outcome", escape(report.reason or "recovered and verified"))
+    if report.vbr is not None:
+        table.add_row("against", escape(report.vbr.describe()))
+    table.add_row("outcome", escape(report.outcome()))
     table.add_row("RTO", human_duration(report.rto_seconds))
     table.add_row(
         "restore point",
@@ -65,6 +66,7 @@ def evidence_table(report: RecoveryReport) -> Table:
             escape(f"check: {check.check}"),
             "passed" if check.passed else escape(f"FAILED {check.detail}"),
         )
-    if report.cleaned_up is not None:
-        table.add_row("cleaned up", str(report.cleaned_up))
+    table.add_row("in VBR", escape(report.cleanup()))
+    for entry in report.objects:
+        table.add_row(escape(entry.object.label()), escape(entry.describe()))
     return table

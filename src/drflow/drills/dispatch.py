@@ -22,9 +22,7 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
-from drflow.plans import KINDS
-
-from ._report import RecoveryFailed, RecoveryReport
+from drflow.flows import PLAN_KINDS, RecoveryFailed, RecoveryReport
 
 Dispatch = Literal["in-process", "deployments"]
 """``in-process``: each workload runs in a thread of the drill's process. ``deployments``: each
@@ -39,12 +37,14 @@ POLL_SECONDS = 1.0
 PERSIST_RESULTS = {"PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true"}
 
 
-def deployment_name(kind: str, deployment: str) -> str:
-    """``flow/deployment`` of the deployment that recovers workloads of ``kind``."""
-    return f"{KINDS[kind]}/{deployment}"
+def deployment_name(kind: str, deployment: str | None = None) -> str:
+    """``flow/deployment`` of the deployment that recovers workloads of ``kind``: its own
+    (the registry's), or the one named ``deployment``."""
+    entry = PLAN_KINDS[kind]
+    return f"{entry.flow_name}/{deployment}" if deployment else entry.deployment_name
 
 
-def find_deployments(kinds: set[str], deployment: str) -> dict[str, str]:
+def find_deployments(kinds: set[str], deployment: str | None) -> dict[str, str]:
     """The kinds whose deployment exists, each with where its runs go (its work pool)."""
     found: dict[str, str] = {}
     with get_client(sync_client=True) as client:
@@ -70,14 +70,12 @@ def report_of(outcome: Any) -> RecoveryReport | str:
 
 def run_in_process(kind: str, params: dict[str, Any], deadline: datetime) -> RecoveryReport | str:
     """Run the workload's flow here, as a child flow run in this thread."""
-    from drflow.flows import FLOWS
-
-    entry = FLOWS[KINDS[kind]]
+    entry = PLAN_KINDS[kind]
     state = entry.flow(entry.params.model_validate(params), return_state=True)
     return report_of(state.result(raise_on_failure=False))
 
 
-def deployment_runner(deployment: str) -> WorkloadRunner:
+def deployment_runner(deployment: str | None) -> WorkloadRunner:
     """A runner that starts each workload as a run of its flow's deployment ``deployment``."""
 
     def run(kind: str, params: dict[str, Any], deadline: datetime) -> RecoveryReport | str:
@@ -87,16 +85,14 @@ def deployment_runner(deployment: str) -> WorkloadRunner:
 
 
 def run_as_deployment(
-    kind: str, params: dict[str, Any], deadline: datetime, deployment: str
+    kind: str, params: dict[str, Any], deadline: datetime, deployment: str | None
 ) -> RecoveryReport | str:
     """Start the workload as a child run of its flow's deployment and wait for its end.
 
     A run no worker has picked up by ``deadline`` is cancelled. Once running, the run ends by
     its own timeouts (``timeout_minutes``), as an in-process workload does.
     """
-    from drflow.flows import FLOWS
-
-    FLOWS[KINDS[kind]].params.model_validate(params)  # a bad plan fails here, not on a worker
+    PLAN_KINDS[kind].params.model_validate(params)  # a bad plan fails here, not on a worker
     name = deployment_name(kind, deployment)
     with get_client(sync_client=True) as client:
         target = client.read_deployment_by_name(name)

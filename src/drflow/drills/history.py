@@ -1,4 +1,8 @@
-"""Reading past drills back from the Prefect API (their table artifacts)."""
+"""Reading past drills back from the Prefect API (their table artifacts), by VBR server.
+
+Each drill's table names the VBR it ran against. Drills are grouped by that server (its
+``vbrId``, else its URL), and drills against the drflow simulator are a group of their own:
+they never join a real server's trend."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from drflow.flows._report import artifact_key
+from drflow.flows.engine import artifact_key
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,23 @@ class DrillRun:
     when: datetime
     flow_run_id: str | None
     rows: list[dict[str, Any]]
+
+    @property
+    def server(self) -> str:
+        """The VBR server it ran against, as the history groups drills."""
+        first = self.rows[0] if self.rows else {}
+        where = first.get("vbr_id") or first.get("vbr_url")
+        if first.get("simulator"):
+            return f"the drflow simulator at {first.get('vbr_url')}"
+        if where is None:
+            return "a VBR not recorded (drills from before drflow named its target)"
+        return f"VBR {where}" + (
+            f" at {first['vbr_url']}" if first.get("vbr_id") and first.get("vbr_url") else ""
+        )
+
+    @property
+    def simulator(self) -> bool:
+        return bool(self.rows and self.rows[0].get("simulator"))
 
 
 def drill_history(plan_name: str, last: int = 10) -> list[DrillRun]:
@@ -45,3 +66,11 @@ def drill_history(plan_name: str, last: int = 10) -> list[DrillRun]:
             )
         )
     return sorted(runs, key=lambda run: run.when)
+
+
+def by_server(runs: list[DrillRun]) -> dict[str, list[DrillRun]]:
+    """The drills grouped by the VBR server they ran against (real servers first)."""
+    groups: dict[str, list[DrillRun]] = {}
+    for run in sorted(runs, key=lambda run: (run.simulator, run.when)):
+        groups.setdefault(run.server, []).append(run)
+    return groups

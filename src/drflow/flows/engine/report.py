@@ -9,7 +9,39 @@ from pydantic import BaseModel, Field
 
 from drflow.checks import CheckResult
 
+from .ownership import Disposition, DispositionRecord
+
 Verdict = Literal["passed", "failed"]
+
+
+class VBRServer(BaseModel):
+    """The VBR server a run talked to: evidence names its target."""
+
+    url: str
+    vbr_id: str | None = None
+    name: str | None = None
+    build_version: str | None = None
+    platform: str | None = None
+    simulator: bool = False
+    """The drflow VBR simulator answered, not a real VBR."""
+    not_identified: str | None = None
+    """Why ``serverInfo`` could not be read (its fields are then unknown)."""
+
+    def describe(self) -> str:
+        what = "the drflow VBR SIMULATOR" if self.simulator else "VBR"
+        about = ", ".join(
+            part
+            for part in (
+                self.name,
+                f"build {self.build_version}" if self.build_version else "",
+                self.platform or "",
+                f"vbrId {self.vbr_id}" if self.vbr_id else "",
+            )
+            if part
+        )
+        if self.not_identified:
+            about = f"not identified: {self.not_identified}"
+        return f"{what} at {self.url}" + (f" ({about})" if about else "")
 
 
 class Phase(BaseModel):
@@ -32,6 +64,9 @@ class RecoveryReport(BaseModel):
     then: str
     verdict: Verdict = "failed"
     reason: str = ""
+    kind: str = ""
+    """The flow that recovered it (``vsphere-instant-recovery``...)."""
+    vbr: VBRServer | None = None
     restore_point_id: str | None = None
     restore_point_time: datetime | None = None
     restore_point_age_seconds: float | None = None
@@ -45,6 +80,12 @@ class RecoveryReport(BaseModel):
     choice: str | None = None
     decided_by: str | None = None
     cleaned_up: bool | None = None
+    """True: what the run held was released; False: its clean-up is pending (the janitor
+    finishes it); None: there was nothing to release (kept, or VBR ended it)."""
+    objects: list[DispositionRecord] = []
+    """What the run started in VBR, each with its disposition when the run ended."""
+    vbr_unavailable_seconds: float | None = None
+    """How long VBR did not answer while the run needed it (outages it rode out)."""
     details: dict[str, str] = {}
 
     def begin(self, name: str) -> Phase:
@@ -55,9 +96,38 @@ class RecoveryReport(BaseModel):
     def end(self, phase: Phase) -> None:
         phase.ended = datetime.now(UTC)
 
-    def verified(self) -> None:
+    def verified(self, *, rto: bool = True) -> None:
+        """The workload is recovered and passed its checks; ``rto``: measure the RTO (a mount
+        only handed to the operator has none)."""
         self.verified_at = datetime.now(UTC)
-        self.rto_seconds = round((self.verified_at - self.requested_at).total_seconds(), 1)
+        if rto:
+            self.rto_seconds = round((self.verified_at - self.requested_at).total_seconds(), 1)
+
+    def outcome(self) -> str:
+        """One line: what became of it, in words that do not claim more than was checked."""
+        if self.reason:
+            return self.reason
+        if self.verdict != "passed":
+            return "not recovered"
+        if self.checks:
+            return f"recovered and verified ({len(self.checks)} checks passed)"
+        return "recovered (no checks)"
+
+    def cleanup(self) -> str:
+        """What became of what the run held: cleaned up, pending, kept, or nothing held."""
+        pending = [r.object.label() for r in self.objects if r.disposition == Disposition.TRANSIENT]
+        if pending:
+            return "cleanup pending: " + ", ".join(pending)
+        kept = [
+            f"{r.object.label()} {r.disposition}"
+            for r in self.objects
+            if r.disposition != Disposition.RELEASED
+        ]
+        if kept:
+            return "; ".join(kept)
+        if self.objects:
+            return "cleaned up"
+        return "nothing held"
 
     def markdown(self) -> str:
         age = human_duration(self.restore_point_age_seconds)
@@ -65,14 +135,22 @@ class RecoveryReport(BaseModel):
         lines = [
             f"# Recovery of `{self.workload}`: **{self.verdict.upper()}**",
             "",
-            f"- Outcome: {self.reason or 'recovered and verified'}",
+            f"- Against: {self.vbr.describe() if self.vbr else 'VBR (not identified)'}",
+            f"- Outcome: {self.outcome()}",
             f"- Decision after verification: `{self.choice or self.then}`"
             + (f" (by {self.decided_by})" if self.decided_by else ""),
             f"- RTO (request to verified): {rto}",
             f"- Restore point: `{self.restore_point_id}` from {self.restore_point_time} "
             f"(age {age})",
             f"- VBR sessions: {', '.join(f'`{s}`' for s in self.session_ids) or 'none'}",
-            f"- Cleaned up: {'n/a' if self.cleaned_up is None else self.cleaned_up}",
+            f"- What it holds in VBR: {self.cleanup()}",
+        ]
+        if self.vbr_unavailable_seconds:
+            lines.append(
+                f"- VBR unavailable during the run: {human_duration(self.vbr_unavailable_seconds)}"
+                " (ridden out)"
+            )
+        lines += [
             "",
             "| Phase | Started (UTC) | Seconds |",
             "| --- | --- | --- |",
@@ -80,6 +158,11 @@ class RecoveryReport(BaseModel):
         for phase in self.phases:
             seconds = "" if phase.seconds is None else f"{phase.seconds:.1f}"
             lines.append(f"| {phase.name} | {phase.started:%H:%M:%S} | {seconds} |")
+        if self.objects:
+            lines += ["", "| Object in VBR | Id | Disposition |", "| --- | --- | --- |"]
+            lines += [
+                f"| {r.object.label()} | `{r.object.id}` | {r.describe()} |" for r in self.objects
+            ]
         if self.details:
             lines += ["", "| Detail | Value |", "| --- | --- |"]
             lines += [f"| {name} | {value} |" for name, value in self.details.items()]

@@ -83,6 +83,17 @@ class RecoveryParams(BaseModel):
     timeout_minutes: float = Field(
         default=30, gt=0, description="Minutes to wait for VBR to mount or finish a session."
     )
+    outage_tolerance_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="How long one call to VBR may keep failing (VBR unreachable, 5xx, 429) "
+        "before the recovery gives up; unset: DRFLOW_VBR_OUTAGE_TOLERANCE (default 10).",
+    )
+    deadline: AwareDatetime | None = Field(
+        default=None,
+        description="Set by a drill: its deadline. Past it, what this run holds while its "
+        "decision is open is the janitor's to remove.",
+    )
     connection: VBRConnection = Field(
         default_factory=VBRConnection,
         description="How to reach VBR (URL, TLS trust, Secret block name); unset: environment.",

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ._report import RecoveryReport, human_duration
+from drflow.flows import RecoveryReport, VBRServer, human_duration
 
 Outcome = Literal["passed", "failed", "skipped"]
 
@@ -30,6 +30,12 @@ class WorkloadResult(BaseModel):
     report: RecoveryReport | None = None
 
     @property
+    def cleanup(self) -> str:
+        """What became of what its run held in VBR (``cleanup pending: ...`` when it is left
+        to the janitor)."""
+        return self.report.cleanup() if self.report else "nothing started"
+
+    @property
     def rto_met(self) -> bool | None:
         if self.rto_seconds is None or self.rto_target_seconds is None:
             return None
@@ -48,12 +54,18 @@ class DrillReport(BaseModel):
     plan: str
     mode: str
     flow_run_id: str | None = None
+    vbr: VBRServer | None = None
+    """The VBR it ran against: evidence names its target."""
     started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     ended_at: datetime | None = None
     verdict: Literal["passed", "failed"] = "failed"
     reason: str = ""
     sample: list[str] | None = None
     preflight: list[str] = []
+    findings: list[str] = Field(
+        default=[], description="What the preflight found wrong, before anything started."
+    )
+    vbr_unavailable_seconds: float | None = None
     results: list[WorkloadResult] = []
 
     def finish(self) -> None:
@@ -86,7 +98,11 @@ class DrillReport(BaseModel):
                 "rto_target_seconds": r.rto_target_seconds,
                 "rpo_target_seconds": r.rpo_target_seconds,
                 "decided_by": r.report.decided_by if r.report else None,
+                "cleanup": r.cleanup,
                 "flow_run_id": r.flow_run_id or "",
+                "vbr_url": self.vbr.url if self.vbr else None,
+                "vbr_id": self.vbr.vbr_id if self.vbr else None,
+                "simulator": self.vbr.simulator if self.vbr else None,
             }
             for r in self.results
         ]
@@ -100,24 +116,38 @@ class DrillReport(BaseModel):
         lines = [
             f"# {self.mode.capitalize()} of plan `{self.plan}`: **{self.verdict.upper()}**",
             "",
+            f"- Against: {self.vbr.describe() if self.vbr else 'VBR (not identified)'}",
             f"- Started {self.started_at:%Y-%m-%d %H:%M:%S} UTC, took {duration}",
-            f"- {self.reason or 'every workload recovered and verified within its targets'}",
+            f"- {self.reason or 'every workload recovered within its targets'}",
         ]
+        if self.vbr_unavailable_seconds:
+            lines.append(
+                f"- VBR was unavailable for {human_duration(self.vbr_unavailable_seconds)} "
+                "during the drill (ridden out)"
+            )
+        pending = [
+            f"{r.name}: {r.cleanup}"
+            for r in self.results
+            if r.cleanup.startswith("cleanup pending")
+        ]
+        if pending:
+            lines.append("- Left to the janitor: " + "; ".join(pending))
         if self.sample is not None:
             lines.append(f"- Sample rehearsed this time: {', '.join(self.sample)}")
-        if self.preflight:
+        if self.preflight or self.findings:
             lines += ["", "## Preflight", *[f"- {item}" for item in self.preflight]]
+            lines += [f"- **{finding}**" for finding in self.findings]
         lines += [
             "",
-            "| Workload | Kind | Outcome | RTO (target) | RPO (target) | Reason |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| Workload | Kind | Outcome | RTO (target) | RPO (target) | In VBR | Reason |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for r in self.results:
             lines.append(
                 f"| {r.name} | {r.kind} | {_mark(r.outcome)} | "
                 f"{human_duration(r.rto_seconds)} ({human_duration(r.rto_target_seconds)}) | "
                 f"{human_duration(r.rpo_seconds)} ({human_duration(r.rpo_target_seconds)}) | "
-                f"{r.reason} |"
+                f"{r.cleanup} | {r.reason} |"
             )
         for r in self.results:
             if r.report is not None:

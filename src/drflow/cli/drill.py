@@ -1,0 +1,229 @@
+"""``drflow drill``, ``drflow recover`` and ``drflow history``: whole plans from the terminal."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from drflow._console import plain_console_logs
+from drflow.drills import DrillFailed, DrillReport, dr_drill, dr_recover
+from drflow.drills.history import DrillRun, by_server, drill_history
+from drflow.flows import human_duration
+from drflow.tasks import VBRConnection
+
+from .common import (
+    USAGE_ERROR,
+    check_connection,
+    console,
+    err,
+    fail,
+    load_plan_or_exit,
+    refuse_simulator,
+    vbr_target,
+)
+
+
+def drill(
+    file: Path = typer.Argument(..., help="The plan file (YAML)."),
+    report: Path | None = typer.Option(None, help="Also write the JSON report there."),
+    simulator: bool = typer.Option(
+        False, "--simulator", help="Drill drflow's embedded VBR simulator instead of a VBR."
+    ),
+    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+) -> None:
+    """Rehearse a plan now and print the verdict table. Exit 0 when the drill passed, 1 when
+    it failed (or its preflight found problems), 2 when the plan or the VBR settings are wrong
+    (nothing is started).
+
+    The VBR is the plan's vbr.url, else DRFLOW_VBR_URL; --simulator drills drflow's embedded
+    VBR simulator instead (its evidence says so).
+    """
+    plan = load_plan_or_exit(file, USAGE_ERROR)
+    with vbr_target("drill", plan.vbr.url, simulator=simulator, speed=speed):
+        connection = VBRConnection.model_validate(plan.vbr.connection())
+        check_connection(str(file), connection)
+        refuse_simulator("drill", connection, simulator=simulator)
+        with console.status(f"drilling {escape(plan.name)}..."), plain_console_logs():
+            state = dr_drill(
+                str(file), report_path=str(report) if report else None, return_state=True
+            )
+    raise typer.Exit(_verdict(state))
+
+
+def recover(
+    file: Path = typer.Argument(..., help="The plan file (YAML)."),
+    workloads: list[str] | None = typer.Option(
+        None, "--workload", "-w", help="Only this workload (repeat for more)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm by typing the plan name."),
+    report: Path | None = typer.Option(None, help="Also write the JSON report there."),
+    simulator: bool = typer.Option(
+        False, "--simulator", help="Recover from drflow's embedded VBR simulator (a rehearsal)."
+    ),
+    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+) -> None:
+    """Fail over: recover a plan for real (dr-recover). Every workload is recovered on
+    production networks and kept (or migrated where the plan says then: migrate); nothing that
+    succeeded is released. Asks you to type the plan's name first (or --yes).
+
+    Exit 0 when every workload was recovered, 1 when any was not (or the preflight found
+    problems), 2 when the plan or the VBR settings are wrong or it was not confirmed (nothing is
+    started).
+    """
+    plan = load_plan_or_exit(file, USAGE_ERROR)
+    known = {w.name for _, w in plan.workloads()}
+    unknown = sorted(set(workloads or []) - known)
+    if unknown:
+        raise fail(
+            f"--workload {', '.join(unknown)}: not in plan {plan.name} "
+            f"(it has {', '.join(sorted(known))})"
+        )
+    with vbr_target("recover", plan.vbr.url, simulator=simulator, speed=speed):
+        connection = VBRConnection.model_validate(plan.vbr.connection())
+        check_connection(str(file), connection)
+        refuse_simulator("recover", connection, simulator=simulator)
+        if not yes:
+            _confirm(plan.name, sorted(workloads or known))
+        with console.status(f"recovering {escape(plan.name)}..."), plain_console_logs():
+            state = dr_recover(
+                str(file),
+                workloads=workloads or None,
+                report_path=str(report) if report else None,
+                return_state=True,
+            )
+    raise typer.Exit(_verdict(state))
+
+
+def _confirm(plan_name: str, workloads: list[str]) -> None:
+    """Have the operator type the plan's name; exit 2 when they do not."""
+    if not sys.stdin.isatty():
+        raise fail(
+            "recover fails over for real and needs a confirmation: run it in a terminal, or "
+            "pass --yes"
+        )
+    console.print(
+        f"This recovers plan [bold]{escape(plan_name)}[/] for real: {escape(', '.join(workloads))}"
+        " are recovered on production networks and kept."
+    )
+    answer = typer.prompt(f"Type the plan's name ({plan_name}) to go on")
+    if answer.strip() != plan_name:
+        raise fail(f"you typed {answer.strip()!r}, not {plan_name!r}: nothing was started")
+
+
+def _verdict(state: Any) -> int:
+    outcome = state.result(raise_on_failure=False)
+    result = outcome.report if isinstance(outcome, DrillFailed) else outcome
+    if not isinstance(result, DrillReport):
+        err.print(f"[red]it did not finish:[/] {escape(str(outcome))}")
+        return 1
+    if result.vbr is not None:
+        console.print(f"against {escape(result.vbr.describe())}", highlight=False)
+    for finding in result.findings:
+        err.print(f"preflight: {escape(finding)}", highlight=False)
+    console.print(verdict_table(result))
+    if result.reason:
+        console.print(escape(result.reason), highlight=False)
+    return 0 if result.verdict == "passed" else 1
+
+
+def verdict_table(report: DrillReport) -> Table:
+    """One row per workload: outcome, RTO and RPO against their targets, what is left in VBR."""
+    colour = "green" if report.verdict == "passed" else "red"
+    table = Table(title=f"{report.mode} of {report.plan}: [{colour}]{report.verdict}[/]")
+    for column in (
+        "workload", "kind", "outcome", "RTO", "target", "RPO", "target", "in VBR", "reason"
+    ):  # fmt: skip
+        table.add_column(column)
+    for r in report.results:
+        style = {"passed": "green", "failed": "red", "skipped": "yellow"}[r.outcome]
+        table.add_row(
+            r.name,
+            r.kind,
+            f"[{style}]{r.outcome}[/]",
+            human_duration(r.rto_seconds),
+            human_duration(r.rto_target_seconds),
+            human_duration(r.rpo_seconds),
+            human_duration(r.rpo_target_seconds),
+            escape(r.cleanup),
+            escape(r.reason or ""),
+        )
+    return table
+
+
+def history(
+    plan_name: str = typer.Argument(..., help="The plan's name (or its file)."),
+    last: int = typer.Option(10, min=1, help="How many past drills to show."),
+) -> None:
+    """Past drills of a plan, read back from the Prefect API: RTO/RPO per workload and their
+    trend, one table per VBR server (drills of the simulator apart). Exit 1 on a regression."""
+    if plan_name.endswith((".yaml", ".yml")):
+        plan_name = load_plan_or_exit(Path(plan_name), USAGE_ERROR).name
+    runs = drill_history(plan_name, last)
+    if not runs:
+        console.print(f"no drill of {plan_name!r} recorded in the Prefect API yet")
+        raise typer.Exit(0)
+    flagged = False
+    for server, group in by_server(runs).items():
+        table, regressed = _server_table(plan_name, server, group)
+        console.print(table)
+        flagged |= regressed
+    console.print(
+        "cells: RTO / RPO. A regression: the last RTO over its target, "
+        "or 50% over the median of the runs before it (on the same VBR)."
+    )
+    raise typer.Exit(1 if flagged else 0)
+
+
+def _server_table(plan_name: str, server: str, runs: list[DrillRun]) -> tuple[Table, bool]:
+    workloads = sorted({row["workload"] for run in runs for row in run.rows})
+    table = Table(
+        title=f"drills of {plan_name} (oldest first)", caption=f"against {escape(server)}"
+    )
+    table.add_column("workload")
+    for run in runs:
+        table.add_column(f"{run.when:%m-%d %H:%M}", justify="right")
+    table.add_column("trend")
+    flagged = False
+    for name in workloads:
+        cells, rtos = [], []
+        target = None
+        for run in runs:
+            row = next((r for r in run.rows if r["workload"] == name), None)
+            if row is None:
+                cells.append("-")
+                continue
+            rto = row.get("rto_seconds")
+            target = row.get("rto_target_seconds") or target
+            rtos.append(rto)
+            cells.append(
+                f"{human_duration(rto)} / {human_duration(row.get('rpo_seconds'))} {_outcome(row)}"
+            )
+        trend = _trend([r for r in rtos if r is not None], target)
+        flagged |= trend.startswith("REGRESSION")
+        table.add_row(name, *cells, trend)
+    return table, flagged
+
+
+def _outcome(row: dict[str, Any]) -> str:
+    return {"passed": "ok", "failed": "[red]FAIL[/]", "skipped": "[yellow]skip[/]"}.get(
+        row.get("outcome", ""), ""
+    )
+
+
+def _trend(rtos: list[float], target: float | None) -> str:
+    if not rtos:
+        return "-"
+    last = rtos[-1]
+    if target is not None and last > target:
+        return f"REGRESSION: {human_duration(last)} over target {human_duration(target)}"
+    if len(rtos) >= 3:
+        median = statistics.median(rtos[:-1])
+        if median and last > 1.5 * median:
+            return f"REGRESSION: {human_duration(last)} vs median {human_duration(median)}"
+    return "stable"

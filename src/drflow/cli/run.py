@@ -1,0 +1,105 @@
+"""``drflow run FLOW`` and ``drflow resume``: one recovery from the terminal."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from uuid import UUID
+
+import typer
+from pydantic import BaseModel
+
+from drflow._console import plain_console
+from drflow.flows import FLOWS
+from drflow.tasks import VBRConnection
+
+from .args import UsageError, parse_params
+from .common import check_connection, fail, refuse_simulator, vbr_target
+from .live import run_with_live_view
+
+
+def flow_list() -> str:
+    """Every flow ``drflow run`` can start, with its description."""
+    lines = [f"{name}: {entry.flow.description.splitlines()[0]}" for name, entry in FLOWS.items()]
+    return "Flows:\n\n" + "\n\n".join(lines)
+
+
+def run(
+    ctx: typer.Context,
+    flow_name: str = typer.Argument(
+        ..., metavar="FLOW", help="Flow name, e.g. vsphere-instant-recovery."
+    ),
+    help_params: bool = typer.Option(False, "--help-params", help="List FLOW's parameters."),
+    simulator: bool = typer.Option(
+        False, "--simulator", help="Run against drflow's embedded VBR simulator (not a VBR)."
+    ),
+    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+) -> None:
+    """Run a recovery flow: drflow run FLOW [--PARAM VALUE ...] [--params @file.json].
+
+    The VBR connection comes from the DRFLOW_VBR_* environment (or --connection.url); with
+    --simulator, drflow's embedded VBR simulator. Exit 0 when the recovery passed, 1 when it
+    failed, 2 for a mistake in the command (nothing is started).
+    """
+    entry = FLOWS.get(flow_name)
+    if entry is None:
+        raise fail(f"no flow called {flow_name!r}. " + flow_list())
+    if help_params:
+        print_params(entry.params)
+        return
+    try:
+        params = parse_params(list(ctx.args), entry.params)
+    except UsageError as exc:
+        raise fail(f"{flow_name}: {exc}") from None
+    connection = getattr(params, "connection", None)
+    url = connection.url if isinstance(connection, VBRConnection) else None
+    with vbr_target(f"run {flow_name}", url, simulator=simulator, speed=speed):
+        if simulator and isinstance(connection, VBRConnection):
+            params = params.model_copy(update={"connection": VBRConnection()})
+            connection = params.connection
+        check_connection(flow_name, connection)
+        if isinstance(connection, VBRConnection):
+            refuse_simulator(f"run {flow_name}", connection, simulator=simulator)
+        code = run_with_live_view(entry.flow, params, plain_console())
+    raise typer.Exit(code)
+
+
+def print_params(model: type[BaseModel], prefix: str = "") -> None:
+    """One line per parameter of ``model``: its option, description and default."""
+    console = plain_console()
+    for name, field in model.model_fields.items():
+        flag = f"--{prefix}{name.replace('_', '-')}"
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            print_params(nested, prefix=f"{flag[2:]}.")
+            continue
+        if field.is_required():
+            default = "required"
+        else:
+            value = field.get_default(call_default_factory=True)
+            value = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+            default = f"default: {json.dumps(value, default=str)}"
+        console.print(f"  {flag:<34} {field.description or ''} ({default})", highlight=False)
+
+
+def resume(
+    flow_run_id: str = typer.Argument(..., help="The paused flow run's id."),
+    choice: str = typer.Argument(..., help="unmount, migrate or keep."),
+    note: str = typer.Option("", help="Why (kept in the evidence)."),
+) -> None:
+    """Answer a recovery paused with then=ask (the Prefect UI's Resume form does the same)."""
+    from prefect.flow_runs import resume_flow_run
+
+    if choice not in ("unmount", "migrate", "keep"):
+        raise fail(f"choice must be unmount, migrate or keep, not {choice!r}")
+    try:
+        run_id = UUID(flow_run_id)
+    except ValueError:
+        raise fail(f"{flow_run_id!r} is not a flow run id (a UUID)") from None
+    try:
+        resume_flow_run(
+            run_id, run_input={"choice": choice, "approver": getpass.getuser(), "note": note}
+        )
+    except Exception as exc:  # the API's words are the useful part
+        raise fail(f"could not resume {run_id}: {exc}", 1) from None
+    plain_console().print(f"resumed {run_id} with {choice}")
