@@ -247,15 +247,11 @@ class VBRClient:
                 request_sent=True,
             ) from exc
         if response.status_code >= 400:
-            error = error_from_response(response)
-            if response.status_code == 401 and not error.body.strip():
-                # the auth flow already logged in again and resent it once
-                error.message = (
-                    "VBR refused the request again after a fresh login, and said nothing more "
-                    "(a proxy dropping the Authorization header?)"
-                )
-                error.args = (error._text(),)
-            raise error
+            silent_401 = response.status_code == 401 and not response.text.strip()
+            # the auth flow already logged in again and resent it once
+            raise error_from_response(
+                response, explain=_refused_after_login if silent_401 else None
+            )
         return response
 
     @staticmethod
@@ -283,6 +279,13 @@ class VBRClient:
                 message=message,
                 body=response.text[:500],
             ) from None
+
+
+def _refused_after_login(_: str) -> str:
+    return (
+        "VBR refused the request again after a fresh login, and said nothing more "
+        "(a proxy dropping the Authorization header?)"
+    )
 
 
 def _is_html(response: httpx.Response) -> bool:
