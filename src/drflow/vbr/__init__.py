@@ -25,18 +25,23 @@ from ._exceptions import (
     WaitTimeout,
 )
 from ._pagination import paginate
-from ._retry import RetryPolicy
-from ._settings import VBRSettings, normalize_fingerprint, normalize_url
+from ._retry import RetryPolicy, answer_lost, is_transient, may_resend
+from ._settings import VBRSettings, normalize_fingerprint, normalize_url, parse_duration
 from ._tls import fingerprint_of
 from ._waiting import Backoff
+from .budgets import Budget, budget
+from .outages import Outage, Outages
 
 __all__ = [
     "Backoff",
     "BadRequest",
+    "Budget",
     "Forbidden",
     "MountFailed",
     "NoRestorePoint",
     "NotFound",
+    "Outage",
+    "Outages",
     "RateLimited",
     "RetryPolicy",
     "ServerError",
@@ -53,8 +58,13 @@ __all__ = [
     "VBRTimeoutError",
     "VBRTransportError",
     "WaitTimeout",
+    "answer_lost",
+    "budget",
     "fingerprint_of",
+    "is_transient",
+    "may_resend",
     "normalize_fingerprint",
     "normalize_url",
     "paginate",
+    "parse_duration",
 ]

@@ -14,16 +14,18 @@ from pydantic import TypeAdapter, ValidationError
 from ._auth import VBRAuth
 from ._exceptions import (
     UnexpectedResponse,
+    VBRAPIError,
     VBRConfigError,
     VBRConnectError,
     VBRTimeoutError,
     VBRTransportError,
     error_from_response,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, is_transient
 from ._settings import VBRSettings
 from ._tls import ssl_verify, untrusted_certificate_error
 from ._waiting import Backoff
+from .outages import Outages
 
 logger = logging.getLogger("drflow.vbr")
 
@@ -45,6 +47,10 @@ class VBRClient:
     Operations are grouped by what they act on: ``client.sessions``, ``client.restore_points``,
     ``client.backups``, ``client.server``, ``client.vsphere``. The client is thread-safe and
     should be closed (or used as a context manager), which logs out.
+
+    A call that fails transiently is retried (``retry``) for the outage tolerance of the
+    settings, or within the budget around it (:mod:`drflow.vbr.budgets`); ``outages``
+    records the time VBR was unavailable.
 
     >>> with VBRClient(VBRSettings(url="https://vbr:9419", username="u", password="p")) as vbr:
     ...     vbr.server.info().build_version
@@ -70,6 +76,7 @@ class VBRClient:
         self.settings = settings
         self.retry = retry or RetryPolicy()
         self.backoff = Backoff(initial=settings.poll_initial, cap=settings.poll_max)
+        self.outages = Outages(settings.url)
         self._transport = transport
         self._auth = VBRAuth(
             settings.url, settings.username, settings.password, settings.api_version
@@ -202,11 +209,23 @@ class VBRClient:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
 
         def attempt() -> Any:
-            response = self._send(method, path, clean, json)
+            try:
+                response = self._send(method, path, clean, json)
+            except (VBRAPIError, VBRTransportError) as exc:
+                if is_transient(exc):
+                    self.outages.failed(exc)
+                elif isinstance(exc, VBRAPIError):  # VBR answered, if only to refuse
+                    self.outages.answered()
+                raise
+            self.outages.answered()
             return self._parse(response, model)
 
         return self.retry.call(
-            attempt, method=method, describe=f"{method} {path}", idempotent=idempotent
+            attempt,
+            method=method,
+            describe=f"{method} {path}",
+            tolerance=self.settings.outage_tolerance,
+            idempotent=idempotent,
         )
 
     def _send(self, method: str, path: str, params: Mapping[str, Any], json: Any) -> httpx.Response:
