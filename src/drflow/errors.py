@@ -20,8 +20,10 @@ of failure. The tree (a leaf module: it imports nothing of drflow, so every pack
     │   │   └── UnexpectedResponse              an answer that breaks the contract
     │   ├── SessionFailed                   a session ended Failed
     │   ├── MountFailed                     a mount reached a failed state
+    │   │   └── MountGone                       it disappeared while waited for
     │   ├── NoRestorePoint                  no restore point qualifies
-    │   └── WaitTimeout                     a wait ran past its deadline
+    │   ├── WaitTimeout                     a wait ran past its deadline
+    │   └── AmbiguousAdoption               a lost start matches more than one candidate
     ├── PlanError                       drflow.plans: a plan file that cannot be used
     ├── UsageError                      drflow.cli_args: a mistake on the command line
     ├── RecoveryFailed                  drflow.flows: a recovery's verdict is not passed

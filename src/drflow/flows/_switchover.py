@@ -41,8 +41,7 @@ from pydantic import (
     model_validator,
 )
 
-from drflow.tasks import VBRConnection, get_client
-from drflow.tasks._common import vbr_task
+from drflow.tasks import VBRConnection, get_client, vbr_task
 from drflow.vbr import MountFailed, VBRClient, VBRError, WaitTimeout
 
 from ._mount_recovery import MountWorkflow, _cleanup, describe_failure, run_mount_recovery

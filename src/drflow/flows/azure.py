@@ -8,15 +8,16 @@ from prefect import flow, get_run_logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drflow.tasks import (
+    VBRConnection,
     get_azure_mount,
+    get_client,
     migrate_azure_vm,
     start_azure_instant_recovery,
     switchover_azure_vm,
     unmount_azure_vm,
+    vbr_task,
     wait_for_azure_mount,
 )
-from drflow.tasks._common import vbr_task
-from drflow.tasks._connection import VBRConnection, get_client
 from drflow.vbr import VBRError
 from drflow.vbr.models import (
     AzureComputeNameModel,

@@ -29,7 +29,7 @@ from prefect.runtime import flow_run
 from drflow.plans import Plan, PlanError, load_plan, workload_params
 from drflow.plans.graph import dependencies
 from drflow.tasks import VBRConnection, get_client
-from drflow.vbr import VBRError
+from drflow.vbr import VBRError, latest_restore_point
 from drflow.vbr.models import ObjectRestorePointModel
 
 from ._cleanup import remove_what_the_children_started
@@ -162,7 +162,7 @@ def _preflight(
 
     def newest(target: str) -> ObjectRestorePointModel | VBRError:
         try:  # also with no RPO target: a workload VBR does not know is refused here
-            return client.restore_points.latest(target)
+            return latest_restore_point(client, target)
         except VBRError as exc:
             return exc
 

@@ -1,11 +1,13 @@
 """One Prefect task per VBR operation, plus the waits and checks flows are made of.
 
-Conventions: tasks are named after the operation and tagged ``vbr``; they are never cached;
-the client retries reads, and tasks that start work retry only what the client could not,
-adopting what an earlier attempt started (found by the run mark in ``reason``).
+Conventions (:func:`vbr_task`): tasks are named after the operation and tagged ``vbr``; they
+are never cached and never retried by Prefect. The client retries through outages for as long
+as the budget allows; a start adopts what a start whose answer was lost began (found by the
+run mark, or the session of the object it acts on), and a stop persists until its target is
+gone (:mod:`drflow.vbr.adoption`, :mod:`drflow.vbr.stops`).
 """
 
-from ._common import run_mark
+from ._common import run_mark, vbr_task
 from ._connection import VBRConnection, close_clients, get_client
 from .azure import (
     get_azure_mount,
@@ -160,6 +162,7 @@ __all__ = [
     "update_azure_switchover_settings",
     "update_file_share_switchover_settings",
     "validate_flr_credentials",
+    "vbr_task",
     "verify_workload",
     "wait_for_azure_mount",
     "wait_for_entra_id_sign_in",

@@ -24,8 +24,8 @@ from ._exceptions import (
 from ._retry import RetryPolicy, is_transient
 from ._settings import VBRSettings
 from ._tls import ssl_verify, untrusted_certificate_error
-from ._waiting import Backoff
 from .outages import Outages
+from .polling import Backoff
 
 logger = logging.getLogger("drflow.vbr")
 

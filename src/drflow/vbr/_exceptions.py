@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from .models import SessionModel
 
 __all__ = [
+    "AmbiguousAdoption",
     "BadRequest",
     "Forbidden",
     "MountFailed",
+    "MountGone",
     "NoRestorePoint",
     "NotFound",
     "RateLimited",
@@ -185,6 +187,13 @@ class MountFailed(VBRError):
         super().__init__(f"{what} failed: {error_message or 'VBR gave no reason'}")
 
 
+class MountGone(MountFailed):
+    """A mount disappeared while it was waited for (its session ended)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, "VBR no longer has it")
+
+
 class NoRestorePoint(VBRError):
     """No restore point matches what was asked for."""
 
@@ -197,6 +206,21 @@ class WaitTimeout(VBRError):
     def __init__(self, message: str, *, last: Any = None) -> None:
         self.last = last
         super().__init__(message)
+
+
+class AmbiguousAdoption(VBRError):
+    """The answer to a start was lost, and VBR shows more than one thing it may have started.
+
+    Nothing VBR keeps tells which one is drflow's, so none is adopted and nothing is started
+    again: ``candidates`` are their ids, for an operator to look at.
+    """
+
+    def __init__(self, what: str, candidates: list[str]) -> None:
+        self.candidates = candidates
+        super().__init__(
+            f"the answer to the start of {what} was lost and VBR shows {len(candidates)} "
+            f"candidates ({', '.join(candidates)}): not guessing which one is drflow's"
+        )
 
 
 _BY_STATUS: dict[int, type[VBRAPIError]] = {
