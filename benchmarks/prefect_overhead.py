@@ -20,9 +20,11 @@ from ._support import warm_up_prefect as _warm_up
 
 def direct(client: Any, vm: str) -> None:
     """The flow's VBR work without Prefect."""
+    from drflow.vbr import latest_restore_point, wait_for_mount, wait_until_gone
     from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
+    from drflow.vbr.mounts import VSPHERE_VM
 
-    point = client.restore_points.latest(vm)
+    point = latest_restore_point(client, vm)
     session = client.vsphere.start_instant_recovery(
         InstantViVMOriginalLocationRecoverySpec(
             restore_point_id=point.id,
@@ -32,9 +34,9 @@ def direct(client: Any, vm: str) -> None:
             reason="prefect overhead benchmark",
         )
     )
-    mount = client.vsphere.wait_for_mount(session.id, session_id=session.id)
+    mount = wait_for_mount(client, VSPHERE_VM, session.id, session_id=session.id)
     client.vsphere.unmount(mount.id)
-    client.vsphere.wait_until_gone(mount.id)
+    wait_until_gone(client, VSPHERE_VM, mount.id)
 
 
 def run(quick: bool) -> dict[str, Any]:

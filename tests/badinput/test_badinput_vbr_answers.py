@@ -112,14 +112,37 @@ def sim() -> Iterator[object]:
         yield server
 
 
+class PolicyClock:
+    """A clock that moves only when the retry policy sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def client_of() -> Iterator[Any]:
     made: list[VBRClient] = []
 
     def make(url: str) -> VBRClient:
+        # retries 1 s apart on a clock that moves only when the policy waits: ATTEMPTS tries
+        # in an outage tolerance of ATTEMPTS - 1 seconds, taking no time at all
+        clock = PolicyClock()
         client = VBRClient(
-            VBRSettings(url=url, username="restore-operator", password="simulator"),
-            retry=RetryPolicy(attempts=ATTEMPTS, initial_wait=0.01, max_wait=0.02, jitter=0.0),
+            VBRSettings(
+                url=url,
+                username="restore-operator",
+                password="simulator",
+                outage_tolerance=ATTEMPTS - 1,
+            ),
+            retry=RetryPolicy(
+                initial_wait=1.0, max_wait=1.0, jitter=0.0, clock=clock, sleep=clock.sleep
+            ),
         )
         made.append(client)
         return client

@@ -26,6 +26,8 @@ from drflow.drills import LIMIT_NAME, DrillFailed, dr_drill, dr_recover
 from drflow.drills.report import DrillReport
 from drflow.plans import load_plan
 from drflow.plans.graph import dependencies
+from drflow.vbr import latest_restore_point, wait_for_mount
+from drflow.vbr.mounts import VSPHERE_VM
 
 pytestmark = pytest.mark.flow
 
@@ -344,7 +346,7 @@ def _marked_mount(vbr, vm_name: str, run_id: object, then: str = "unmount") -> s
     from drflow.vbr.marks import mark_for
     from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
 
-    point = vbr.restore_points.latest(vm_name)
+    point = latest_restore_point(vbr, vm_name)
     reason = reason_for("janitor-test", then, mark_for(run_id))
     vbr.vsphere.start_instant_recovery(
         InstantViVMOriginalLocationRecoverySpec(
@@ -354,7 +356,7 @@ def _marked_mount(vbr, vm_name: str, run_id: object, then: str = "unmount") -> s
         )
     )
     [mount] = [m for m in vbr.vsphere.list_mounts() if m.spec.reason == reason]
-    vbr.vsphere.wait_for_mount(mount.id, session_id=mount.session_id, timeout=30)
+    wait_for_mount(vbr, VSPHERE_VM, mount.id, session_id=mount.session_id, timeout=30)
     return str(mount.id)
 
 

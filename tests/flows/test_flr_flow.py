@@ -23,6 +23,7 @@ from drflow.checks import CommandCheck
 from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.flows.flr import FileLevelRestoreParams, file_level_restore
 from drflow.simulator.estate import estate_uuid
+from drflow.vbr import latest_restore_point
 
 pytestmark = pytest.mark.flow
 
@@ -164,7 +165,7 @@ def test_the_hooks_unmount_a_mount_the_run_remembered(sim, admin, connection) ->
     def dies_holding_a_mount() -> None:
         client = get_client(connection)
         spec = LinuxFlrMountSpec(
-            restore_point_id=client.restore_points.latest("web01").id,
+            restore_point_id=latest_restore_point(client, "web01").id,
             mount_mode="Automatic",
             auto_unmount=FlrAutoUnmountModel(is_enabled=False),
             reason="hook test",

@@ -20,6 +20,8 @@ from drflow.flows.vsphere import (
     VSphereRecoveryParams,
     vsphere_instant_recovery,
 )
+from drflow.vbr import latest_restore_point, wait_for_mount, wait_until_gone
+from drflow.vbr.mounts import VSPHERE_VM
 
 pytestmark = pytest.mark.flow
 
@@ -144,7 +146,7 @@ def test_polls_are_never_cached(sim, connection, vbr) -> None:
         )
 
         client = get_client(connection)
-        point = client.restore_points.latest("proxy01")
+        point = latest_restore_point(client, "proxy01")
         session = client.vsphere.start_instant_recovery(
             InstantViVMOriginalLocationRecoverySpec(
                 restore_point_id=point.id,
@@ -153,9 +155,9 @@ def test_polls_are_never_cached(sim, connection, vbr) -> None:
             )
         )
         first = get_session(connection, session.id)
-        client.vsphere.wait_for_mount(session.id, session_id=session.id)
+        wait_for_mount(client, VSPHERE_VM, session.id, session_id=session.id)
         client.vsphere.unmount(session.id)
-        client.vsphere.wait_until_gone(session.id)
+        wait_until_gone(client, VSPHERE_VM, session.id)
         second = get_session(connection, session.id)
         return [str(first.state), str(second.state)]
 

@@ -11,11 +11,16 @@ from drflow.vbr import (
     NotFound,
     ServerError,
     VBRClient,
+    latest_restore_point,
+    wait_for_mount,
+    wait_for_session,
+    wait_until_gone,
 )
 from drflow.vbr.models import (
     InstantViVMOriginalLocationRecoverySpec,
     SecureRestoreSpec,
 )
+from drflow.vbr.mounts import VSPHERE_VM
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +28,7 @@ pytestmark = pytest.mark.integration
 def spec_for(
     vbr: VBRClient, vm: str, reason: str = "test"
 ) -> InstantViVMOriginalLocationRecoverySpec:
-    point = vbr.restore_points.latest(vm)
+    point = latest_restore_point(vbr, vm)
     return InstantViVMOriginalLocationRecoverySpec(
         restore_point_id=point.id,
         secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
@@ -42,7 +47,7 @@ def test_reads_the_estate(vbr: VBRClient) -> None:
     assert backups
     points = list(vbr.restore_points.list(name_filter="web01"))
     assert len(points) >= 3
-    latest = vbr.restore_points.latest("web01")
+    latest = latest_restore_point(vbr, "web01")
     assert latest.creation_time == max(p.creation_time for p in points)
     assert vbr.restore_points.disks(latest.id).pagination.total >= 1
 
@@ -62,12 +67,12 @@ def test_pagination_over_http(vbr: VBRClient) -> None:
 
 def test_instant_recovery_lifecycle(vbr: VBRClient) -> None:
     session = vbr.vsphere.start_instant_recovery(spec_for(vbr, "web01"))
-    mount = vbr.vsphere.wait_for_mount(session.id, session_id=session.id)
+    mount = wait_for_mount(vbr, VSPHERE_VM, session.id, session_id=session.id)
     assert mount.state == "Mounted"
     assert mount.vm_name == "web01"
     unmount = vbr.vsphere.unmount(mount.id)
-    assert vbr.sessions.wait(unmount.id).result.result == "Success"
-    vbr.vsphere.wait_until_gone(mount.id)
+    assert wait_for_session(vbr, unmount.id).result.result == "Success"
+    wait_until_gone(vbr, VSPHERE_VM, mount.id)
     with pytest.raises(NotFound):
         vbr.vsphere.get_mount(mount.id)
 

@@ -20,7 +20,17 @@ import httpx
 import pytest
 
 from drflow.simulator import estate_uuid
-from drflow.vbr import BadRequest, Forbidden, NotFound, VBRClient
+from drflow.vbr import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    VBRClient,
+    latest_restore_point,
+    wait_for_device_code,
+    wait_for_mount,
+    wait_for_session,
+    wait_until_gone,
+)
 from drflow.vbr.models import (
     AzureComputeNameModel,
     AzureComputeNetworkModel,
@@ -49,6 +59,7 @@ from drflow.vbr.models import (
     UnstructuredDataSwitchoverSettingsModel,
 )
 from drflow.vbr.models.flr import FlrAutoUnmountModel
+from drflow.vbr.mounts import AZURE_VM, FILE_SHARE
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +134,7 @@ def mount_state(admin: httpx.Client, mount_id: object) -> str | None:
 
 
 def azure_spec(vbr: VBRClient, machine: str = "branch-fs01", **changes: Any):
-    point = vbr.restore_points.latest(machine)
+    point = latest_restore_point(vbr, machine)
     spec = AzureInstantVMRecoverySpec(
         restore_point_id=point.id,
         subscription=AzureComputeSubscriptionModel(subscription_id=SUB, location="westeurope"),
@@ -144,7 +155,7 @@ def test_azure_instant_recovery_lifecycle(vbr_factory, admin) -> None:
     mount = operator.azure.start_instant_recovery(azure_spec(operator, verify_vm_boot=True))
     assert mount.state == "Starting"
     assert operator.azure.get_mount(mount.id).spec.name.name == "branch-fs01-az"
-    ready = operator.azure.wait_for_mount(mount.id)
+    ready = wait_for_mount(operator, AZURE_VM, mount.id)
     assert ready.state == "Ready"
     (session,) = operator.azure.list_sessions(mount.id)
     assert session.session_type == "AzureInstantRecovery"
@@ -162,12 +173,12 @@ def test_azure_instant_recovery_lifecycle(vbr_factory, admin) -> None:
     assert scheduled.type == "Scheduled"
     administrator.azure.update_switchover_settings(mount.id, Settings(type="Manual"))
     assert administrator.azure.get_switchover_settings(mount.id).type == "Manual"
-    administrator.azure.wait_for_mount(mount.id, until=("ReadyToSwitch",))
+    wait_for_mount(administrator, AZURE_VM, mount.id, until=("ReadyToSwitch",))
     speed(admin, 20)  # a switchover long enough (1 s) to be seen
     switching = administrator.azure.switchover(mount.id)
     assert switching.state == "Switching"
     bad_request(lambda: operator.azure.unmount(mount.id), "switching over")  # documented 400
-    done = operator.azure.wait_for_mount(mount.id, until=("Stopped",))
+    done = wait_for_mount(operator, AZURE_VM, mount.id, until=("Stopped",))
     assert done.state == "Stopped"
     kinds = {s.session_type.value for s in operator.azure.list_sessions(mount.id)}
     assert kinds == {
@@ -233,7 +244,7 @@ def test_azure_failures(vbr_factory, admin) -> None:
         "switchoverSettings.type",
     )
     # 400s the contract does not document for these operations (checked=False)
-    operator.azure.wait_for_mount(mount.id)
+    wait_for_mount(operator, AZURE_VM, mount.id)
     loose.azure.migrate(
         mount.id, AzureInstantVMRecoveryMigrationSpec(switchover_settings=Settings(type="Manual"))
     )
@@ -251,7 +262,7 @@ def test_azure_roles(vbr_factory, admin) -> None:
     assert snapshot(admin) == before  # nothing started
     speed(admin, 500)
     mount = operator.azure.start_instant_recovery(spec)
-    operator.azure.wait_for_mount(mount.id)
+    wait_for_mount(operator, AZURE_VM, mount.id)
     forbidden(lambda: viewer.azure.get_mount(mount.id))
     forbidden(lambda: viewer.azure.list_sessions_page(mount.id))
     forbidden(lambda: viewer.azure.unmount(mount.id))
@@ -273,7 +284,7 @@ def test_azure_roles(vbr_factory, admin) -> None:
 def share_spec(vbr: VBRClient, *shares: str) -> InstantUnstructuredDataRestoreSpec:
     return InstantUnstructuredDataRestoreSpec(
         restore_options=[
-            UnstructuredDataRestoreOptionsModel(restore_point_id=vbr.restore_points.latest(s).id)
+            UnstructuredDataRestoreOptionsModel(restore_point_id=latest_restore_point(vbr, s).id)
             for s in shares
         ],
         reason="drflow it shares",
@@ -297,8 +308,8 @@ def test_file_share_instant_recovery_lifecycle(vbr_factory, admin) -> None:
     sessions = vbr.unstructured.start_share_instant_recovery(share_spec(vbr, FINANCE, ENG))
     assert [s.session_type for s in sessions.data] == ["FileInstantRecovery"] * 2
     finance, eng = (s.id for s in sessions.data)
-    assert vbr.unstructured.wait_for_share_mount(finance).state == "Published"
-    vbr.unstructured.wait_for_share_mount(eng)
+    assert wait_for_mount(vbr, FILE_SHARE, finance).state == "Published"
+    wait_for_mount(vbr, FILE_SHARE, eng)
     page = vbr.unstructured.list_share_mounts_page(
         state_filter="Mounted", share_name_filter=r"\\fs01\*", order_column="Name", limit=10
     )
@@ -322,12 +333,12 @@ def test_file_share_instant_recovery_lifecycle(vbr_factory, admin) -> None:
     switched = vbr.unstructured.switchover_share(finance)
     assert switched.id == moving.id
     bad_request(lambda: vbr.unstructured.unmount_share(finance), "switching over")
-    assert vbr.sessions.wait(moving.id).result.result == "Success"
-    vbr.unstructured.wait_until_share_gone(finance)
+    assert wait_for_session(vbr, moving.id).result.result == "Success"
+    wait_until_gone(vbr, FILE_SHARE, finance)
     speed(admin, 500)
     unmount = vbr.unstructured.unmount_share(eng)
-    assert vbr.sessions.wait(unmount.id).result.result == "Success"
-    vbr.unstructured.wait_until_share_gone(eng)
+    assert wait_for_session(vbr, unmount.id).result.result == "Success"
+    wait_until_gone(vbr, FILE_SHARE, eng)
     assert admin.get("/_sim/mounts").json()["mounts"] == []
 
 
@@ -393,12 +404,12 @@ def test_entire_share_and_bucket_restore(vbr_factory, admin) -> None:
     loose = vbr_factory(checked=False)
     speed(admin, 500)
     share = UnstructuredDataEntireShareRestoreSpec(
-        restore_point_id=vbr.restore_points.latest(FINANCE).id,
+        restore_point_id=latest_restore_point(vbr, FINANCE).id,
         restore_options=UnstructuredDataShareRestoreOptionsModel(overwrite_mode="Overwrite"),
     )
     s3 = estate_uuid("unstructuredServer", "s3.lab.local")
     bucket = UnstructuredDataEntireOSRestoreSpec(
-        restore_point_id=vbr.restore_points.latest("invoices").id,
+        restore_point_id=latest_restore_point(vbr, "invoices").id,
         destination=UnstructuredDataOSRestoreDestinationModel(
             unstructured_data_server_id=s3, new_bucket_name="invoices-dr", region_id="us-east-1"
         ),
@@ -410,8 +421,8 @@ def test_entire_share_and_bucket_restore(vbr_factory, admin) -> None:
     one = vbr.unstructured.restore_file_share(share)
     two = vbr.unstructured.restore_bucket(bucket)
     assert one.session_type == two.session_type == "NasRestore"
-    assert vbr.sessions.wait(one.id).result.result == "Success"
-    assert "invoices-dr" in vbr.sessions.wait(two.id).result.message
+    assert wait_for_session(vbr, one.id).result.result == "Success"
+    assert "invoices-dr" in wait_for_session(vbr, two.id).result.message
     wrong = share.model_copy(update={"restore_point_id": bucket.restore_point_id})
     bad_request(lambda: vbr.unstructured.restore_file_share(wrong), "not a file share")
     bad_request(lambda: raw(loose, "POST", f"{UD}/fileShare", json={}), "restorePointId")
@@ -437,7 +448,7 @@ def test_unstructured_browse_mount(vbr_factory, admin) -> None:
     vbr, viewer = vbr_factory(), vbr_factory("viewer")
     loose = vbr_factory(checked=False)
     spec = UnstructuredDataMountSpec(
-        restore_point_id=vbr.restore_points.latest(FINANCE).id,
+        restore_point_id=latest_restore_point(vbr, FINANCE).id,
         auto_unmount=FlrAutoUnmountModel(is_enabled=True, no_activity_period_in_minutes=30),
     )
     speed(admin, 500)
@@ -453,7 +464,7 @@ def test_unstructured_browse_mount(vbr_factory, admin) -> None:
     not_found(lambda: vbr.unstructured.unmount_flr(MISSING))
     stopped = vbr.unstructured.unmount_flr(mount.session_id)
     assert stopped.session_type == "FileLevelRestore"
-    assert vbr.sessions.wait(stopped.id).result.result == "Success"
+    assert wait_for_session(vbr, stopped.id).result.result == "Success"
 
 
 # --- Entra ID ------------------------------------------------------------------------------
@@ -483,7 +494,7 @@ def test_entra_id_device_code_sign_in(vbr_factory, admin) -> None:
     forbidden(lambda: viewer.entra_id.get_device_code_state(state_spec))
     assert vbr.entra_id.get_device_code_state(state_spec).status == "Pending"
     admin.post(f"/_sim/entra/deviceCodes/{code.user_code}/confirm").raise_for_status()
-    signed_in = vbr.entra_id.wait_for_device_code(state_spec, timeout=10)
+    signed_in = wait_for_device_code(vbr, state_spec, timeout=10)
     assert signed_in.status == "Success"
     assert signed_in.credentials_id is not None
     bad_request(
@@ -588,7 +599,7 @@ def test_entra_id_tenant_and_audit_log_mounts(vbr_factory, admin) -> None:
     forbidden(lambda: viewer.entra_id.unmount_audit_log(mount.session_id))
     not_found(lambda: vbr.entra_id.unmount_audit_log(MISSING))
     unmounted = vbr.entra_id.unmount_audit_log(mount.session_id)
-    assert vbr.sessions.wait(unmounted.id).result.result == "Success"
+    assert wait_for_session(vbr, unmounted.id).result.result == "Success"
     assert admin.get("/_sim/mounts").json()["mounts"] == []
 
 

@@ -15,7 +15,16 @@ import httpx
 import pytest
 
 from drflow.simulator import Role, estate_uuid
-from drflow.vbr import BadRequest, Forbidden, NotFound, SessionFailed, VBRClient
+from drflow.vbr import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    SessionFailed,
+    VBRClient,
+    wait_for_mount,
+    wait_for_session,
+    wait_until_gone,
+)
 from drflow.vbr.models import (
     CloudDirectorObjectModel,
     EntireCloudDirectorVMCustomizedRestoreSpec,
@@ -35,6 +44,8 @@ from drflow.vbr.models import (
     VmwareObjectModel,
     WindowsFlrMountSpec,
 )
+from drflow.vbr.mounts import FCD as FCD_DISKS
+from drflow.vbr.mounts import HYPERV_VM
 
 pytestmark = pytest.mark.integration
 
@@ -152,7 +163,7 @@ def test_every_operation_answers_401_without_a_valid_token(sim, contract) -> Non
 def test_hyperv_mount_list_get_migrate(vbr: VBRClient, admin) -> None:
     session = vbr.hyperv.start_instant_recovery(hv_spec(reason="drflow:hv-it"))
     assert session.session_type == SessionType.INSTANT_RECOVERY
-    mount = vbr.hyperv.wait_for_mount(session.id, session_id=session.id)
+    mount = wait_for_mount(vbr, HYPERV_VM, session.id, session_id=session.id)
     assert (mount.vm_name, mount.job_name, mount.spec.reason) == (
         "hv-web01",
         "Hyper-V cluster",
@@ -172,8 +183,8 @@ def test_hyperv_mount_list_get_migrate(vbr: VBRClient, admin) -> None:
         vbr.hyperv.migrate(mount.id)
     with pytest.raises(BadRequest):  # cannot unmount while migrating
         vbr.hyperv.unmount(mount.id)
-    assert vbr.sessions.wait(migration.id).result.result == "Success"
-    vbr.hyperv.wait_until_gone(mount.id)
+    assert wait_for_session(vbr, migration.id).result.result == "Success"
+    wait_until_gone(vbr, HYPERV_VM, mount.id)
     assert admin.get("/_sim/guests/hv-web01/health").status_code == 200
     assert mounts(admin) == []
 
@@ -182,10 +193,10 @@ def test_hyperv_unmount_and_404s(vbr: VBRClient) -> None:
     session = vbr.hyperv.start_instant_recovery(hv_spec("hv-file01", 32))
     with pytest.raises(BadRequest):  # not mounted yet
         vbr.hyperv.migrate(session.id)
-    vbr.hyperv.wait_for_mount(session.id)
+    wait_for_mount(vbr, HYPERV_VM, session.id)
     stopping = vbr.hyperv.unmount(session.id)
     assert stopping.id == session.id
-    assert vbr.sessions.wait(session.id).result.result == "Success"
+    assert wait_for_session(vbr, session.id).result.result == "Success"
     for call in (vbr.hyperv.get_mount, vbr.hyperv.unmount, vbr.hyperv.migrate):
         with pytest.raises(NotFound) as info:
             call(MISSING)
@@ -259,7 +270,7 @@ def test_entire_restores_succeed(vbr: VBRClient, admin) -> None:
         SessionType.CLOUD_DIRECTOR_VM_RESTORE,
     )
     for session in (vsphere, hyperv, director):
-        assert vbr.sessions.wait(session.id, timeout=10).result.result == "Success"
+        assert wait_for_session(vbr, session.id, timeout=10).result.result == "Success"
     stats = restore_sessions(admin)  # (exact concurrency: tests/simulator/test_vm_restore.py)
     assert stats["running"] == 0
     assert stats["peak"] >= 1
@@ -271,7 +282,7 @@ def test_entire_restore_without_overwrite_fails_in_its_session(vbr: VBRClient) -
         EntireViVMOriginalLocationRestoreSpec(restore_point_id=point("web02", 4))
     )
     with pytest.raises(SessionFailed) as info:
-        vbr.sessions.wait(session.id, timeout=10)
+        wait_for_session(vbr, session.id, timeout=10)
     assert "overwrite" in str(info.value)
 
 
@@ -333,7 +344,7 @@ def test_fcd_mount_list_get_migrate(vbr_factory, admin) -> None:
     administrator = vbr_factory("administrator")
     session = vbr.fcd.start_instant_recovery(fcd_spec())
     assert session.session_type == SessionType.FIRST_CLASS_DISK_INSTANT_RESTORE
-    mount = vbr.fcd.wait_for_mount(session.id, session_id=session.id)
+    mount = wait_for_mount(vbr, FCD_DISKS, session.id, session_id=session.id)
     assert [d.registered_fcd_name for d in mount.mounted_disks or []] == ["web01-data-it"]
     page = vbr.fcd.list_mounts_page(state_filter=InstantRecoveryMountState.MOUNTED, limit=1)
     assert [m.id for m in page.data] == [mount.id]
@@ -347,8 +358,8 @@ def test_fcd_mount_list_get_migrate(vbr_factory, admin) -> None:
         administrator.fcd.migrate(mount.id, MIGRATION)
     with pytest.raises(BadRequest):  # no dismount while migrating
         vbr.fcd.dismount(mount.id)
-    assert vbr.sessions.wait(migration.id, timeout=10).result.result == "Success"
-    vbr.fcd.wait_until_gone(mount.id)
+    assert wait_for_session(vbr, migration.id, timeout=10).result.result == "Success"
+    wait_until_gone(vbr, FCD_DISKS, mount.id)
     assert vbr.sessions.get(session.id).result.result == "Success"
 
 
@@ -358,9 +369,9 @@ def test_fcd_dismount_and_errors(vbr_factory, admin) -> None:
     session = vbr.fcd.start_instant_recovery(fcd_spec(mark="d"))
     with pytest.raises(BadRequest):  # still mounting
         administrator.fcd.migrate(session.id, MIGRATION)
-    vbr.fcd.wait_for_mount(session.id)
+    wait_for_mount(vbr, FCD_DISKS, session.id)
     assert vbr.fcd.dismount(session.id).id == session.id
-    vbr.fcd.wait_until_gone(session.id)
+    wait_until_gone(vbr, FCD_DISKS, session.id)
     with pytest.raises(BadRequest):  # no such disk in the restore point
         vbr.fcd.start_instant_recovery(
             fcd_spec().model_copy(
@@ -417,7 +428,7 @@ def test_fcd_invalid_bodies_are_400(vbr_factory, admin) -> None:
     assert info.value.message.startswith("destinationCluster")
     operator = vbr_factory()
     session = operator.fcd.start_instant_recovery(fcd_spec())
-    operator.fcd.wait_for_mount(session.id)
+    wait_for_mount(operator, FCD_DISKS, session.id)
     admin_client = vbr_factory("administrator", checked=False)
     with pytest.raises(BadRequest) as info:
         admin_client.request(
@@ -453,7 +464,7 @@ def test_flr_mount_validate_unmount(vbr: VBRClient, admin) -> None:
     assert stale.is_successful is False
     stopped = vbr.flr.unmount(mount.session_id)
     assert stopped.id == mount.session_id
-    assert vbr.sessions.wait(mount.session_id, timeout=10).result.result == "Success"
+    assert wait_for_session(vbr, mount.session_id, timeout=10).result.result == "Success"
     with pytest.raises(NotFound) as info:
         vbr.flr.unmount(mount.session_id)
     assert info.value.resource_id == str(mount.session_id)
@@ -475,7 +486,7 @@ def test_flr_linux_auto_unmount(vbr: VBRClient, admin) -> None:
     )
     assert mount.properties is not None
     assert mount.properties.path_separator == "/"
-    ended = vbr.sessions.wait(mount.session_id, timeout=10)  # 1 min / 250 = 0.24 s idle
+    ended = wait_for_session(vbr, mount.session_id, timeout=10)  # 1 min / 250 = 0.24 s idle
     assert ended.session_type == SessionType.LINUX_FILE_LEVEL_RESTORE
     assert "without activity" in (ended.result.message or "")
 

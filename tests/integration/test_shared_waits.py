@@ -10,12 +10,13 @@ import pytest
 
 from drflow.simulator import SimulatorConfig, SimulatorServer
 from drflow.simulator.estate import generated_vm_name
-from drflow.vbr import VBRClient, VBRSettings
+from drflow.vbr import VBRClient, VBRSettings, latest_restore_point, wait_for_mount, wait_until_gone
 from drflow.vbr.models import (
     InstantRecoveryMountState,
     InstantViVMOriginalLocationRecoverySpec,
     SecureRestoreSpec,
 )
+from drflow.vbr.mounts import VSPHERE_VM
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +51,7 @@ def test_concurrent_waits_share_list_calls(generated: SimulatorServer) -> None:
     with VBRClient(settings) as vbr:
 
         def recover(index: int) -> str:
-            point = vbr.restore_points.latest(generated_vm_name(index))
+            point = latest_restore_point(vbr, generated_vm_name(index))
             session = vbr.vsphere.start_instant_recovery(
                 InstantViVMOriginalLocationRecoverySpec(
                     restore_point_id=point.id,
@@ -58,12 +59,16 @@ def test_concurrent_waits_share_list_calls(generated: SimulatorServer) -> None:
                     reason="shared waits test",
                 )
             )
-            mount = vbr.vsphere.wait_for_mount(
-                session.id, session_id=session.id, on_poll=lambda m: polls.append(m.vm_name)
+            mount = wait_for_mount(
+                vbr,
+                VSPHERE_VM,
+                session.id,
+                session_id=session.id,
+                on_poll=lambda m: polls.append(m.vm_name),
             )
             assert mount.state == InstantRecoveryMountState.MOUNTED
             vbr.vsphere.unmount(mount.id)
-            vbr.vsphere.wait_until_gone(mount.id)
+            wait_until_gone(vbr, VSPHERE_VM, mount.id)
             return mount.vm_name
 
         with ThreadPoolExecutor(VMS) as pool:

@@ -9,7 +9,7 @@ import sys
 from prefect.logging.handlers import PrefectConsoleHandler
 
 import drflow.drills  # noqa: F401  (configures Prefect's logging before the tests add a handler)
-from drflow._console import plain_console, plain_console_logs
+from drflow.console import plain_console, plain_console_logs
 from drflow.vbr import VBRConfigError
 
 

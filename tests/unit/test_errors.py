@@ -128,3 +128,23 @@ def test_200_without_required_fields_names_them() -> None:
     with pytest.raises(UnexpectedResponse) as info:
         client.sessions.get("3c5b8f2e-9a1d-4f6e-8b7a-2d4c6e8f0a1b")
     assert "sessionType" in str(info.value) or "session_type" in str(info.value)
+
+
+def test_an_error_is_complete_when_built() -> None:
+    """Its message, ``str()`` and ``args`` agree from the start: nothing rewrites them later."""
+    body = b'{"errorCode":"InvalidToken","message":"bad password"}'
+    exc = error_from_response(
+        answer(401, body), request_sent=False, explain=lambda said: f"login refused: {said}"
+    )
+    assert exc.message == "login refused: bad password"
+    assert str(exc) == exc.args[0]
+    assert str(exc) == "GET /api/v1/sessions/42 -> 401 InvalidToken: login refused: bad password"
+    assert exc.request_sent is False
+
+
+def test_every_error_of_the_client_is_a_drflow_error() -> None:
+    from drflow.errors import DrflowError
+    from drflow.vbr import VBRError
+
+    assert issubclass(VBRError, DrflowError)
+    assert isinstance(error_from_response(answer(503)), DrflowError)

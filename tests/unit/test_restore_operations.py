@@ -6,6 +6,7 @@ import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -1040,7 +1041,7 @@ class Routes:
 def fake_vbr(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Routes]:
     import logging
 
-    from drflow.tasks import _mounts, azure, fcd, hyperv, vm_restore
+    from drflow.tasks import _common, azure, fcd, hyperv, vm_restore
 
     def make(routes: dict[tuple[str, str], tuple[int, Any]]) -> Routes:
         fake = Routes(routes)
@@ -1050,7 +1051,7 @@ def fake_vbr(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Routes]:
         )
         for module in (azure, fcd, hyperv, vm_restore):
             monkeypatch.setattr(module, "get_client", lambda _connection: client)
-        for module in (_mounts, azure, fcd, hyperv, vm_restore):
+        for module in (_common, azure, fcd, hyperv):
             monkeypatch.setattr(module, "get_run_logger", lambda: logging.getLogger("test"))
         return fake
 
@@ -1127,28 +1128,56 @@ def test_fcd_start_adopts_by_the_marked_disk_name(fake_vbr: Callable[..., Routes
     assert fake.sent("POST") == []
 
 
-def test_entire_vm_restore_adopts_the_running_session(fake_vbr: Callable[..., Routes]) -> None:
-    running = {**SESSION, "sessionType": "RestoreVm", "state": "Working"}
-    fake = fake_vbr({("GET", "/api/v1/sessions"): (200, page(running))})
+def test_entire_vm_restore_adopts_the_session_of_this_run(
+    fake_vbr: Callable[..., Routes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VBR logs a restore's reason: the session whose log carries the run's mark is adopted,
+    whatever the session is called."""
+    from drflow.tasks import vm_restore
+
+    monkeypatch.setattr(vm_restore, "run_started_after", lambda _client: RUN_STARTED)
+    running = {**SESSION, "name": "Restore Job", "sessionType": "RestoreVm", "state": "Working"}
+    fake = fake_vbr(
+        {
+            ("GET", "/api/v1/sessions"): (200, page(running)),
+            ("GET", f"/api/v1/sessions/{SESSION_ID}/logs"): (200, logs(REASON_LOG)),
+        }
+    )
     spec = build(EntireViVMRestoreSpec, ENTIRE_VI_SPEC)
     session = drflow.tasks.restore_vsphere_vm.fn(CONNECTION, "app01", spec, "drflow-run:x")
     assert str(session.id) == SESSION_ID
     assert fake.sent("POST") == []
     lookup = fake.requests[0].url.params
     assert lookup.get_list("typeFilter") == ["RestoreVm"]
-    assert lookup["nameFilter"] == "*app01*"  # sessions are named "... of app01" too
+    assert "nameFilter" not in lookup  # never by name: a real VBR names it after the job
+    assert lookup["createdAfterFilter"] == RUN_STARTED.isoformat()
 
 
-def test_entire_vm_restore_starts_when_only_stopped_sessions(
-    fake_vbr: Callable[..., Routes],
+def test_entire_vm_restore_starts_when_no_session_is_this_runs(
+    fake_vbr: Callable[..., Routes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from drflow.tasks import vm_restore
+
+    monkeypatch.setattr(vm_restore, "run_started_after", lambda _client: RUN_STARTED)
     stopped = {**SESSION, "sessionType": "RestoreVm", "state": "Stopped"}
     fake = fake_vbr(
         {
             ("GET", "/api/v1/sessions"): (200, page(stopped)),
+            ("GET", f"/api/v1/sessions/{SESSION_ID}/logs"): (200, logs("Restore reason: other")),
             ("POST", "/api/v1/restore/vmRestore/vSphere"): (201, SESSION),
         }
     )
     spec = build(EntireViVMRestoreSpec, ENTIRE_VI_SPEC)
     drflow.tasks.restore_vsphere_vm.fn(CONNECTION, "app01", spec, "drflow-run:x")
     assert fake.sent("POST") == ["/api/v1/restore/vmRestore/vSphere"]
+
+
+RUN_STARTED = datetime(2026, 1, 1, tzinfo=UTC)
+REASON_LOG = "Restore reason: drflow-run:x"
+
+
+def logs(*titles: str) -> dict[str, Any]:
+    return {
+        "totalRecords": len(titles),
+        "records": [{"id": i, "title": t} for i, t in enumerate(titles)],
+    }

@@ -1,4 +1,4 @@
-"""The retry policy: what is retried, how often, how long it waits."""
+"""The retry policy: what is retried, for how long, how long it waits between tries."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from drflow.vbr import (
     VBRConnectError,
     VBRSettings,
     VBRTransportError,
+    budget,
 )
 
 TOKEN = {
@@ -59,11 +60,31 @@ class Script:
         return outcome
 
 
-def client_for(script: Script, waits: list[float]) -> VBRClient:
-    policy = RetryPolicy(attempts=4, initial_wait=1.0, max_wait=8.0, jitter=0.0)
-    policy.sleep = waits.append
+class Clock:
+    """The policy's clock: moves only when the policy sleeps, recording each wait."""
+
+    def __init__(self, waits: list[float]) -> None:
+        self.now = 0.0
+        self.waits = waits
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def client_for(
+    script: Script, waits: list[float], *, tolerance: float = 7.0, max_wait: float = 8.0
+) -> VBRClient:
+    """A client retrying for ``tolerance`` s: with waits of 1, 2, 4 s, four tries by default."""
+    clock = Clock(waits)
+    policy = RetryPolicy(
+        initial_wait=1.0, max_wait=max_wait, jitter=0.0, clock=clock, sleep=clock.sleep
+    )
     return VBRClient(
-        VBRSettings(url="http://vbr.test", username="u", password="p"),
+        VBRSettings(url="http://vbr.test", username="u", password="p", outage_tolerance=tolerance),
         transport=httpx.MockTransport(script.handler),
         retry=policy,
     )
@@ -92,7 +113,7 @@ def test_get_retries_transient_statuses_with_backoff(status: int) -> None:
     assert client.retry.most_retries == 2
 
 
-def test_get_gives_up_after_the_attempts_and_raises_the_real_error() -> None:
+def test_get_gives_up_after_the_outage_tolerance_and_raises_the_real_error() -> None:
     waits: list[float] = []
     script = Script(error(503, "ServiceUnavailable"))
     client = client_for(script, waits)
@@ -105,15 +126,9 @@ def test_get_gives_up_after_the_attempts_and_raises_the_real_error() -> None:
 
 
 def test_waits_are_capped() -> None:
-    policy = RetryPolicy(attempts=8, initial_wait=1.0, max_wait=3.0, jitter=0.0)
     waits: list[float] = []
-    policy.sleep = waits.append
     script = Script(error(503))
-    client = VBRClient(
-        VBRSettings(url="http://vbr.test", username="u", password="p"),
-        transport=httpx.MockTransport(script.handler),
-        retry=policy,
-    )
+    client = client_for(script, waits, tolerance=18.0, max_wait=3.0)
     with pytest.raises(ServerError):
         client.backups.list_page()
     assert max(waits) == 3.0
@@ -132,7 +147,7 @@ def test_429_honours_retry_after_for_any_method() -> None:
 def test_retry_after_is_capped() -> None:
     waits: list[float] = []
     script = Script(error(429, **{"Retry-After": "3600"}), httpx.Response(200, json=EMPTY_PAGE))
-    client = client_for(script, waits)
+    client = client_for(script, waits, tolerance=120.0)
     client.backups.list_page()
     assert waits == [client.retry.max_retry_after]
 
@@ -190,3 +205,65 @@ def test_rate_limited_without_header_uses_backoff() -> None:
     client = client_for(script, waits)
     client.backups.list_page()
     assert waits == [1.0]
+
+
+# --- how long: the outage tolerance, and the budget around the call ------------------------
+
+
+def test_the_last_try_falls_on_the_outage_tolerance() -> None:
+    """Waits of 1, 2, 4, 8 s would overshoot a tolerance of 10 s: the last one is cut to it."""
+    waits: list[float] = []
+    script = Script(error(503))
+    client = client_for(script, waits, tolerance=10.0)
+    with pytest.raises(ServerError):
+        client.backups.list_page()
+    assert waits == [1.0, 2.0, 4.0, 3.0]
+    assert script.calls == 5
+    assert client.retry.longest_retrying == 10.0
+
+
+def test_a_long_outage_is_ridden_out_within_the_tolerance() -> None:
+    """VBR refuses connections for 60 s, then answers: one call rides it out."""
+    waits: list[float] = []
+    script = Script(*[httpx.ConnectError("refused")] * 10, httpx.Response(200, json=EMPTY_PAGE))
+    client = client_for(script, waits, tolerance=600.0)
+    assert client.backups.list_page().pagination.total == 0
+    assert script.calls == 11
+    assert waits == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0]
+    assert client.retry.most_retries == 10
+
+
+def test_no_tolerance_means_no_retry() -> None:
+    waits: list[float] = []
+    script = Script(error(503), httpx.Response(200, json=EMPTY_PAGE))
+    client = client_for(script, waits, tolerance=0.0)
+    with pytest.raises(ServerError):
+        client.backups.list_page()
+    assert (script.calls, waits) == (1, [])
+
+
+def test_a_budget_shorter_than_the_tolerance_ends_the_retries() -> None:
+    waits: list[float] = []
+    script = Script(error(503))
+    client = client_for(script, waits, tolerance=600.0)
+    with budget(5.0, clock=client.retry.clock), pytest.raises(ServerError):
+        client.backups.list_page()
+    assert waits == [1.0, 2.0, 2.0]  # 1 + 2 + 2 = the 5 s of the budget
+
+
+def test_a_budget_may_set_the_outage_tolerance_of_its_calls() -> None:
+    waits: list[float] = []
+    script = Script(error(503))
+    client = client_for(script, waits, tolerance=600.0)
+    with budget(outage_tolerance=3.0), pytest.raises(ServerError):
+        client.backups.list_page()
+    assert waits == [1.0, 2.0]
+
+
+def test_a_spent_budget_leaves_one_try() -> None:
+    waits: list[float] = []
+    script = Script(error(503), httpx.Response(200, json=EMPTY_PAGE))
+    client = client_for(script, waits, tolerance=600.0)
+    with budget(0.0), pytest.raises(ServerError):
+        client.backups.list_page()
+    assert (script.calls, waits) == (1, [])

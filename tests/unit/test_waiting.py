@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from drflow.vbr._waiting import Backoff, poll
-from drflow.vbr.api._mounts import SharedReads
+from drflow.vbr.polling import Backoff, poll
+from drflow.vbr.shared_reads import SharedReads
 
 
 class Clock:

@@ -9,7 +9,7 @@ import typer
 from prefect.settings import PREFECT_API_URL
 from rich.console import Console
 
-from drflow._console import plain_console
+from drflow.console import plain_console
 from drflow.flows.engine.switchover import move_confirm_runs
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import NotFound, VBRConfigError, VBRError

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from drflow._console import plain_console
+from drflow.console import plain_console
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import VBRConfigError, VBRError
 
@@ -75,7 +75,7 @@ def vbr_target(
     refused the same way unless ``--simulator`` was given.
     """
     if simulator:
-        from drflow._embedded import embedded_simulator
+        from drflow.embedded import embedded_simulator
 
         with embedded_simulator(speed) as sim:
             console.print(

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from drflow._console import plain_console
-from drflow._embedded import DEMO_USER, embedded_simulator
-from drflow._env import environment
 from drflow.checks import HttpCheck
+from drflow.console import plain_console
+from drflow.embedded import DEMO_USER, embedded_simulator
+from drflow.env import environment
 from drflow.flows import (
     MigrationTarget,
     RecoveryFailed,

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from drflow._console import plain_console_logs
+from drflow.console import plain_console_logs
 from drflow.drills import DrillFailed, DrillReport, dr_drill, dr_recover
 from drflow.drills.history import DrillRun, by_server, drill_history
 from drflow.flows import human_duration

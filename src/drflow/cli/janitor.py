@@ -6,7 +6,7 @@ import getpass
 
 import typer
 
-from drflow._console import plain_console
+from drflow.console import plain_console
 from drflow.flows.janitor import DEFAULT_STALE_AFTER_MINUTES
 from drflow.flows.janitor import janitor as janitor_flow
 from drflow.flows.release import ReleaseError, ReleaseParams

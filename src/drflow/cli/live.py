@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from drflow._console import plain_console_logs
+from drflow.console import plain_console_logs
 from drflow.flows import RecoveryFailed, RecoveryReport, human_duration
 from drflow.flows.engine import watching
 from drflow.vbr import VBRConfigError

@@ -9,7 +9,7 @@ from uuid import UUID
 import typer
 from pydantic import BaseModel
 
-from drflow._console import plain_console
+from drflow.console import plain_console
 from drflow.flows import FLOWS
 from drflow.tasks import VBRConnection
 

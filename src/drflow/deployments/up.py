@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from drflow._console import plain_console
-from drflow._embedded import embedded_simulator
-from drflow._env import environment
+from drflow.console import plain_console
+from drflow.embedded import embedded_simulator
+from drflow.env import environment
 
 
 def _free(port: int) -> bool:

@@ -21,7 +21,7 @@ from drflow.flows.engine import VBRServer
 from drflow.flows.engine.target import vbr_server
 from drflow.plans import Plan
 from drflow.tasks import VBRConnection, get_client
-from drflow.vbr import NoRestorePoint, NotFound, VBRClient, VBRError
+from drflow.vbr import NoRestorePoint, NotFound, VBRClient, VBRError, latest_restore_point
 from drflow.vbr.marks import MARK_PREFIX, MarkedObject, find_marked
 from drflow.vbr.models import ObjectRestorePointModel
 
@@ -123,7 +123,7 @@ def _restore_points(
 
     def newest(name: str) -> ObjectRestorePointModel | VBRError:
         try:
-            return client.restore_points.latest(target_of(plan, name))
+            return latest_restore_point(client, target_of(plan, name))
         except VBRError as exc:
             return exc
 

@@ -1,8 +1,10 @@
 """One Prefect task per VBR operation, plus the waits and checks flows are made of.
 
-Conventions: tasks are named after the operation and tagged ``vbr``; they are never cached;
-the client retries reads, and tasks that start work retry only what the client could not,
-adopting what an earlier attempt started (found by the run mark in ``reason``).
+Conventions (:func:`vbr_task`): tasks are named after the operation and tagged ``vbr``; they
+are never cached and never retried by Prefect. The client retries through outages for as long
+as the budget allows; a start adopts what a start whose answer was lost began (found by the
+run mark, or the session of the object it acts on), and a stop persists until its target is
+gone (:mod:`drflow.vbr.adoption`, :mod:`drflow.vbr.stops`).
 """
 
 from ._common import run_mark, vbr_task

@@ -1,17 +1,19 @@
 """Tasks over instant recovery to Microsoft Azure.
 
 Azure mounts carry their progress in ``state`` (Starting, Ready, Migrating, ReadyToSwitch,
-Switching, Stopping, Stopped), so migrate, switchover and unmount adopt by reading it.
+Switching, Stopping, Stopped), so migrate and switchover adopt by reading it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRClient
+from drflow.vbr import stop, wait_for_mount
+from drflow.vbr.adoption import find_azure_mount
 from drflow.vbr.models import (
     AzureInstantRecoveryMountState,
     AzureInstantVMRecoveryMigrationSpec,
@@ -21,28 +23,14 @@ from drflow.vbr.models import (
     AzureInstantVMRecoverySwitchoverSettingsModel,
     SessionsResult,
 )
+from drflow.vbr.mounts import AZURE_VM
 
-from ._common import require_mark, vbr_task
+from ._common import EVER, log_stopped, require_mark, start_once, vbr_task
 from ._connection import VBRConnection, get_client
 
 _S = AzureInstantRecoveryMountState
-_ENDED = (_S.STOPPING, _S.STOPPED)
 _MIGRATION_STARTED = (_S.MIGRATING, _S.READY_TO_SWITCH, _S.SWITCHING)
-
-
-def find_marked_azure_mount(
-    client: VBRClient, spec: AzureInstantVMRecoverySpec, mark: str
-) -> AzureInstantVMRecoveryMount | None:
-    """A live Azure mount of ``spec``'s restore point whose ``reason`` carries ``mark``."""
-    for mount in client.azure.list_mounts():
-        if (
-            mount.spec.restore_point_id == spec.restore_point_id
-            and mount.spec.reason
-            and mark in mount.spec.reason
-            and mount.state not in _ENDED
-        ):
-            return mount
-    return None
+_SWITCHED = (_S.SWITCHING, _S.STOPPED)
 
 
 @vbr_task("list-azure-mounts")
@@ -67,34 +55,24 @@ def list_azure_mount_sessions(
     return get_client(connection).azure.list_sessions_page(mount_id, **filters)
 
 
-@vbr_task(
-    "start-azure-instant-recovery",
-    run_name="start-azure-instant-recovery[{vm_name}]",
-    starts_work=True,
-)
+@vbr_task("start-azure-instant-recovery", run_name="start-azure-instant-recovery[{vm_name}]")
 def start_azure_instant_recovery(
     connection: VBRConnection, vm_name: str, spec: AzureInstantVMRecoverySpec, mark: str
 ) -> AzureInstantVMRecoveryMount:
-    """Start instant recovery to Azure, or adopt the one an earlier attempt started.
+    """Start instant recovery to Azure, or adopt the one this run started already.
 
-    ``spec.reason`` must contain ``mark``; a retry adopts the live mount of the same restore
-    point carrying it (the Azure list has no name filter).
+    ``spec.reason`` must contain ``mark``: the live mount of the same restore point carrying
+    it is this run's (the Azure list has no name filter).
     """
     require_mark(spec.reason, mark)
-    logger = get_run_logger()
     client = get_client(connection)
-    existing = find_marked_azure_mount(client, spec, mark)
-    if existing is not None:
-        logger.warning(
-            "adopting instant recovery to Azure of %s started by an earlier attempt (mount %s, %s)",
-            vm_name,
-            existing.id,
-            existing.state,
-        )
-        return existing
-    mount = client.azure.start_instant_recovery(spec)
-    logger.info("instant recovery to Azure of %s started: mount %s", vm_name, mount.id)
-    return mount
+    return start_once(
+        client,
+        lambda: client.azure.start_instant_recovery(spec),
+        lambda _since: find_azure_mount(client, spec.restore_point_id, mark),
+        what=f"instant recovery to Azure of {vm_name}",
+        earlier=EVER,
+    )
 
 
 @vbr_task("wait-for-azure-mount", run_name="wait-for-azure-mount[{vm_name}]")
@@ -111,39 +89,41 @@ def wait_for_azure_mount(
 
     A mount that stops while another state is awaited raises ``MountFailed``.
     """
-    mount = get_client(connection).azure.wait_for_mount(
-        mount_id, until=until, timeout=timeout, on_poll=on_poll
+    mount = wait_for_mount(
+        get_client(connection), AZURE_VM, mount_id, until=until, timeout=timeout, on_poll=on_poll
     )
     get_run_logger().info("%s is %s in Azure", vm_name or mount_id, mount.state)
     return mount
 
 
-@vbr_task("unmount-azure-vm", run_name="unmount-azure-vm[{vm_name}]", stops_work=True)
+@vbr_task("unmount-azure-vm", run_name="unmount-azure-vm[{vm_name}]")
 def unmount_azure_vm(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> AzureInstantVMRecoveryMount | None:
-    """Stop the instant recovery of a machine in Azure and wait until it is ``Stopped``.
+    """Stop the instant recovery of a machine in Azure and wait until it is ``Stopped``,
+    through outages.
 
-    Already gone (404) or already stopping counts as done, so cleanup can always call this.
+    Already stopping, stopped or gone counts as done, so cleanup can always call this. Returns
+    the mount as VBR answered the unmount (None when none was asked for).
     """
-    client = get_client(connection)
-    logger = get_run_logger()
-    try:
-        mount = client.azure.get_mount(mount_id)
-        if mount.state in _ENDED:
-            logger.info("%s is already %s", vm_name or mount_id, mount.state)
-        else:
-            mount = client.azure.unmount(mount_id)
-        if wait:
-            mount = client.azure.wait_for_mount(mount_id, until=(_S.STOPPED,))
-    except NotFound:
-        logger.info("%s is not in Azure (any more): nothing to unmount", vm_name or mount_id)
-        return None
-    logger.info("%s: %s", vm_name or mount_id, mount.state)
-    return mount
+    stopped = stop(get_client(connection), AZURE_VM, mount_id, wait=wait)
+    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
+    return stopped.answer
 
 
-@vbr_task("migrate-azure-vm", run_name="migrate-azure-vm[{vm_name}]", starts_work=True)
+def _mount_in(
+    connection: VBRConnection, mount_id: UUID, states: Sequence[AzureInstantRecoveryMountState]
+) -> Callable[[datetime], AzureInstantVMRecoveryMount | None]:
+    """A finder: the mount, when its state shows that the work was started."""
+
+    def find(_since: datetime) -> AzureInstantVMRecoveryMount | None:
+        mount = get_client(connection).azure.get_mount(mount_id)
+        return mount if mount.state in states else None
+
+    return find
+
+
+@vbr_task("migrate-azure-vm", run_name="migrate-azure-vm[{vm_name}]")
 def migrate_azure_vm(
     connection: VBRConnection,
     mount_id: UUID,
@@ -156,14 +136,13 @@ def migrate_azure_vm(
     A mount already ``Migrating``, ``ReadyToSwitch`` or ``Switching`` is returned as is.
     """
     client = get_client(connection)
-    logger = get_run_logger()
-    mount = client.azure.get_mount(mount_id)
-    if mount.state in _MIGRATION_STARTED:
-        logger.warning("adopting the migration of %s already under way (%s)", vm_name, mount.state)
-        return mount
-    mount = client.azure.migrate(mount_id, spec)
-    logger.info("migration of %s to Azure storage started (%s)", vm_name or mount_id, mount.state)
-    return mount
+    return start_once(
+        client,
+        lambda: client.azure.migrate(mount_id, spec),
+        _mount_in(connection, mount_id, _MIGRATION_STARTED),
+        what=f"migration of {vm_name or mount_id} to Azure storage",
+        earlier=EVER,
+    )
 
 
 @vbr_task("get-azure-switchover-settings", run_name="get-azure-switchover-settings[{mount_id}]")
@@ -186,17 +165,17 @@ def update_azure_switchover_settings(
     return get_client(connection).azure.update_switchover_settings(mount_id, settings)
 
 
-@vbr_task("switchover-azure-vm", run_name="switchover-azure-vm[{vm_name}]", starts_work=True)
+@vbr_task("switchover-azure-vm", run_name="switchover-azure-vm[{vm_name}]")
 def switchover_azure_vm(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = ""
 ) -> AzureInstantVMRecoveryMount:
-    """Switch a migrated Azure machine over now, or adopt the switchover already under way."""
+    """Switch a migrated Azure machine over now, or adopt the switchover already under way
+    (or over: the mount then has stopped)."""
     client = get_client(connection)
-    logger = get_run_logger()
-    mount = client.azure.get_mount(mount_id)
-    if mount.state == _S.SWITCHING:
-        logger.warning("adopting the switchover of %s already under way", vm_name or mount_id)
-        return mount
-    mount = client.azure.switchover(mount_id)
-    logger.info("switchover of %s started (%s)", vm_name or mount_id, mount.state)
-    return mount
+    return start_once(
+        client,
+        lambda: client.azure.switchover(mount_id),
+        _mount_in(connection, mount_id, _SWITCHED),
+        what=f"switchover of {vm_name or mount_id}",
+        earlier=EVER,
+    )

@@ -1,16 +1,22 @@
 """Tasks over Microsoft Entra ID restore: sign-in, tenant mounts, audit-log mounts.
 
-None of the starts here is retried at task level: tenant and audit-log mounts cannot be listed
-or read back, and their specs have no field to mark.
+Tenant and audit-log mounts can be neither listed nor read back, and their specs have no field
+to mark: a start whose answer was lost adopts the one running session of its kind that this
+client started since (several: ``AmbiguousAdoption``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRError
+from drflow.vbr import stop, wait_for_device_code
+from drflow.vbr.adoption import find_session
 from drflow.vbr.models import (
     EntraIdTenantBrowseMountModel,
     EntraIdTenantRestoreAuthorizeModel,
@@ -28,9 +34,12 @@ from drflow.vbr.models import (
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
 )
+from drflow.vbr.stops import ENTRA_AUDIT_LOG, ENTRA_TENANT_RESTORE
 
-from ._common import session_of_lost_start, vbr_task
+from ._common import log_stopped, start_once, vbr_task
 from ._connection import VBRConnection, get_client
+
+M = TypeVar("M")
 
 
 @vbr_task("get-entra-id-device-code", run_name="get-entra-id-device-code[{spec.session_id}]")
@@ -63,7 +72,7 @@ def wait_for_entra_id_sign_in(
     timeout: float = 900.0,
 ) -> EntraIdTenantRestoreDeviceCodeStateModel:
     """Poll the device-code sign-in until it is no longer ``Pending``, inside this one task."""
-    state = get_client(connection).entra_id.wait_for_device_code(spec, timeout=timeout)
+    state = wait_for_device_code(get_client(connection), spec, timeout=timeout)
     get_run_logger().info("Entra ID sign-in: %s", state.status)
     return state
 
@@ -86,25 +95,46 @@ def authorize_entra_id(
     return get_client(connection).entra_id.authorize(spec)
 
 
+def _running_session(
+    connection: VBRConnection, session_type: SessionType, *, platform: str | None = None
+) -> Callable[[datetime], SessionModel | None]:
+    """A finder: the one running session of ``session_type`` this client started since."""
+
+    def find(since: datetime) -> SessionModel | None:
+        client = get_client(connection)
+        return find_session(client, [session_type], since, platform=platform, running=True)
+
+    return find
+
+
+def _mount_of(
+    find: Callable[[datetime], SessionModel | None], model: Callable[..., M]
+) -> Callable[[datetime], M | None]:
+    """A finder of a mount whose session is all VBR shows of it (``model(session_id=...)``)."""
+
+    def find_mount(since: datetime) -> M | None:
+        session = find(since)
+        return None if session is None else model(session_id=session.id)
+
+    return find_mount
+
+
 @vbr_task("start-entra-id-tenant-restore", run_name="start-entra-id-tenant-restore[{tenant_name}]")
 def start_entra_id_tenant_restore(
     connection: VBRConnection, tenant_name: str, spec: EntraIdTenantStartRestoreSpec
 ) -> EntraIdTenantBrowseMountModel:
-    """Mount a tenant backup for restore.
-
-    Not retried at task level: the mount can be neither listed nor read back. When the answer
-    is lost after VBR started the restore session, the running restore session of the tenant
-    that this run started is adopted (the mount is its session).
-    """
+    """Mount a tenant backup for restore; a lost answer adopts the running ``EntraIdRestore``
+    session this client started (the mount is its session)."""
     client = get_client(connection)
-    try:
-        mount = client.entra_id.start_tenant_restore(spec)
-    except VBRError as exc:
-        types = [SessionType.ENTRA_ID_RESTORE]
-        session = session_of_lost_start(client, exc, types, tenant_name)
-        mount = EntraIdTenantBrowseMountModel(session_id=session.id)
-    get_run_logger().info("%s mounted for restore: session %s", tenant_name, mount.session_id)
-    return mount
+    return start_once(
+        client,
+        lambda: client.entra_id.start_tenant_restore(spec),
+        _mount_of(
+            _running_session(connection, SessionType.ENTRA_ID_RESTORE),
+            EntraIdTenantBrowseMountModel,
+        ),
+        what=f"restore of tenant {tenant_name}",
+    )
 
 
 @vbr_task(
@@ -114,30 +144,28 @@ def start_entra_id_tenant_restore(
 def start_entra_id_tenant_restore_from_copy(
     connection: VBRConnection, tenant_name: str, spec: EntraIdTenantStartRestoreFromCopySpec
 ) -> SessionModel:
-    """Restore a tenant from a backup copy; answers the session.
+    """Restore a tenant from a backup copy; answers the session. A lost answer adopts the
+    running ``EntraIdRestoreFromCopy`` session this client started."""
+    client = get_client(connection)
+    return start_once(
+        client,
+        lambda: client.entra_id.start_tenant_restore_from_copy(spec),
+        _running_session(connection, SessionType.ENTRA_ID_RESTORE_FROM_COPY),
+        what=f"restore of tenant {tenant_name} from its copy",
+    )
 
-    Not retried at task level: the spec has no field to mark and the naming of
-    ``EntraIdRestoreFromCopy`` sessions is not documented, so a retry could not find its own.
-    """
-    session = get_client(connection).entra_id.start_tenant_restore_from_copy(spec)
-    get_run_logger().info("restore of %s from copy started: session %s", tenant_name, session.id)
-    return session
 
-
-@vbr_task(
-    "stop-entra-id-tenant-restore",
-    run_name="stop-entra-id-tenant-restore[{session_id}]",
-    stops_work=True,
-)
+@vbr_task("stop-entra-id-tenant-restore", run_name="stop-entra-id-tenant-restore[{session_id}]")
 def stop_entra_id_tenant_restore(
     connection: VBRConnection, session_id: UUID, spec: JobStopSpec | None = None
 ) -> SessionModel | None:
-    """End a tenant restore session; already gone (404) counts as done."""
-    try:
-        return get_client(connection).entra_id.stop_tenant_restore(session_id, spec)
-    except NotFound:
-        get_run_logger().info("tenant restore %s is gone already", session_id)
-        return None
+    """End a tenant restore session, through outages; already ending or gone counts as done."""
+    target = ENTRA_TENANT_RESTORE
+    if spec is not None:
+        target = replace(target, stop=lambda c, i: c.entra_id.stop_tenant_restore(i, spec))
+    stopped = stop(get_client(connection), target, session_id, wait=False)
+    log_stopped(stopped, f"tenant restore {session_id}", waited=False)
+    return stopped.answer
 
 
 @vbr_task("mount-entra-id-audit-log", run_name="mount-entra-id-audit-log[{tenant_name}]")
@@ -146,30 +174,24 @@ def mount_entra_id_audit_log(
 ) -> UnstructuredDataFlrBrowseMountModel:
     """Mount a tenant's audit log backup for browsing.
 
-    Not retried at task level: the mount can be neither listed nor read back. When the answer
-    is lost after VBR mounted the logs, the running browse session about the tenant that this
-    run started is adopted. Set ``autoUnmount`` so that a mount left behind goes away by itself.
+    A lost answer adopts the running browse session of Entra ID data this client started. Set
+    ``autoUnmount`` so that a mount left behind goes away by itself.
     """
     client = get_client(connection)
-    try:
-        mount = client.entra_id.mount_audit_log(spec)
-    except VBRError as exc:
-        types = [SessionType.FILE_LEVEL_RESTORE]
-        session = session_of_lost_start(client, exc, types, tenant_name)
-        mount = UnstructuredDataFlrBrowseMountModel(session_id=session.id)
-    get_run_logger().info("audit log of %s mounted: session %s", tenant_name, mount.session_id)
-    return mount
+    return start_once(
+        client,
+        lambda: client.entra_id.mount_audit_log(spec),
+        _mount_of(
+            _running_session(connection, SessionType.FILE_LEVEL_RESTORE, platform="EntraID"),
+            UnstructuredDataFlrBrowseMountModel,
+        ),
+        what=f"audit log mount of {tenant_name}",
+    )
 
 
-@vbr_task(
-    "unmount-entra-id-audit-log",
-    run_name="unmount-entra-id-audit-log[{session_id}]",
-    stops_work=True,
-)
+@vbr_task("unmount-entra-id-audit-log", run_name="unmount-entra-id-audit-log[{session_id}]")
 def unmount_entra_id_audit_log(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
-    """Unmount an audit log mount; already gone (404) counts as done."""
-    try:
-        return get_client(connection).entra_id.unmount_audit_log(session_id)
-    except NotFound:
-        get_run_logger().info("audit log mount %s is gone already", session_id)
-        return None
+    """Unmount an audit log mount, through outages; already ending or gone counts as done."""
+    stopped = stop(get_client(connection), ENTRA_AUDIT_LOG, session_id, wait=False)
+    log_stopped(stopped, f"audit log mount {session_id}", waited=False)
+    return stopped.answer

@@ -7,30 +7,20 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import VBRClient
+from drflow.vbr import stop, wait_for_mount
+from drflow.vbr.adoption import find_fcd_mount, find_session
 from drflow.vbr.models import (
     SessionModel,
+    SessionType,
     VmwareFcdInstantRecoveryMount,
     VmwareFcdInstantRecoveryMountsResult,
     VmwareFcdInstantRecoverySpec,
     VmwareFcdQuickMigrationSpec,
 )
+from drflow.vbr.mounts import FCD
 
-from ._common import require_mark, vbr_task
+from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
 from ._connection import VBRConnection, get_client
-from ._mounts import adopt_or_start, unmount_and_wait
-
-
-def find_marked_fcd_mount(
-    client: VBRClient, spec: VmwareFcdInstantRecoverySpec, mark: str
-) -> VmwareFcdInstantRecoveryMount | None:
-    """A mount of ``spec``'s restore point whose registered FCD names carry ``mark``."""
-    for mount in client.fcd.list_mounts():
-        if mount.spec.restore_point_id == spec.restore_point_id and any(
-            mark in disk.registered_fcd_name for disk in mount.spec.disks_mapping
-        ):
-            return mount
-    return None
 
 
 @vbr_task("list-fcd-mounts")
@@ -47,26 +37,26 @@ def get_fcd_mount(connection: VBRConnection, mount_id: UUID) -> VmwareFcdInstant
     return get_client(connection).fcd.get_mount(mount_id)
 
 
-@vbr_task(
-    "start-fcd-instant-recovery", run_name="start-fcd-instant-recovery[{vm_name}]", starts_work=True
-)
+@vbr_task("start-fcd-instant-recovery", run_name="start-fcd-instant-recovery[{vm_name}]")
 def start_fcd_instant_recovery(
     connection: VBRConnection, vm_name: str, spec: VmwareFcdInstantRecoverySpec, mark: str
 ) -> VmwareFcdInstantRecoveryMount:
-    """Mount disks of ``vm_name`` as First Class Disks, or adopt the mount of an earlier attempt.
+    """Mount disks of ``vm_name`` as First Class Disks, or adopt the mount this run started.
 
     The FCD spec has no ``reason``: the nearest field is each disk's ``registeredFcdName``
-    (the name the disk gets in vSphere), which must carry ``mark``. A retry adopts the mount
-    of the same restore point whose disk names carry it.
+    (the name the disk gets in vSphere), which must carry ``mark``. The mount of the same
+    restore point whose disk names carry it is this run's.
     """
     for disk in spec.disks_mapping:
         require_mark(disk.registered_fcd_name, mark, "every disksMapping[].registeredFcdName")
     client = get_client(connection)
-    return adopt_or_start(
-        lambda: find_marked_fcd_mount(client, spec, mark),
+    return start_once(
+        client,
         lambda: client.fcd.start_instant_recovery(spec),
-        client.fcd.get_mount,
+        lambda _since: find_fcd_mount(client, spec.restore_point_id, mark),
+        then=lambda session: client.fcd.get_mount(session.id),
         what=f"FCD instant recovery of {vm_name}",
+        earlier=EVER,
     )
 
 
@@ -82,27 +72,31 @@ def wait_for_fcd_mount(
     """Poll until the disks are ``Mounted``, inside this one task.
 
     A ``Failed`` mount raises ``MountFailed``; a mount that vanishes raises its session's
-    failure (``SessionFailed``).
+    failure (``SessionFailed``), else ``MountGone``.
     """
-    mount = get_client(connection).fcd.wait_for_mount(
-        mount.id, session_id=mount.session_id, timeout=timeout, on_poll=on_poll
+    mount = wait_for_mount(
+        get_client(connection),
+        FCD,
+        mount.id,
+        session_id=mount.session_id,
+        timeout=timeout,
+        on_poll=on_poll,
     )
     get_run_logger().info("disks of %s are %s", vm_name or mount.id, mount.state)
     return mount
 
 
-@vbr_task("dismount-fcd", run_name="dismount-fcd[{vm_name}]", stops_work=True)
+@vbr_task("dismount-fcd", run_name="dismount-fcd[{vm_name}]")
 def dismount_fcd(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> SessionModel | None:
-    """Dismount First Class Disks and wait until the mount is gone.
+    """Dismount First Class Disks and wait until the mount is gone, through outages.
 
-    Already gone (404) counts as done, so cleanup can always call this.
+    Already being dismounted, or gone, counts as done, so cleanup can always call this.
     """
-    client = get_client(connection)
-    return unmount_and_wait(
-        client.fcd, mount_id, client.fcd.dismount, what=f"disks of {vm_name or mount_id}", wait=wait
-    )
+    stopped = stop(get_client(connection), FCD, mount_id, wait=wait)
+    log_stopped(stopped, f"disks of {vm_name or mount_id}", waited=wait)
+    return stopped.answer
 
 
 @vbr_task("migrate-fcd", run_name="migrate-fcd[{vm_name}]")
@@ -113,13 +107,16 @@ def migrate_fcd(
     *,
     vm_name: str = "",
 ) -> SessionModel:
-    """Start Quick Migration of mounted First Class Disks to production storage.
-
-    Not retried at task level: nothing VBR shows ties a ``FirstClassDiskQuickMigration``
-    session to its mount, so a retry could not tell whether the first request started one.
-    """
-    session = get_client(connection).fcd.migrate(mount_id, spec)
-    get_run_logger().info(
-        "Quick Migration of the disks of %s started: session %s", vm_name or mount_id, session.id
+    """Start Quick Migration of mounted First Class Disks to production storage, or adopt the
+    one this run started (the ``FirstClassDiskQuickMigration`` session whose ``resourceId`` is
+    the mount)."""
+    client = get_client(connection)
+    return start_once(
+        client,
+        lambda: client.fcd.migrate(mount_id, spec),
+        lambda since: find_session(
+            client, [SessionType.FIRST_CLASS_DISK_QUICK_MIGRATION], since, resource_id=mount_id
+        ),
+        what=f"Quick Migration of the disks of {vm_name or mount_id}",
+        earlier=run_started_after(client),
     )
-    return session

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRError
+from drflow.vbr import stop
+from drflow.vbr.adoption import find_session
 from drflow.vbr.models import (
     FlrBrowseMountModel,
     FlrBrowseSourceProperties,
@@ -16,9 +18,12 @@ from drflow.vbr.models import (
     SessionModel,
     SessionType,
 )
+from drflow.vbr.stops import FLR_MOUNT
 
-from ._common import require_mark, session_of_lost_start, vbr_task
+from ._common import log_stopped, require_mark, start_once, vbr_task
 from ._connection import VBRConnection, get_client
+
+_FLR = [SessionType.FILE_LEVEL_RESTORE, SessionType.LINUX_FILE_LEVEL_RESTORE]
 
 
 @vbr_task("start-flr-mount", run_name="start-flr-mount[{machine_name}]")
@@ -27,21 +32,19 @@ def start_flr_mount(
 ) -> FlrBrowseMountModel:
     """Mount the file systems of a restore point of ``machine_name``.
 
-    Not retried at task level: VBR cannot list or read back FLR mounts, so a retry could not
-    return the first attempt's mount. When the answer is lost after VBR mounted, the running
-    FLR session of ``machine_name`` that this run started is adopted; what only the lost answer
-    held (mount errors, path separator) is then unknown. ``spec.reason`` must carry ``mark``
-    (it names the run in VBR's history); set ``autoUnmount`` so that a mount left behind goes
-    away by itself.
+    VBR cannot list or read back FLR mounts, but it logs the restore's reason in its session:
+    ``spec.reason`` must carry ``mark``, and a start whose answer was lost adopts the FLR
+    session whose log carries it. What only the lost answer held (mount errors, path separator)
+    is then unknown. Set ``autoUnmount`` so that a mount left behind goes away by itself.
     """
     require_mark(spec.reason, mark)
     client = get_client(connection)
-    try:
-        mount = client.flr.start_mount(spec)
-    except VBRError as exc:
-        types = [SessionType.FILE_LEVEL_RESTORE, SessionType.LINUX_FILE_LEVEL_RESTORE]
-        session = session_of_lost_start(client, exc, types, machine_name)
-        mount = FlrBrowseMountModel(
+
+    def adopted(since: datetime) -> FlrBrowseMountModel | None:
+        session = find_session(client, _FLR, since, mark=mark)
+        if session is None:
+            return None
+        return FlrBrowseMountModel(
             session_id=session.id,
             type=spec.type,
             source_properties=FlrBrowseSourceProperties(
@@ -50,21 +53,25 @@ def start_flr_mount(
             mount_errors=[],
             restore_point_id=spec.restore_point_id,
         )
+
+    mount = start_once(
+        client,
+        lambda: client.flr.start_mount(spec),
+        adopted,
+        what=f"file-level restore mount of {machine_name}",
+    )
     logger = get_run_logger()
-    logger.info("%s mounted for file-level restore: session %s", machine_name, mount.session_id)
     for error in mount.mount_errors:
         logger.warning("%s: %s: %s", machine_name, error.type, error.message)
     return mount
 
 
-@vbr_task("unmount-flr", run_name="unmount-flr[{session_id}]", stops_work=True)
+@vbr_task("unmount-flr", run_name="unmount-flr[{session_id}]")
 def unmount_flr(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
-    """Unmount an FLR mount; already gone (404) counts as done."""
-    try:
-        return get_client(connection).flr.unmount(session_id)
-    except NotFound:
-        get_run_logger().info("FLR mount %s is gone already", session_id)
-        return None
+    """Unmount an FLR mount, through outages; already ending or gone counts as done."""
+    stopped = stop(get_client(connection), FLR_MOUNT, session_id, wait=False)
+    log_stopped(stopped, f"FLR mount {session_id}", waited=False)
+    return stopped.answer
 
 
 @vbr_task("validate-flr-credentials", run_name="validate-flr-credentials[{session_id}]")

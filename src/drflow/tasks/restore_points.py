@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from drflow.vbr import selection
 from drflow.vbr.models import (
     BackupModel,
     BackupsResult,
@@ -79,8 +80,9 @@ def select_restore_point(
     operation: RestorePointOperation | None = None,
     backup_id: UUID | None = None,
 ) -> ObjectRestorePointModel:
-    """The restore point to recover ``name`` from (see ``restore_points.select``)."""
-    return get_client(connection).restore_points.select(
+    """The restore point to recover ``name`` from (see ``drflow.vbr.select_restore_point``)."""
+    return selection.select_restore_point(
+        get_client(connection),
         name,
         restore_point_id=restore_point_id,
         before=before,

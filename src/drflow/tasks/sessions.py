@@ -7,9 +7,11 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
+from drflow.vbr import stop, waiting
 from drflow.vbr.models import SessionLogResult, SessionModel, SessionsResult
+from drflow.vbr.stops import SESSION
 
-from ._common import vbr_task
+from ._common import log_stopped, vbr_task
 from ._connection import VBRConnection, get_client
 
 
@@ -33,8 +35,10 @@ def get_session_logs(connection: VBRConnection, session_id: UUID) -> SessionLogR
 
 @vbr_task("stop-session", run_name="stop-session[{session_id}]")
 def stop_session(connection: VBRConnection, session_id: UUID) -> None:
-    """Ask VBR to stop a running session."""
-    get_client(connection).sessions.stop(session_id)
+    """Ask VBR to stop a running session, through outages; one stopping or stopped already
+    counts as done."""
+    stopped = stop(get_client(connection), SESSION, session_id, wait=False)
+    log_stopped(stopped, f"session {session_id}", waited=False)
 
 
 @vbr_task("wait-for-session", run_name="wait-for-session[{label}]")
@@ -61,7 +65,9 @@ def wait_for_session(
         if on_poll is not None:
             on_poll(session)
 
-    return get_client(connection).sessions.wait(session_id, timeout=timeout, on_poll=report)
+    return waiting.wait_for_session(
+        get_client(connection), session_id, timeout=timeout, on_poll=report
+    )
 
 
 @vbr_task("wait-for-session-ready", run_name="wait-for-session-ready[{label}]")
@@ -74,7 +80,7 @@ def wait_for_session_ready(
 ) -> SessionModel:
     """Poll until a session has a result (a holding session: what it holds is ready), inside
     this one task. Raises ``SessionFailed`` when it failed; check ``state`` for ``Stopped``."""
-    session = get_client(connection).sessions.wait_until_ready(session_id, timeout=timeout)
+    session = waiting.wait_for_session_ready(get_client(connection), session_id, timeout=timeout)
     get_run_logger().info(
         "session %s: %s, %s", session.name, session.state, session.result and session.result.result
     )

@@ -3,44 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import NotFound, VBRClient, VBRError
+from drflow.vbr import VBRClient, stop, wait_for_mount
+from drflow.vbr.adoption import find_session, find_share_mounts
 from drflow.vbr.models import (
     InstantUnstructuredDataRecoveryMount,
     InstantUnstructuredDataRecoveryMountsResult,
     InstantUnstructuredDataRestoreMigrationSpec,
     InstantUnstructuredDataRestoreSpec,
     SessionModel,
+    SessionsResult,
     SessionType,
     UnstructuredDataEntireOSRestoreSpec,
     UnstructuredDataEntireShareRestoreSpec,
     UnstructuredDataFlrBrowseMountModel,
-    UnstructuredDataInstantRecoveryMountState,
     UnstructuredDataMountSpec,
     UnstructuredDataSwitchoverSettingsModel,
 )
+from drflow.vbr.mounts import FILE_SHARE
+from drflow.vbr.stops import UNSTRUCTURED_FLR_MOUNT
 
-from ._common import require_mark, session_of_lost_start, vbr_task
+from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
 from ._connection import VBRConnection, get_client
 
-_S = UnstructuredDataInstantRecoveryMountState
-
-
-def find_marked_share_mounts(
-    client: VBRClient, spec: InstantUnstructuredDataRestoreSpec, mark: str
-) -> list[InstantUnstructuredDataRecoveryMount]:
-    """Published shares of ``spec``'s restore points whose ``reason`` carries ``mark``."""
-    wanted = {option.restore_point_id for option in spec.restore_options}
-    return [
-        mount
-        for mount in client.unstructured.list_share_mounts()
-        if mount.spec.reason
-        and mark in mount.spec.reason
-        and wanted & {option.restore_point_id for option in mount.spec.restore_options}
-    ]
+_BROWSE = [SessionType.FILE_LEVEL_RESTORE, SessionType.UNSTRUCTURED_DATA_BROWSE]
 
 
 @vbr_task("list-file-share-mounts")
@@ -62,7 +52,6 @@ def get_file_share_mount(
 @vbr_task(
     "start-file-share-instant-recovery",
     run_name="start-file-share-instant-recovery[{share_name}]",
-    starts_work=True,
 )
 def start_file_share_instant_recovery(
     connection: VBRConnection,
@@ -70,33 +59,33 @@ def start_file_share_instant_recovery(
     spec: InstantUnstructuredDataRestoreSpec,
     mark: str,
 ) -> list[InstantUnstructuredDataRecoveryMount]:
-    """Publish file shares from their backups, or adopt what an earlier attempt published.
+    """Publish file shares from their backups, or adopt what this run published already.
 
-    ``spec.reason`` must contain ``mark``; a retry adopts the mounts of the same restore points
-    carrying it. VBR answers one session per share; each mount is read back by its session id
+    ``spec.reason`` must contain ``mark``: the mounts of the same restore points carrying it are
+    this run's. VBR answers one session per share; each mount is read back by its session id
     (the vendor's examples show mount id equal to session id) when it is not listed yet.
     """
     require_mark(spec.reason, mark)
-    logger = get_run_logger()
     client = get_client(connection)
-    existing = find_marked_share_mounts(client, spec, mark)
-    if existing:
-        logger.warning(
-            "adopting instant recovery of %s started by an earlier attempt (mounts %s)",
-            share_name,
-            ", ".join(f"{m.id} {m.state}" for m in existing),
-        )
-        return existing
-    sessions = client.unstructured.start_share_instant_recovery(spec)
-    logger.info(
-        "instant recovery of %s started: sessions %s",
-        share_name,
-        ", ".join(str(s.id) for s in sessions.data),
+    points = [option.restore_point_id for option in spec.restore_options]
+
+    def marked(_since: datetime) -> list[InstantUnstructuredDataRecoveryMount] | None:
+        return find_share_mounts(client, points, mark) or None
+
+    def mounts_of(sessions: SessionsResult) -> list[InstantUnstructuredDataRecoveryMount]:
+        mounts = find_share_mounts(client, points, mark)
+        if len(mounts) < len(sessions.data):
+            mounts = [client.unstructured.get_share_mount(s.id) for s in sessions.data]
+        return mounts
+
+    return start_once(
+        client,
+        lambda: client.unstructured.start_share_instant_recovery(spec),
+        marked,
+        then=mounts_of,
+        what=f"instant recovery of {share_name}",
+        earlier=EVER,
     )
-    mounts = find_marked_share_mounts(client, spec, mark)
-    if len(mounts) < len(sessions.data):
-        mounts = [client.unstructured.get_share_mount(s.id) for s in sessions.data]
-    return mounts
 
 
 @vbr_task("wait-for-file-share-mount", run_name="wait-for-file-share-mount[{share_name}]")
@@ -112,41 +101,30 @@ def wait_for_file_share_mount(
 
     ``PublishFailed`` or ``UnpublishFailed`` raises ``MountFailed``.
     """
-    mount = get_client(connection).unstructured.wait_for_share_mount(
-        mount_id, timeout=timeout, on_poll=on_poll
+    mount = wait_for_mount(
+        get_client(connection), FILE_SHARE, mount_id, timeout=timeout, on_poll=on_poll
     )
     get_run_logger().info("%s is %s", share_name or mount_id, mount.state)
     return mount
 
 
-@vbr_task("unmount-file-share", run_name="unmount-file-share[{share_name}]", stops_work=True)
+@vbr_task("unmount-file-share", run_name="unmount-file-share[{share_name}]")
 def unmount_file_share(
     connection: VBRConnection, mount_id: UUID, *, share_name: str = "", wait: bool = True
 ) -> SessionModel | None:
-    """Stop publishing a file share and wait until it is gone.
+    """Stop publishing a file share and wait until it is gone, through outages.
 
-    Already gone (404) or already unpublishing counts as done, so cleanup can always call this.
+    Already unpublishing, unpublished or gone counts as done, so cleanup can always call this.
     Waits for the share to go, not for the session's result: unpublishing a share whose
-    publishing failed answers that failed session, and that is still a clean-up.
+    publishing failed answers that failed session, and that is still a clean-up. Returns the
+    session as it is once the share is gone (as VBR answered, without ``wait``).
     """
     client = get_client(connection)
-    logger = get_run_logger()
-    label = share_name or mount_id
-    try:
-        mount = client.unstructured.get_share_mount(mount_id)
-        if mount.state in (_S.UNPUBLISHING, _S.UNPUBLISHED):
-            logger.info("%s is already %s", label, mount.state)
-            session = None
-        else:
-            session = client.unstructured.unmount_share(mount_id)
-    except NotFound:
-        logger.info("%s is not published (any more): nothing to unmount", label)
-        return None
-    if wait:
-        client.unstructured.wait_until_share_gone(mount_id)
-        if session is not None:
-            session = client.sessions.get(session.id)
-    logger.info("%s unpublished", label)
+    stopped = stop(client, FILE_SHARE, mount_id, wait=wait)
+    log_stopped(stopped, str(share_name or mount_id), waited=wait)
+    session: SessionModel | None = stopped.answer
+    if wait and session is not None:
+        session = client.sessions.get(session.id)
     return session
 
 
@@ -158,14 +136,19 @@ def migrate_file_share(
     *,
     share_name: str = "",
 ) -> SessionModel:
-    """Start migration of a published SMB share to production storage.
-
-    Not retried at task level: the mount's state does not show a migration, and nothing VBR
-    shows ties a ``FileInstantRecoveryMigration`` session to its mount.
-    """
-    session = get_client(connection).unstructured.migrate_share(mount_id, spec)
-    get_run_logger().info("migration of %s started: session %s", share_name or mount_id, session.id)
-    return session
+    """Start migration of a published SMB share to production storage, or adopt the one this
+    run started (the ``FileInstantRecoveryMigration`` session whose ``resourceId`` is the
+    mount)."""
+    client = get_client(connection)
+    return start_once(
+        client,
+        lambda: client.unstructured.migrate_share(mount_id, spec),
+        lambda since: find_session(
+            client, [SessionType.FILE_INSTANT_RECOVERY_MIGRATION], since, resource_id=mount_id
+        ),
+        what=f"migration of {share_name or mount_id}",
+        earlier=run_started_after(client),
+    )
 
 
 @vbr_task("switchover-file-share", run_name="switchover-file-share[{share_name}]")
@@ -174,7 +157,8 @@ def switchover_file_share(
 ) -> SessionModel:
     """Switch a migrated SMB share over now.
 
-    Not retried at task level, for the same reason as :func:`migrate_file_share`.
+    A lost answer is not adopted: VBR answers the migration's session, and nothing it shows
+    says whether a switchover was asked for.
     """
     session = get_client(connection).unstructured.switchover_share(mount_id)
     get_run_logger().info(
@@ -205,41 +189,46 @@ def update_file_share_switchover_settings(
     return get_client(connection).unstructured.update_share_switchover_settings(mount_id, settings)
 
 
+def _restore(
+    client: VBRClient, name: str, restore_point_id: UUID, start: Callable[[], SessionModel]
+) -> SessionModel:
+    """A restore whose lost answer adopts the ``NasRestore`` session of its restore point
+    (the spec has no field to mark: the restore point is what ties the session to it)."""
+    return start_once(
+        client,
+        start,
+        lambda since: find_session(
+            client, [SessionType.NAS_RESTORE], since, resource_id=restore_point_id
+        ),
+        what=f"restore of {name}",
+    )
+
+
 @vbr_task("restore-file-share", run_name="restore-file-share[{share_name}]")
 def restore_file_share(
     connection: VBRConnection, share_name: str, spec: UnstructuredDataEntireShareRestoreSpec
 ) -> SessionModel:
-    """Restore an entire file share; answers the restore session.
-
-    Not retried at task level: the spec has no field to mark, so nothing tells a retry which
-    restore is its own. When the answer is lost after VBR started the restore, the running
-    restore session about the share that this run started is adopted.
-    """
+    """Restore an entire file share; answers the restore session (a lost answer adopts the
+    ``NasRestore`` session of the restore point that VBR started)."""
     client = get_client(connection)
-    try:
-        session = client.unstructured.restore_file_share(spec)
-    except VBRError as exc:
-        session = session_of_lost_start(client, exc, [SessionType.NAS_RESTORE], share_name)
-    get_run_logger().info("restore of %s started: session %s", share_name, session.id)
-    return session
+    return _restore(
+        client,
+        share_name,
+        spec.restore_point_id,
+        lambda: client.unstructured.restore_file_share(spec),
+    )
 
 
 @vbr_task("restore-object-storage-bucket", run_name="restore-object-storage-bucket[{bucket_name}]")
 def restore_object_storage_bucket(
     connection: VBRConnection, bucket_name: str, spec: UnstructuredDataEntireOSRestoreSpec
 ) -> SessionModel:
-    """Restore an entire object storage bucket; answers the restore session.
-
-    Not retried at task level, for the same reasons as :func:`restore_file_share`; a lost
-    answer is handled the same way.
-    """
+    """Restore an entire object storage bucket; answers the restore session (a lost answer is
+    adopted as for :func:`restore_file_share`)."""
     client = get_client(connection)
-    try:
-        session = client.unstructured.restore_bucket(spec)
-    except VBRError as exc:
-        session = session_of_lost_start(client, exc, [SessionType.NAS_RESTORE], bucket_name)
-    get_run_logger().info("restore of %s started: session %s", bucket_name, session.id)
-    return session
+    return _restore(
+        client, bucket_name, spec.restore_point_id, lambda: client.unstructured.restore_bucket(spec)
+    )
 
 
 @vbr_task("start-unstructured-flr-mount", run_name="start-unstructured-flr-mount[{name}]")
@@ -248,22 +237,28 @@ def start_unstructured_flr_mount(
 ) -> UnstructuredDataFlrBrowseMountModel:
     """Mount unstructured data (``name``: what it is) for browsing.
 
-    Not retried at task level: the spec has no field to mark and a mount cannot be read back,
-    so a retry could neither find nor return the first attempt's mount. Set ``autoUnmount``
-    so that a mount left behind goes away by itself.
+    The spec has no field to mark and the mount cannot be listed: a lost answer adopts the one
+    running browse session of unstructured data this client started since (several:
+    ``AmbiguousAdoption``). Set ``autoUnmount`` so that a mount left behind goes away by itself.
     """
-    mount = get_client(connection).unstructured.start_flr_mount(spec)
-    get_run_logger().info("%s mounted for browsing: session %s", name, mount.session_id)
-    return mount
+    client = get_client(connection)
+
+    def browse_session(since: datetime) -> UnstructuredDataFlrBrowseMountModel | None:
+        session = find_session(client, _BROWSE, since, platform="UnstructuredData", running=True)
+        return UnstructuredDataFlrBrowseMountModel(session_id=session.id) if session else None
+
+    return start_once(
+        client,
+        lambda: client.unstructured.start_flr_mount(spec),
+        browse_session,
+        what=f"browse mount of {name}",
+    )
 
 
-@vbr_task(
-    "unmount-unstructured-flr", run_name="unmount-unstructured-flr[{session_id}]", stops_work=True
-)
+@vbr_task("unmount-unstructured-flr", run_name="unmount-unstructured-flr[{session_id}]")
 def unmount_unstructured_flr(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
-    """Unmount an unstructured data browse mount; already gone (404) counts as done."""
-    try:
-        return get_client(connection).unstructured.unmount_flr(session_id)
-    except NotFound:
-        get_run_logger().info("browse mount %s is gone already", session_id)
-        return None
+    """Unmount an unstructured data browse mount, through outages; already ending or gone
+    counts as done."""
+    stopped = stop(get_client(connection), UNSTRUCTURED_FLR_MOUNT, session_id, wait=False)
+    log_stopped(stopped, f"browse mount {session_id}", waited=False)
+    return stopped.answer

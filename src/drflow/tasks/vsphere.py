@@ -7,7 +7,8 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import VBRClient
+from drflow.vbr import stop, wait_for_mount
+from drflow.vbr.adoption import find_session, find_vsphere_mount
 from drflow.vbr.models import (
     InstantViVMRecoveryMount,
     InstantViVMRecoveryMountsResult,
@@ -16,20 +17,10 @@ from drflow.vbr.models import (
     SessionType,
     ViVMQuickMigrationSpec,
 )
+from drflow.vbr.mounts import VSPHERE_VM, read_started
 
-from ._common import find_running_session, require_mark, run_started_after, vbr_task
+from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
 from ._connection import VBRConnection, get_client
-from ._mounts import adopt_or_start, unmount_and_wait
-
-
-def find_marked_mount(
-    client: VBRClient, vm_name: str, mark: str
-) -> InstantViVMRecoveryMount | None:
-    """The instant recovery of ``vm_name`` whose ``reason`` carries ``mark``, if any."""
-    for mount in client.vsphere.list_mounts(vm_name_filter=vm_name):
-        if mount.vm_name == vm_name and mount.spec.reason and mark in mount.spec.reason:
-            return mount
-    return None
 
 
 @vbr_task("list-vsphere-mounts")
@@ -46,21 +37,24 @@ def get_vsphere_mount(connection: VBRConnection, mount_id: UUID) -> InstantViVMR
     return get_client(connection).vsphere.get_mount(mount_id)
 
 
-@vbr_task("start-instant-recovery", run_name="start-instant-recovery[{vm_name}]", starts_work=True)
+@vbr_task("start-instant-recovery", run_name="start-instant-recovery[{vm_name}]")
 def start_vsphere_instant_recovery(
     connection: VBRConnection, vm_name: str, spec: InstantViVMRecoverySpec, mark: str
 ) -> InstantViVMRecoveryMount:
-    """Start instant recovery of ``vm_name``, or adopt the one an earlier attempt started.
+    """Start instant recovery of ``vm_name``, or adopt the one this run started already.
 
-    ``spec.reason`` must contain ``mark``: that is how a retry recognises its own mount.
+    ``spec.reason`` must contain ``mark``: that is how a start whose answer was lost (or an
+    earlier run of this task) recognises its own mount.
     """
     require_mark(spec.reason, mark)
     client = get_client(connection)
-    return adopt_or_start(
-        lambda: find_marked_mount(client, vm_name, mark),
+    return start_once(
+        client,
         lambda: client.vsphere.start_instant_recovery(spec),
-        client.vsphere.read_started,
+        lambda _since: find_vsphere_mount(client, vm_name, mark),
+        then=lambda session: read_started(client, VSPHERE_VM, session.id),
         what=f"instant recovery of {vm_name}",
+        earlier=EVER,
     )
 
 
@@ -76,48 +70,49 @@ def wait_for_vsphere_mount(
     """Poll until the VM is ``Mounted``, inside this one task.
 
     A ``Failed`` mount raises ``MountFailed``; a mount that vanishes raises its session's
-    failure (``SessionFailed``).
+    failure (``SessionFailed``), else ``MountGone``.
     """
-    logger = get_run_logger()
-    mount = get_client(connection).vsphere.wait_for_mount(
-        mount.id, session_id=mount.session_id, timeout=timeout, on_poll=on_poll
+    mount = wait_for_mount(
+        get_client(connection),
+        VSPHERE_VM,
+        mount.id,
+        session_id=mount.session_id,
+        timeout=timeout,
+        on_poll=on_poll,
     )
-    logger.info("%s is %s on %s", mount.vm_name, mount.state, mount.host_name or "its host")
+    get_run_logger().info(
+        "%s is %s on %s", mount.vm_name, mount.state, mount.host_name or "its host"
+    )
     return mount
 
 
-@vbr_task(
-    "unmount-instant-recovery", run_name="unmount-instant-recovery[{vm_name}]", stops_work=True
-)
+@vbr_task("unmount-instant-recovery", run_name="unmount-instant-recovery[{vm_name}]")
 def unmount_vsphere_vm(
     connection: VBRConnection, mount_id: UUID, *, vm_name: str = "", wait: bool = True
 ) -> SessionModel | None:
-    """Stop the instant recovery of a VM and wait until it is gone.
+    """Stop the instant recovery of a VM and wait until it is gone, through outages.
 
-    Already gone (404) counts as done, so cleanup can always call this.
+    Already being unmounted, or gone, counts as done, so cleanup can always call this.
+    Returns the unmount's session as VBR answered it (None when none was asked for).
     """
-    client = get_client(connection)
-    return unmount_and_wait(
-        client.vsphere, mount_id, client.vsphere.unmount, what=vm_name or str(mount_id), wait=wait
-    )
+    stopped = stop(get_client(connection), VSPHERE_VM, mount_id, wait=wait)
+    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
+    return stopped.answer
 
 
-@vbr_task(
-    "migrate-instant-recovery", run_name="migrate-instant-recovery[{vm_name}]", starts_work=True
-)
+@vbr_task("migrate-instant-recovery", run_name="migrate-instant-recovery[{vm_name}]")
 def migrate_vsphere_vm(
     connection: VBRConnection, mount_id: UUID, spec: ViVMQuickMigrationSpec, *, vm_name: str
 ) -> SessionModel:
-    """Start Quick Migration of a recovered VM, or adopt the one already running."""
+    """Start Quick Migration of a recovered VM, or adopt the one this run started already
+    (the ``QuickMigration`` session whose ``resourceId`` is the mount)."""
     client = get_client(connection)
-    logger = get_run_logger()
-    since = run_started_after()
-    running = find_running_session(client, [SessionType.QUICK_MIGRATION], vm_name, since=since)
-    if running is not None:
-        logger.warning(
-            "adopting the Quick Migration of %s already running (%s)", vm_name, running.id
-        )
-        return running
-    session = client.vsphere.migrate(mount_id, spec)
-    logger.info("Quick Migration of %s started: session %s", vm_name, session.id)
-    return session
+    return start_once(
+        client,
+        lambda: client.vsphere.migrate(mount_id, spec),
+        lambda since: find_session(
+            client, [SessionType.QUICK_MIGRATION], since, resource_id=mount_id
+        ),
+        what=f"Quick Migration of {vm_name}",
+        earlier=run_started_after(client),
+    )

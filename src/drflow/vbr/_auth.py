@@ -133,17 +133,19 @@ class VBRAuth(httpx.Auth):
         )
         response = yield self._token_request(spec)
         if response.status_code != 200:
-            error = error_from_response(response)
-            error.request_sent = False  # the request we were asked to send never left
-            if response.status_code in (400, 401, 403):
-                error.message = (
-                    f"VBR refused the login of user {self._username!r}: {error.message}. "
-                    "Check DRFLOW_VBR_USERNAME / DRFLOW_VBR_PASSWORD or the Secret block."
-                )
-                error.args = (error._text(),)
-            raise error
+            refused = response.status_code in (400, 401, 403)
+            # the request we were asked to send never left: request_sent=False
+            raise error_from_response(
+                response, request_sent=False, explain=self._login_refused if refused else None
+            )
         self._store(response)
         self.logins += 1
+
+    def _login_refused(self, message: str) -> str:
+        return (
+            f"VBR refused the login of user {self._username!r}: {message}. "
+            "Check DRFLOW_VBR_USERNAME / DRFLOW_VBR_PASSWORD or the Secret block."
+        )
 
     def _token_request(self, spec: TokenLoginSpec) -> httpx.Request:
         return httpx.Request(
@@ -157,14 +159,13 @@ class VBRAuth(httpx.Auth):
         try:
             model = TokenModel.model_validate_json(response.content)
         except ValidationError as exc:
-            error = UnexpectedResponse(
+            raise UnexpectedResponse(
                 status_code=response.status_code,
                 method="POST",
                 path=TOKEN_PATH,
                 message=f"the token answer breaks the contract: {_fields(exc)}",
-            )
-            error.request_sent = False
-            raise error from None
+                request_sent=False,
+            ) from None
         now = self._clock()
         lifetime = max(float(model.expires_in), 0.0)
         margin = max(lifetime / 10, 1.0) if lifetime > 1 else 0.0

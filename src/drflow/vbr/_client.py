@@ -14,16 +14,18 @@ from pydantic import TypeAdapter, ValidationError
 from ._auth import VBRAuth
 from ._exceptions import (
     UnexpectedResponse,
+    VBRAPIError,
     VBRConfigError,
     VBRConnectError,
     VBRTimeoutError,
     VBRTransportError,
     error_from_response,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, is_transient
 from ._settings import VBRSettings
 from ._tls import ssl_verify, untrusted_certificate_error
-from ._waiting import Backoff
+from .outages import Outages
+from .polling import Backoff
 
 logger = logging.getLogger("drflow.vbr")
 
@@ -49,6 +51,10 @@ class VBRClient:
     ``client.backups``, ``client.server``, ``client.vsphere``. The client is thread-safe and
     should be closed (or used as a context manager), which logs out.
 
+    A call that fails transiently is retried (``retry``) for the outage tolerance of the
+    settings, or within the budget around it (:mod:`drflow.vbr.budgets`); ``outages``
+    records the time VBR was unavailable.
+
     >>> with VBRClient(VBRSettings(url="https://vbr:9419", username="u", password="p")) as vbr:
     ...     vbr.server.info().build_version
     """
@@ -73,6 +79,7 @@ class VBRClient:
         self.settings = settings
         self.retry = retry or RetryPolicy()
         self.backoff = Backoff(initial=settings.poll_initial, cap=settings.poll_max)
+        self.outages = Outages(settings.url)
         self._transport = transport
         self._auth = VBRAuth(
             settings.url, settings.username, settings.password, settings.api_version
@@ -212,11 +219,23 @@ class VBRClient:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
 
         def attempt() -> Any:
-            response = self._send(method, path, clean, json)
+            try:
+                response = self._send(method, path, clean, json)
+            except (VBRAPIError, VBRTransportError) as exc:
+                if is_transient(exc):
+                    self.outages.failed(exc)
+                elif isinstance(exc, VBRAPIError):  # VBR answered, if only to refuse
+                    self.outages.answered()
+                raise
+            self.outages.answered()
             return self._parse(response, model)
 
         return self.retry.call(
-            attempt, method=method, describe=f"{method} {path}", idempotent=idempotent
+            attempt,
+            method=method,
+            describe=f"{method} {path}",
+            tolerance=self.settings.outage_tolerance,
+            idempotent=idempotent,
         )
 
     def _send(self, method: str, path: str, params: Mapping[str, Any], json: Any) -> httpx.Response:
@@ -259,15 +278,11 @@ class VBRClient:
         if SIMULATOR_HEADER in response.headers:
             self._simulator = True
         if response.status_code >= 400:
-            error = error_from_response(response)
-            if response.status_code == 401 and not error.body.strip():
-                # the auth flow already logged in again and resent it once
-                error.message = (
-                    "VBR refused the request again after a fresh login, and said nothing more "
-                    "(a proxy dropping the Authorization header?)"
-                )
-                error.args = (error._text(),)
-            raise error
+            silent_401 = response.status_code == 401 and not response.text.strip()
+            # the auth flow already logged in again and resent it once
+            raise error_from_response(
+                response, explain=_refused_after_login if silent_401 else None
+            )
         return response
 
     @staticmethod
@@ -295,6 +310,13 @@ class VBRClient:
                 message=message,
                 body=response.text[:500],
             ) from None
+
+
+def _refused_after_login(_: str) -> str:
+    return (
+        "VBR refused the request again after a fresh login, and said nothing more "
+        "(a proxy dropping the Authorization header?)"
+    )
 
 
 def _is_html(response: httpx.Response) -> bool:

@@ -1,16 +1,20 @@
-"""The exceptions drflow's VBR client raises.
+"""The exceptions drflow's VBR client raises (the tree: :mod:`drflow.errors`).
 
 Every failure is a :class:`VBRError`. Answers from the server become a :class:`VBRAPIError`
 subclass chosen by status code and carry VBR's ``Error`` model (``errorCode``, ``message``,
 ``resourceId``) together with the method and path; failures to talk to the server at all are
 :class:`VBRTransportError` subclasses. ``request_sent`` records whether the request may have
-reached the server, which is what decides if a non-idempotent call may be retried.
+reached the server, which is what decides if a non-idempotent call may be retried. Each
+exception is complete when built: nothing changes it afterwards.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from drflow.errors import DrflowError
 
 from .operations import operation_at
 from .roles import describe, roles_for
@@ -21,9 +25,11 @@ if TYPE_CHECKING:
     from .models import SessionModel
 
 __all__ = [
+    "AmbiguousAdoption",
     "BadRequest",
     "Forbidden",
     "MountFailed",
+    "MountGone",
     "NoRestorePoint",
     "NotFound",
     "RateLimited",
@@ -42,7 +48,7 @@ __all__ = [
 ]
 
 
-class VBRError(Exception):
+class VBRError(DrflowError):
     """Base of every error raised by :mod:`drflow.vbr`."""
 
     #: Whether the request may have reached the server (``False`` only when provably not).
@@ -91,6 +97,7 @@ class VBRAPIError(VBRError):
         resource_id: str | None = None,
         body: str = "",
         headers: dict[str, str] | None = None,
+        request_sent: bool = True,
     ) -> None:
         self.status_code = status_code
         self.method = method
@@ -100,6 +107,7 @@ class VBRAPIError(VBRError):
         self.resource_id = resource_id
         self.body = body
         self.headers = headers or {}
+        self.request_sent = request_sent
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -165,18 +173,25 @@ class SessionFailed(VBRError):
     def __init__(self, session: SessionModel) -> None:
         self.session = session
         message = session.result.message if session.result and session.result.message else None
+        self.reason = message
         super().__init__(
             f"session {session.name!r} ({session.id}) failed: {message or 'VBR gave no reason'}"
         )
-        self.reason = message
 
 
 class MountFailed(VBRError):
     """A mount (of any workload) reached a failed state."""
 
     def __init__(self, what: str, error_message: str | None) -> None:
-        super().__init__(f"{what} failed: {error_message or 'VBR gave no reason'}")
         self.error_message = error_message
+        super().__init__(f"{what} failed: {error_message or 'VBR gave no reason'}")
+
+
+class MountGone(MountFailed):
+    """A mount disappeared while it was waited for (its session ended)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, "VBR no longer has it")
 
 
 class NoRestorePoint(VBRError):
@@ -189,8 +204,23 @@ class WaitTimeout(VBRError):
     """Waiting for a session or mount ran past its deadline."""
 
     def __init__(self, message: str, *, last: Any = None) -> None:
-        super().__init__(message)
         self.last = last
+        super().__init__(message)
+
+
+class AmbiguousAdoption(VBRError):
+    """The answer to a start was lost, and VBR shows more than one thing it may have started.
+
+    Nothing VBR keeps tells which one is drflow's, so none is adopted and nothing is started
+    again: ``candidates`` are their ids, for an operator to look at.
+    """
+
+    def __init__(self, what: str, candidates: list[str]) -> None:
+        self.candidates = candidates
+        super().__init__(
+            f"the answer to the start of {what} was lost and VBR shows {len(candidates)} "
+            f"candidates ({', '.join(candidates)}): not guessing which one is drflow's"
+        )
 
 
 _BY_STATUS: dict[int, type[VBRAPIError]] = {
@@ -202,8 +232,18 @@ _BY_STATUS: dict[int, type[VBRAPIError]] = {
 }
 
 
-def error_from_response(response: httpx.Response) -> VBRAPIError:
-    """Build the exception for an error answer, whatever its body holds."""
+def error_from_response(
+    response: httpx.Response,
+    *,
+    request_sent: bool = True,
+    explain: Callable[[str], str] | None = None,
+) -> VBRAPIError:
+    """Build the exception for an error answer, whatever its body holds.
+
+    ``request_sent=False`` when the answer was to a request of the client's own (a login),
+    not to the one it was asked to send. ``explain`` turns VBR's message (or the description of
+    the body) into the one the exception carries.
+    """
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else VBRAPIError)
     try:
@@ -221,12 +261,17 @@ def error_from_response(response: httpx.Response) -> VBRAPIError:
             "message": _str_or_none(parsed.get("message")),
             "resource_id": _str_or_none(parsed.get("resourceId")),
         }
+    if explain is not None:
+        fields["message"] = explain(
+            fields.get("message") or _describe_body(body) or "no error details in the answer"
+        )
     return cls(
         status_code=status,
         method=response.request.method,
         path=response.request.url.path,
         body=body,
         headers={k.lower(): v for k, v in response.headers.items()},
+        request_sent=request_sent,
         **fields,
     )
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 import re
 import ssl
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ._exceptions import VBRConfigError
@@ -31,6 +39,43 @@ def normalize_fingerprint(value: str) -> str:
             f"a SHA-256 fingerprint is 64 hexadecimal digits (colons allowed), got {value!r}"
         )
     return text
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def parse_duration(value: float | int | str | timedelta) -> float:
+    """Seconds from ``600``, ``"600"``, ``"10m"``, ``"1h30m"``, ``"90s"``, ``"PT10M"`` or a
+    ``timedelta``; ValueError for anything else, or a negative duration."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        seconds = _duration_text(value.strip().lower())
+    else:
+        raise ValueError(f"expected seconds or a duration such as 10m, got {value!r}")
+    if seconds < 0:
+        raise ValueError(f"a duration cannot be negative, got {value!r}")
+    return seconds
+
+
+def _duration_text(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text.startswith("pt"):  # ISO 8601, time part only: PT1H30M, PT90S
+        text = text[2:]
+    match = _DURATION.match(text)
+    if not text or match is None:
+        raise ValueError(f"expected seconds or a duration such as 10m, 1h30m, 90s; got {text!r}")
+    hours, minutes, seconds = (float(part) if part else 0.0 for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Seconds, given as a number or a duration (``10m``, ``1h30m``, ``PT10M``)."""
 
 
 def normalize_url(value: str) -> str:
@@ -82,6 +127,21 @@ class VBRSettings(BaseSettings):
     )
     poll_initial: float = Field(default=1.0, gt=0, description="First wait between session polls.")
     poll_max: float = Field(default=15.0, gt=0, description="Longest wait between session polls.")
+    outage_tolerance: Duration = Field(
+        default=600.0,
+        description="How long one call keeps retrying while VBR is unavailable (seconds, or a "
+        "duration: 10m); a budget scope may shorten or lengthen it (drflow.vbr.budget).",
+    )
+    cleanup_budget: Duration = Field(
+        default=900.0,
+        description="How long an unmount, stop or dismount keeps trying, through outages, "
+        "until what it stops is gone.",
+    )
+    clock_skew: Duration = Field(
+        default=300.0,
+        description="How far VBR's clock may be from drflow's when looking for the session a "
+        "start whose answer was lost created.",
+    )
 
     @field_validator("url")
     @classmethod

@@ -9,12 +9,16 @@ the run that made them unmounts them itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from ._client import VBRClient
-from ._exceptions import NotFound
+from .mounts import AZURE_VM, FCD, FILE_SHARE, HYPERV_VM, KINDS, VSPHERE_VM
+from .stops import stop
+
+if TYPE_CHECKING:
+    from ._client import VBRClient
 
 MARK_PREFIX = "drflow-run:"
 
@@ -29,6 +33,7 @@ class MarkedObject:
     """Something drflow started that VBR still holds."""
 
     kind: str
+    """A kind of :mod:`drflow.vbr.mounts` (``vsphere-vm``, ...)."""
     id: UUID
     name: str
     state: str
@@ -50,37 +55,22 @@ def find_marked(client: VBRClient, mark: str = MARK_PREFIX) -> list[MarkedObject
 
 def _all_mounts(client: VBRClient) -> Iterator[MarkedObject]:
     for m in client.vsphere.list_mounts():
-        yield MarkedObject("vsphere-vm", m.id, m.vm_name, str(m.state), m.spec.reason or "")
+        yield MarkedObject(VSPHERE_VM.name, m.id, m.vm_name, str(m.state), m.spec.reason or "")
     for m in client.hyperv.list_mounts():
-        yield MarkedObject("hyperv-vm", m.id, m.vm_name, str(m.state), m.spec.reason or "")
+        yield MarkedObject(HYPERV_VM.name, m.id, m.vm_name, str(m.state), m.spec.reason or "")
     for m in client.azure.list_mounts():
         name = (m.spec.name.name if m.spec.name else None) or str(m.id)
-        yield MarkedObject("azure-vm", m.id, name, str(m.state), m.spec.reason or "")
+        yield MarkedObject(AZURE_VM.name, m.id, name, str(m.state), m.spec.reason or "")
     for m in client.fcd.list_mounts():
         names = " ".join(disk.registered_fcd_name for disk in m.spec.disks_mapping)
-        yield MarkedObject("fcd", m.id, names, str(m.state), names)
+        yield MarkedObject(FCD.name, m.id, names, str(m.state), names)
     for m in client.unstructured.list_share_mounts():
-        yield MarkedObject("file-share", m.id, str(m.id), str(m.state), m.spec.reason or "")
+        yield MarkedObject(FILE_SHARE.name, m.id, str(m.id), str(m.state), m.spec.reason or "")
 
 
-def remove(client: VBRClient, found: MarkedObject, *, timeout: float = 900.0) -> None:
-    """Unmount (or stop) one object and wait until it is gone; already gone is fine."""
-    unmount: dict[str, Callable[[UUID], object]] = {
-        "vsphere-vm": client.vsphere.unmount,
-        "hyperv-vm": client.hyperv.unmount,
-        "azure-vm": client.azure.unmount,
-        "fcd": client.fcd.dismount,
-        "file-share": client.unstructured.unmount_share,
-    }
-    gone: dict[str, Callable[..., None]] = {
-        "vsphere-vm": client.vsphere.wait_until_gone,
-        "hyperv-vm": client.hyperv.wait_until_gone,
-        "fcd": client.fcd.wait_until_gone,
-        "file-share": client.unstructured.wait_until_share_gone,
-    }
-    try:
-        unmount[found.kind](found.id)
-    except NotFound:
-        return
-    if found.kind in gone:
-        gone[found.kind](found.id, timeout=timeout)
+def remove(client: VBRClient, found: MarkedObject, *, timeout: float | None = None) -> None:
+    """Unmount (or stop) one object and wait until it is gone; already gone is fine.
+
+    Keeps trying through outages for ``timeout`` seconds (default: the cleanup budget).
+    """
+    stop(client, KINDS[found.kind], found.id, within=timeout)

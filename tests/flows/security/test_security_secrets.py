@@ -163,10 +163,10 @@ def test_demo_leaks_nothing(canary, monkeypatch, caplog, capfd) -> None:
             started.append(self)
             return super().start()
 
-    from drflow import _embedded
+    from drflow import embedded
 
-    monkeypatch.setattr(_embedded, "SimulatorConfig", CanaryConfig)
-    monkeypatch.setattr(_embedded, "SimulatorServer", RecordedServer)
+    monkeypatch.setattr(embedded, "SimulatorConfig", CanaryConfig)
+    monkeypatch.setattr(embedded, "SimulatorServer", RecordedServer)
     caplog.set_level(logging.DEBUG)
 
     try:

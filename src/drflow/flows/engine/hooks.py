@@ -9,7 +9,6 @@ removes later.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,9 +18,9 @@ from uuid import UUID
 from prefect import get_client as prefect_client
 
 from drflow.tasks import VBRConnection, get_client
-from drflow.vbr import NotFound, VBRClient, VBRError
+from drflow.vbr import HeldBySession, VBRClient, VBRError, stop
 from drflow.vbr.marks import MarkedObject, find_marked, mark_for, remove
-from drflow.vbr.models import SessionState
+from drflow.vbr.stops import ENTRA_AUDIT_LOG, ENTRA_TENANT_RESTORE, FLR_MOUNT, SESSION
 
 from .ownership import Disposition, OwnedObject, OwnerRun, judge, records
 from .strategy import started_as_drill
@@ -29,29 +28,22 @@ from .strategy import started_as_drill
 logger = logging.getLogger("drflow")
 
 
-def _stop_session(client: VBRClient, session_id: str) -> None:
-    if client.sessions.get(session_id).state != SessionState.STOPPED:
-        client.sessions.stop(session_id)
-
-
-REMOVERS: dict[str, Callable[[VBRClient, str], object]] = {
-    "flr-mount": lambda client, object_id: client.flr.unmount(object_id),
-    "restore-session": _stop_session,
-    "entra-tenant-restore": lambda client, object_id: client.entra_id.stop_tenant_restore(
-        object_id
-    ),
-    "entra-audit-log": lambda client, object_id: client.entra_id.unmount_audit_log(object_id),
+REMOVERS: dict[str, HeldBySession] = {
+    "flr-mount": FLR_MOUNT,
+    "restore-session": SESSION,
+    "entra-tenant-restore": ENTRA_TENANT_RESTORE,
+    "entra-audit-log": ENTRA_AUDIT_LOG,
 }
-"""How what VBR cannot list by mark is removed, by its kind (already gone counts as removed)."""
+"""How what VBR cannot list by mark is removed, by the kind a run records it as."""
 
 
 def remove_recorded(client: VBRClient, obj: OwnedObject) -> None:
-    """Remove an object known from a run's record only (not listable by its mark)."""
-    remover = REMOVERS.get(obj.kind)
-    if remover is None:
+    """Remove an object known from a run's record only (not listable by its mark), through
+    outages for the cleanup budget; already gone counts as removed."""
+    target = REMOVERS.get(obj.kind)
+    if target is None:
         raise ValueError(f"no way to remove a {obj.kind}: add one to REMOVERS")
-    with contextlib.suppress(NotFound):
-        remover(client, obj.id)
+    stop(client, target, obj.id)
 
 
 def as_owned(found: MarkedObject) -> OwnedObject:

@@ -69,4 +69,4 @@ class RestoreStrategy(Strategy[P, SessionModel]):
         )
 
     def release(self, session: SessionModel) -> None:
-        stop_and_wait(self.params.connection, UUID(str(session.id)), label=f"restore {self.name}")
+        stop_and_wait(self.params.connection, UUID(str(session.id)))

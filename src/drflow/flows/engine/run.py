@@ -22,8 +22,8 @@ from prefect import get_run_logger
 from prefect.exceptions import Pause
 from prefect.runtime import flow_run
 
-from drflow.tasks import run_mark, verify_workload
-from drflow.vbr import MountFailed, SessionFailed, VBRError, WaitTimeout
+from drflow.tasks import get_client, run_mark, verify_workload
+from drflow.vbr import MountFailed, SessionFailed, VBRError, WaitTimeout, budget
 from drflow.vbr.models import ObjectRestorePointModel
 
 from . import ownership
@@ -95,6 +95,12 @@ class _Recovery:
     def run(self) -> RecoveryReport:
         suspended = False
         slot = ExitStack()
+        tolerance = self.params.outage_tolerance_minutes
+        # every VBR call of the recovery retries through outages for the outage tolerance, and
+        # none outlives the drill's deadline; clean-ups have a budget of their own
+        slot.enter_context(
+            budget(self.params.deadline, outage_tolerance=tolerance * 60 if tolerance else None)
+        )
         try:
             resumed = self.strategy.resume()
             if resumed is None:
@@ -316,7 +322,11 @@ class _Recovery:
     def _publish(self) -> None:
         report = self.report
         report.objects = list(ownership.latest(self.entries).values())
+        begun = report.phases[0].started if report.phases else report.requested_at
         try:
+            client = get_client(self.params.connection)
+            unavailable = client.outages.unavailable_between(begun).total_seconds()
+            report.vbr_unavailable_seconds = round(unavailable, 1) if unavailable else None
             report.vbr = vbr_server(self.params.connection)
         except Exception as exc:  # evidence of the target must not fail the run
             self.logger.warning("could not identify the VBR server: %s", exc)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 from uuid import UUID
 
-from drflow.tasks import VBRConnection, get_client, stop_session, wait_for_session
-from drflow.vbr import SessionFailed
+from drflow.tasks import VBRConnection, get_client, wait_for_session
+from drflow.vbr import SessionFailed, stop
 from drflow.vbr.models import SessionModel, SessionState
+from drflow.vbr.stops import SESSION
 
 
 def session_over(connection: VBRConnection, session_id: UUID | str) -> bool:
@@ -15,11 +16,10 @@ def session_over(connection: VBRConnection, session_id: UUID | str) -> bool:
     return get_client(connection).sessions.get(session_id).state == SessionState.STOPPED
 
 
-def stop_and_wait(connection: VBRConnection, session_id: UUID, *, label: str) -> None:
-    """Stop a running session and wait until it is ``Stopped`` (stopped already is fine)."""
-    if not session_over(connection, session_id):
-        stop_session(connection, session_id)
-    wait_until_stopped(connection, session_id, label=f"stop {label}")
+def stop_and_wait(connection: VBRConnection, session_id: UUID) -> None:
+    """Stop a running session and wait until it is ``Stopped`` (stopped already is fine),
+    through outages for the cleanup budget."""
+    stop(get_client(connection), SESSION, session_id)
 
 
 def wait_until_stopped(

@@ -6,13 +6,11 @@ session id: the work they start is found with :meth:`AzureAPI.list_sessions`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from .._exceptions import MountFailed
 from .._pagination import paginate
-from .._waiting import Backoff, wait_for_state
 from ..models import (
     AzureInstantRecoveryMountState,
     AzureInstantVMRecoveryMigrationSpec,
@@ -32,11 +30,9 @@ from ._base import API, query
 
 _PATH = "/api/v1/restore/instantRecovery/azure/vm"
 
-_ENDED = (AzureInstantRecoveryMountState.STOPPING, AzureInstantRecoveryMountState.STOPPED)
-
 
 class AzureAPI(API):
-    """Start, watch, migrate, switch over and stop instant recoveries to Azure."""
+    """Start, read, migrate, switch over and stop instant recoveries to Azure."""
 
     def list_mounts_page(
         self,
@@ -152,40 +148,3 @@ class AzureAPI(API):
         return self._client.request(
             "POST", f"{_PATH}/{mount_id}/switchover", model=AzureInstantVMRecoveryMount
         )
-
-    def wait_for_mount(
-        self,
-        mount_id: UUID | str,
-        *,
-        until: Sequence[AzureInstantRecoveryMountState] = (AzureInstantRecoveryMountState.READY,),
-        timeout: float = 3600.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[AzureInstantVMRecoveryMount], None] | None = None,
-    ) -> AzureInstantVMRecoveryMount:
-        """Poll the mount until its state is in ``until``.
-
-        Azure mounts have no failed state: one that is ``Stopping`` or ``Stopped`` while a
-        state outside those is awaited has ended, and raises MountFailed with its error
-        (``Stopping`` is on the way when ``Stopped`` is awaited).
-        """
-        fail = set(_ENDED) - set(until)
-        if AzureInstantRecoveryMountState.STOPPED in until:
-            fail.discard(AzureInstantRecoveryMountState.STOPPING)
-        return wait_for_state(
-            lambda: self.get_mount(mount_id),
-            lambda mount: mount.state,
-            until=set(until),
-            fail=fail,
-            failed=lambda mount: MountFailed(
-                f"instant recovery to Azure of {_machine_name(mount)}", mount.error_message
-            ),
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"Azure mount {mount_id}",
-            on_poll=on_poll,
-        )
-
-
-def _machine_name(mount: AzureInstantVMRecoveryMount) -> str:
-    name = mount.spec.name.name if mount.spec.name else None
-    return name or str(mount.id)

@@ -1,7 +1,7 @@
 """Microsoft Entra ID restore: ``/api/v1/restore/entraId``.
 
 The restore operator signs in to Entra ID with a device code (:meth:`EntraIdAPI.get_device_code`
-then :meth:`EntraIdAPI.wait_for_device_code`) or an authorization code
+then :func:`drflow.vbr.waiting.wait_for_device_code`) or an authorization code
 (:meth:`EntraIdAPI.start_authorization` then :meth:`EntraIdAPI.authorize`).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from .._waiting import Backoff, poll
 from ..models import (
     EntraIdTenantBrowseMountModel,
     EntraIdTenantRestoreAuthorizeModel,
@@ -18,7 +17,6 @@ from ..models import (
     EntraIdTenantRestoreDeviceCodeSpec,
     EntraIdTenantRestoreDeviceCodeStateModel,
     EntraIdTenantRestoreDeviceCodeStateSpec,
-    EntraIdTenantRestoreDeviceCodeStatus,
     EntraIdTenantRestoreStartAuthorizationModel,
     EntraIdTenantStartRestoreFromCopySpec,
     EntraIdTenantStartRestoreSpec,
@@ -57,25 +55,6 @@ class EntraIdAPI(API):
             json=spec.to_api(),
             model=EntraIdTenantRestoreDeviceCodeStateModel,
             idempotent=True,
-        )
-
-    def wait_for_device_code(
-        self,
-        spec: EntraIdTenantRestoreDeviceCodeStateSpec,
-        *,
-        timeout: float = 900.0,
-        backoff: Backoff | None = None,
-    ) -> EntraIdTenantRestoreDeviceCodeStateModel:
-        """Poll the device-code sign-in until it is no longer ``Pending``; returns its state."""
-        return poll(
-            lambda: self.get_device_code_state(spec),
-            lambda state: (
-                state.status is not None
-                and state.status != EntraIdTenantRestoreDeviceCodeStatus.PENDING
-            ),
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"Entra ID sign-in with code {spec.user_code}",
         )
 
     def start_authorization(

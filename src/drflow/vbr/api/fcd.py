@@ -15,21 +15,13 @@ from ..models import (
     VmwareFcdInstantRecoverySpec,
     VmwareFcdQuickMigrationSpec,
 )
-from ._base import query
-from ._mounts import MountsAPI
+from ._base import API, query
 
 _PATH = "/api/v1/restore/instantRecovery/vSphere/fcd"
 
 
-class FcdAPI(MountsAPI[VmwareFcdInstantRecoveryMount]):
-    """Mount, watch, migrate and dismount First Class Disks from backups.
-
-    ``get_mount`` is ``GetVmwareFcdInstantRecoveryMountModel``.
-    """
-
-    path = _PATH
-    mount_model = VmwareFcdInstantRecoveryMount
-    noun = "FCD instant recovery"
+class FcdAPI(API):
+    """Mount, read, migrate and dismount First Class Disks from backups."""
 
     def list_mounts_page(
         self,
@@ -50,6 +42,12 @@ class FcdAPI(MountsAPI[VmwareFcdInstantRecoveryMount]):
         """Every mount matching ``filters`` (keyword arguments of :meth:`list_mounts_page`)."""
         return paginate(
             lambda skip, limit: self.list_mounts_page(skip=skip, limit=limit, **filters)
+        )
+
+    def get_mount(self, mount_id: UUID | str) -> VmwareFcdInstantRecoveryMount:
+        """``GetVmwareFcdInstantRecoveryMountModel``: one mount."""
+        return self._client.request(
+            "GET", f"{_PATH}/{mount_id}", model=VmwareFcdInstantRecoveryMount
         )
 
     def start_instant_recovery(self, spec: VmwareFcdInstantRecoverySpec) -> SessionModel:

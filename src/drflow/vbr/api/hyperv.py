@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
-from .._exceptions import MountFailed
 from .._pagination import paginate
 from ..models import (
     InstantHvVMRecoveryMount,
@@ -15,24 +14,13 @@ from ..models import (
     InstantRecoveryMountState,
     SessionModel,
 )
-from ._base import query
-from ._mounts import MountsAPI
+from ._base import API, query
 
 _PATH = "/api/v1/restore/instantRecovery/hyperV/vm"
 
 
-class HyperVAPI(MountsAPI[InstantHvVMRecoveryMount]):
-    """Start, watch, migrate and stop instant recoveries of Hyper-V VMs.
-
-    ``get_mount`` is ``GetInstantHvVMRecoveryMount``.
-    """
-
-    path = _PATH
-    mount_model = InstantHvVMRecoveryMount
-    noun = "Hyper-V mount"
-
-    def describe_failure(self, mount: InstantHvVMRecoveryMount) -> MountFailed:
-        return MountFailed(f"instant recovery of {mount.vm_name}", mount.error_message)
+class HyperVAPI(API):
+    """Start, read, migrate and stop instant recoveries of Hyper-V VMs."""
 
     def list_mounts_page(
         self,
@@ -55,6 +43,10 @@ class HyperVAPI(MountsAPI[InstantHvVMRecoveryMount]):
         return paginate(
             lambda skip, limit: self.list_mounts_page(skip=skip, limit=limit, **filters)
         )
+
+    def get_mount(self, mount_id: UUID | str) -> InstantHvVMRecoveryMount:
+        """``GetInstantHvVMRecoveryMount``: one mount."""
+        return self._client.request("GET", f"{_PATH}/{mount_id}", model=InstantHvVMRecoveryMount)
 
     def start_instant_recovery(self, spec: InstantHvVMRecoverySpec) -> SessionModel:
         """``InstantHvVMRecoveryMount``: start instant recovery; answers the session.

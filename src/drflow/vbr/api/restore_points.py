@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
-from .._exceptions import NoRestorePoint
 from .._pagination import paginate
 from ..models import (
     BackupModel,
@@ -20,7 +19,6 @@ from ..models.backups import (
     BackupsOrderColumn,
     JobType,
     PlatformType,
-    RestorePointOperation,
     RestorePointsOrderColumn,
     SuspiciousActivitySeverity,
 )
@@ -55,86 +53,6 @@ class RestorePointsAPI(API):
     def list(self, **filters: object) -> Iterator[ObjectRestorePointModel]:
         """Every restore point matching ``filters`` (keyword arguments of :meth:`list_page`)."""
         return paginate(lambda skip, limit: self.list_page(skip=skip, limit=limit, **filters))
-
-    def latest(
-        self,
-        name: str,
-        *,
-        platform: PlatformType | None = None,
-        operation: RestorePointOperation | None = None,
-        before: datetime | None = None,
-        backup_id: UUID | str | None = None,
-    ) -> ObjectRestorePointModel:
-        """The newest restore point of the object called exactly ``name``.
-
-        ``operation`` keeps only points that allow it; ``before`` only points created before
-        that time; ``backup_id`` only points in that backup (an object can be in several, e.g.
-        a backup and its copy). Raises :class:`~drflow.vbr.NoRestorePoint` when none qualifies.
-        """
-        points = [
-            point
-            for point in self.list(
-                name_filter=name,
-                platform_name_filter=platform,
-                created_before_filter=before,
-                backup_id_filter=UUID(str(backup_id)) if backup_id else None,
-            )
-            if point.name == name and (operation is None or operation in point.allowed_operations)
-        ]
-        if not points:
-            wanted = f" allowing {operation.value}" if operation else ""
-            when = f" before {before.isoformat()}" if before else ""
-            where = f" in backup {backup_id}" if backup_id else ""
-            raise NoRestorePoint(f"VBR has no restore point of {name!r}{where}{wanted}{when}")
-        return max(points, key=lambda point: point.creation_time)
-
-    def select(
-        self,
-        name: str,
-        *,
-        restore_point_id: UUID | str | None = None,
-        before: datetime | None = None,
-        max_age: timedelta | None = None,
-        platform: PlatformType | None = None,
-        operation: RestorePointOperation | None = None,
-        now: datetime | None = None,
-        backup_id: UUID | str | None = None,
-    ) -> ObjectRestorePointModel:
-        """The restore point to recover ``name`` from.
-
-        The given one (checked to be ``name``'s, in ``backup_id`` when given, and to allow
-        ``operation``), else the latest (before ``before``, in ``backup_id`` when given). With
-        ``max_age`` (the RPO), a point older than that is refused. Raises
-        :class:`~drflow.vbr.NoRestorePoint` saying why none qualifies.
-        """
-        if restore_point_id is not None:
-            point = self.get(restore_point_id)
-            if point.name != name:
-                raise NoRestorePoint(
-                    f"restore point {restore_point_id} belongs to {point.name!r}, not to {name!r}"
-                )
-            if backup_id is not None and str(point.backup_id) != str(backup_id):
-                raise NoRestorePoint(
-                    f"restore point {restore_point_id} of {name!r} is in backup "
-                    f"{point.backup_id}, not in {backup_id}"
-                )
-            if operation is not None and operation not in point.allowed_operations:
-                raise NoRestorePoint(
-                    f"restore point {restore_point_id} of {name!r} does not allow {operation.value}"
-                )
-        else:
-            point = self.latest(
-                name, platform=platform, operation=operation, before=before, backup_id=backup_id
-            )
-        if max_age is not None:
-            age = (now or datetime.now(UTC)) - point.creation_time
-            if age > max_age:
-                raise NoRestorePoint(
-                    f"the restore point of {name!r} from {point.creation_time.isoformat()} is "
-                    f"{age.total_seconds() / 3600:.1f}h old, older than the RPO of "
-                    f"{max_age.total_seconds() / 3600:g}h"
-                )
-        return point
 
     def get(self, restore_point_id: UUID | str) -> ObjectRestorePointModel:
         """``GetObjectRestorePoint``."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
 from .._pagination import paginate
-from .._waiting import Backoff, poll, session_outcome
 from ..models import (
     EmptySuccessResponse,
     SessionLogResult,
@@ -21,7 +20,7 @@ from ._base import API, query
 
 
 class SessionsAPI(API):
-    """Read, list, stop and wait for sessions."""
+    """Read, list and stop sessions."""
 
     def get(self, session_id: UUID | str) -> SessionModel:
         """``GetSession``: one session."""
@@ -71,56 +70,3 @@ class SessionsAPI(API):
             model=EmptySuccessResponse,
             idempotent=True,
         )
-
-    def wait(
-        self,
-        session_id: UUID | str,
-        *,
-        timeout: float = 3600.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[SessionModel], None] | None = None,
-    ) -> SessionModel:
-        """Poll until the session is ``Stopped``.
-
-        Returns the finished session (its ``result`` may be ``Warning``: check it); raises
-        :class:`~drflow.vbr.SessionFailed` when it failed and
-        :class:`~drflow.vbr.WaitTimeout` past ``timeout`` seconds.
-        """
-        session = poll(
-            lambda: self.get(session_id),
-            lambda s: s.state == SessionState.STOPPED,
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"session {session_id}",
-            on_poll=on_poll,
-        )
-        return session_outcome(session)
-
-    def wait_until_ready(
-        self,
-        session_id: UUID | str,
-        *,
-        timeout: float = 3600.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[SessionModel], None] | None = None,
-    ) -> SessionModel:
-        """Poll until the session has a result, whether or not it has stopped.
-
-        A *holding* session (a mount that stays until it is stopped: instant recovery, an
-        Entra ID tenant restore, a browse mount) reports ``Success`` while still ``Working``
-        once what it holds is ready; any other session has a result once it is ``Stopped``.
-        Check ``state`` to tell the two apart. Raises :class:`~drflow.vbr.SessionFailed` when
-        it failed and :class:`~drflow.vbr.WaitTimeout` past ``timeout`` seconds.
-        """
-        session = poll(
-            lambda: self.get(session_id),
-            lambda s: (
-                s.state == SessionState.STOPPED
-                or (s.result is not None and s.result.result != SessionResult.NONE)
-            ),
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"session {session_id} to be ready",
-            on_poll=on_poll,
-        )
-        return session_outcome(session)

@@ -6,12 +6,10 @@ and ``/api/v1/restore/flr/unstructuredData``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from uuid import UUID
 
-from .._exceptions import MountFailed, NotFound
 from .._pagination import paginate
-from .._waiting import Backoff, poll, wait_for_state
 from ..models import (
     InstantRecoveryMountState,
     InstantUnstructuredDataRecoveryMount,
@@ -33,9 +31,6 @@ from ._base import API, query
 _IR_PATH = "/api/v1/restore/instantRecovery/unstructuredData"
 _RESTORE_PATH = "/api/v1/restore/unstructuredData"
 _FLR_PATH = "/api/v1/restore/flr/unstructuredData"
-
-_S = UnstructuredDataInstantRecoveryMountState
-_FAILED = (_S.PUBLISH_FAILED, _S.UNPUBLISH_FAILED)
 
 
 class UnstructuredDataAPI(API):
@@ -126,52 +121,6 @@ class UnstructuredDataAPI(API):
             f"{_IR_PATH}/{mount_id}/switchoverSettings",
             json=settings.to_api(),
             model=UnstructuredDataSwitchoverSettingsModel,
-        )
-
-    def wait_until_share_gone(
-        self, mount_id: UUID | str, *, timeout: float = 600.0, backoff: Backoff | None = None
-    ) -> None:
-        """Poll until the published share is gone or ``Unpublished``."""
-
-        def gone() -> bool:
-            try:
-                return self.get_share_mount(mount_id).state == _S.UNPUBLISHED
-            except NotFound:
-                return True
-
-        poll(
-            gone,
-            bool,
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"file share mount {mount_id} to go away",
-        )
-
-    def wait_for_share_mount(
-        self,
-        mount_id: UUID | str,
-        *,
-        until: Sequence[UnstructuredDataInstantRecoveryMountState] = (_S.PUBLISHED,),
-        timeout: float = 1800.0,
-        backoff: Backoff | None = None,
-        on_poll: Callable[[InstantUnstructuredDataRecoveryMount], None] | None = None,
-    ) -> InstantUnstructuredDataRecoveryMount:
-        """Poll the share mount until its state is in ``until``.
-
-        ``PublishFailed`` and ``UnpublishFailed`` raise MountFailed.
-        """
-        return wait_for_state(
-            lambda: self.get_share_mount(mount_id),
-            lambda mount: mount.state,
-            until=set(until),
-            fail=set(_FAILED) - set(until),
-            failed=lambda mount: MountFailed(
-                f"instant recovery of file share {mount.id} ({mount.state})", mount.error_message
-            ),
-            timeout=timeout,
-            backoff=backoff or self._client.backoff,
-            what=f"file share mount {mount_id}",
-            on_poll=on_poll,
         )
 
     # --- entire share / bucket restore ------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from uuid import UUID
 
-from .._exceptions import MountFailed
 from .._pagination import paginate
 from ..models import (
     InstantRecoveryMountState,
@@ -16,24 +15,13 @@ from ..models import (
     ViVMQuickMigrationSpec,
 )
 from ..models.vsphere import InstantViVMRecoveryMountsOrderColumn
-from ._base import query
-from ._mounts import MountsAPI
+from ._base import API, query
 
 _PATH = "/api/v1/restore/instantRecovery/vSphere/vm"
 
 
-class VSphereAPI(MountsAPI[InstantViVMRecoveryMount]):
-    """Start, watch, migrate and stop instant recoveries of vSphere VMs.
-
-    ``get_mount`` is ``GetInstantViVMRecoveryMount``.
-    """
-
-    path = _PATH
-    mount_model = InstantViVMRecoveryMount
-    noun = "vSphere mount"
-
-    def describe_failure(self, mount: InstantViVMRecoveryMount) -> MountFailed:
-        return MountFailed(f"instant recovery of {mount.vm_name}", mount.error_message)
+class VSphereAPI(API):
+    """Start, read, migrate and stop instant recoveries of vSphere VMs."""
 
     def list_mounts_page(
         self,
@@ -58,9 +46,9 @@ class VSphereAPI(MountsAPI[InstantViVMRecoveryMount]):
             lambda skip, limit: self.list_mounts_page(skip=skip, limit=limit, **filters)
         )
 
-    def list_by_ids(self, mount_ids: Sequence[UUID | str]) -> Iterator[InstantViVMRecoveryMount]:
-        """The mounts among ``mount_ids`` that exist (``mountIdFilter``)."""
-        return self.list_mounts(mount_id_filter=list(mount_ids))
+    def get_mount(self, mount_id: UUID | str) -> InstantViVMRecoveryMount:
+        """``GetInstantViVMRecoveryMount``: one mount."""
+        return self._client.request("GET", f"{_PATH}/{mount_id}", model=InstantViVMRecoveryMount)
 
     def start_instant_recovery(self, spec: InstantViVMRecoverySpec) -> SessionModel:
         """``InstantViVMRecoveryMount``: start instant recovery; answers the session.

@@ -1,18 +1,24 @@
-"""Waiting for VBR sessions and mounts, with backoff and a deadline."""
+"""Polling with backoff and a deadline: the machinery under every wait of :mod:`.waiting`.
+
+A poll's reads ride out VBR being unavailable: each read retries transient failures until the
+wait's own deadline, not for the client's outage tolerance, so an outage shorter than the time
+left does not end the wait. Only the deadline does (:class:`~drflow.vbr.WaitTimeout`), or a
+budget around the wait (:mod:`drflow.vbr.budgets`) that ends first.
+"""
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ._exceptions import SessionFailed, WaitTimeout
-from .models import SessionModel, SessionResult
+from . import budgets
+from ._exceptions import VBRError, WaitTimeout
+from ._retry import is_transient
 
-logger = logging.getLogger("drflow.vbr")
+__all__ = ["Backoff", "poll", "wait_for_state"]
 
 T = TypeVar("T")
 
@@ -69,43 +75,43 @@ def poll(
 ) -> T:
     """Call ``read`` until ``done`` says so; raise :class:`WaitTimeout` past ``timeout`` s.
 
-    ``sleep`` may end early when news came in meanwhile (a read that another wait shared):
-    ``read`` and ``done`` are then asked at once, and the wait's own polls keep their schedule.
+    ``timeout`` is cut to the budget around the wait. Each ``read`` retries transient failures
+    until the deadline (see the module docstring). ``sleep`` may end early when news came in
+    meanwhile (a read that another wait shared): ``read`` and ``done`` are then asked at once,
+    and the wait's own polls keep their schedule.
     """
     started = clock()
+    timeout = min(timeout, budgets.remaining())
     deadline = started + timeout
     intervals = backoff.intervals()
     due = started
-    while True:
-        value = read()
-        if on_poll is not None:
-            on_poll(value)
-        if done(value):
-            return value
-        now = clock()
-        remaining = deadline - now
-        if remaining <= 0:
-            raise WaitTimeout(f"gave up waiting for {what} after {timeout:.0f}s", last=value)
-        if now >= due:  # this read was the wait's own poll: schedule the next one
-            interval = next(intervals) if backoff.share is None else backoff.after(now - started)
-            if backoff.tick:
-                interval = backoff.next_tick(now + interval - backoff.tick) - now
-            due = now + interval
-        sleep(min(due - now, remaining))
-
-
-def session_outcome(session: SessionModel) -> SessionModel:
-    """Return a finished session, raising :class:`SessionFailed` when it failed."""
-    result = session.result.result if session.result else None
-    if result == SessionResult.FAILED:
-        raise SessionFailed(session)
-    if result == SessionResult.WARNING:
-        logger.warning(
-            "session %r finished with a warning: %s",
-            session.name,
-            session.result.message if session.result else "",
-        )
-    return session
+    with budgets.budget(timeout, outage_tolerance=math.inf, clock=clock):
+        while True:
+            try:
+                value = read()
+            except VBRError as exc:
+                if not is_transient(exc):
+                    raise
+                raise WaitTimeout(
+                    f"gave up waiting for {what} after {clock() - started:.0f}s: VBR did not "
+                    f"answer ({exc})"
+                ) from exc
+            if on_poll is not None:
+                on_poll(value)
+            if done(value):
+                return value
+            now = clock()
+            remaining = deadline - now
+            if remaining <= 0:
+                raise WaitTimeout(f"gave up waiting for {what} after {timeout:.0f}s", last=value)
+            if now >= due:  # this read was the wait's own poll: schedule the next one
+                interval = (
+                    next(intervals) if backoff.share is None else backoff.after(now - started)
+                )
+                if backoff.tick:
+                    interval = backoff.next_tick(now + interval - backoff.tick) - now
+                due = now + interval
+            sleep(min(due - now, remaining))
 
 
 def wait_for_state(

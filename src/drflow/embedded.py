@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from drflow._env import environment
+from drflow.env import environment
 from drflow.simulator.config import SimulatorConfig
 from drflow.simulator.server import SimulatorServer
 
