@@ -68,40 +68,43 @@ def vbr_target(
     what: str, url: str | None, *, simulator: bool, speed: float
 ) -> Iterator[str | None]:
     """The VBR a drill, recovery or run acts on: the one configured (``url``, else
-    ``DRFLOW_VBR_URL``), or the embedded simulator when asked for with ``--simulator``.
-
-    Never the simulator silently: without a configured VBR and without ``--simulator`` it
-    exits 2, starting nothing; a configured URL that answers as the drflow simulator is
-    refused the same way unless ``--simulator`` was given.
+    ``DRFLOW_VBR_URL``); with ``--simulator`` and nothing configured, drflow's embedded VBR
+    simulator. Never the simulator silently: without a configured VBR and without
+    ``--simulator`` it exits 2, starting nothing (:func:`check_simulator` then holds the
+    configured one to what ``--simulator`` says).
     """
-    if simulator:
+    if url is None and "DRFLOW_VBR_URL" not in os.environ:
+        if not simulator:
+            raise fail(NO_VBR.format(what=what))
         from drflow.embedded import embedded_simulator
 
         with embedded_simulator(speed) as sim:
             console.print(
-                f"--simulator: {what} against drflow's VBR SIMULATOR at {sim.url}, not a real "
-                "VBR (its evidence says so)",
+                f"--simulator: {what} against drflow's embedded VBR SIMULATOR at {sim.url}, not "
+                "a real VBR (its evidence says so)",
                 highlight=False,
             )
             yield sim.url
         return
-    if url is None and "DRFLOW_VBR_URL" not in os.environ:
-        raise fail(NO_VBR.format(what=what))
     yield url or os.environ["DRFLOW_VBR_URL"]  # an unusable value is refused by name after
 
 
-def refuse_simulator(what: str, connection: VBRConnection, *, simulator: bool) -> None:
-    """Exit 2 when the configured VBR answers as the drflow simulator and ``--simulator`` was
-    not given: evidence from the simulator is produced only when asked for."""
-    if simulator:
-        return
+def check_simulator(what: str, connection: VBRConnection, *, simulator: bool) -> None:
+    """Exit 2 unless the configured VBR is what ``--simulator`` says: drflow's VBR simulator
+    answers only a command given ``--simulator``, and such a command acts on nothing else.
+    A VBR that does not answer now is left to the preflight (and its outage tolerance)."""
     try:
         client = get_client(connection)
         client.restore_points.list_page(limit=1)
     except VBRError:
-        return  # not reachable now: the preflight says so, with the outage tolerance
-    if client.answered_by_simulator:
+        return
+    if client.answered_by_simulator and not simulator:
         raise fail(
             f"{client.settings.url} answers as drflow's VBR simulator, not a real VBR: pass "
             f"--simulator to {what} against it. Nothing was started."
+        )
+    if simulator and not client.answered_by_simulator:
+        raise fail(
+            f"--simulator, but {client.settings.url} is not drflow's VBR simulator: drop "
+            f"--simulator to {what} against that VBR. Nothing was started."
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import statistics
-import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -20,11 +20,11 @@ from drflow.tasks import VBRConnection
 from .common import (
     USAGE_ERROR,
     check_connection,
+    check_simulator,
     console,
     err,
     fail,
     load_plan_or_exit,
-    refuse_simulator,
     vbr_target,
 )
 
@@ -33,7 +33,9 @@ def drill(
     file: Path = typer.Argument(..., help="The plan file (YAML)."),
     report: Path | None = typer.Option(None, help="Also write the JSON report there."),
     simulator: bool = typer.Option(
-        False, "--simulator", help="Drill drflow's embedded VBR simulator instead of a VBR."
+        False,
+        "--simulator",
+        help="Drill drflow's VBR simulator (the configured one, else an embedded one).",
     ),
     speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
 ) -> None:
@@ -41,14 +43,14 @@ def drill(
     it failed (or its preflight found problems), 2 when the plan or the VBR settings are wrong
     (nothing is started).
 
-    The VBR is the plan's vbr.url, else DRFLOW_VBR_URL; --simulator drills drflow's embedded
-    VBR simulator instead (its evidence says so).
+    The VBR is the plan's vbr.url, else DRFLOW_VBR_URL. drflow's VBR simulator is drilled only
+    with --simulator (an embedded one when no VBR is configured); its evidence says so.
     """
     plan = load_plan_or_exit(file, USAGE_ERROR)
     with vbr_target("drill", plan.vbr.url, simulator=simulator, speed=speed):
         connection = VBRConnection.model_validate(plan.vbr.connection())
         check_connection(str(file), connection)
-        refuse_simulator("drill", connection, simulator=simulator)
+        check_simulator("drill", connection, simulator=simulator)
         with console.status(f"drilling {escape(plan.name)}..."), plain_console_logs():
             state = dr_drill(
                 str(file), report_path=str(report) if report else None, return_state=True
@@ -64,7 +66,10 @@ def recover(
     yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm by typing the plan name."),
     report: Path | None = typer.Option(None, help="Also write the JSON report there."),
     simulator: bool = typer.Option(
-        False, "--simulator", help="Recover from drflow's embedded VBR simulator (a rehearsal)."
+        False,
+        "--simulator",
+        help="Recover from drflow's VBR simulator (a rehearsal; an embedded one when no VBR "
+        "is configured).",
     ),
     speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
 ) -> None:
@@ -87,7 +92,7 @@ def recover(
     with vbr_target("recover", plan.vbr.url, simulator=simulator, speed=speed):
         connection = VBRConnection.model_validate(plan.vbr.connection())
         check_connection(str(file), connection)
-        refuse_simulator("recover", connection, simulator=simulator)
+        check_simulator("recover", connection, simulator=simulator)
         if not yes:
             _confirm(plan.name, sorted(workloads or known))
         with console.status(f"recovering {escape(plan.name)}..."), plain_console_logs():
@@ -102,16 +107,14 @@ def recover(
 
 def _confirm(plan_name: str, workloads: list[str]) -> None:
     """Have the operator type the plan's name; exit 2 when they do not."""
-    if not sys.stdin.isatty():
-        raise fail(
-            "recover fails over for real and needs a confirmation: run it in a terminal, or "
-            "pass --yes"
-        )
     console.print(
         f"This recovers plan [bold]{escape(plan_name)}[/] for real: {escape(', '.join(workloads))}"
         " are recovered on production networks and kept."
     )
-    answer = typer.prompt(f"Type the plan's name ({plan_name}) to go on")
+    try:
+        answer = typer.prompt(f"Type the plan's name ({plan_name}) to go on")
+    except click.exceptions.Abort:  # no input to read (a script): it must say --yes
+        raise fail("recover needs a confirmation: type the plan's name, or pass --yes") from None
     if answer.strip() != plan_name:
         raise fail(f"you typed {answer.strip()!r}, not {plan_name!r}: nothing was started")
 

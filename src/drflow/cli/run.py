@@ -14,7 +14,7 @@ from drflow.flows import FLOWS
 from drflow.tasks import VBRConnection
 
 from .args import UsageError, parse_params
-from .common import check_connection, fail, refuse_simulator, vbr_target
+from .common import check_connection, check_simulator, fail, vbr_target
 from .live import run_with_live_view
 
 
@@ -37,9 +37,10 @@ def run(
 ) -> None:
     """Run a recovery flow: drflow run FLOW [--PARAM VALUE ...] [--params @file.json].
 
-    The VBR connection comes from the DRFLOW_VBR_* environment (or --connection.url); with
-    --simulator, drflow's embedded VBR simulator. Exit 0 when the recovery passed, 1 when it
-    failed, 2 for a mistake in the command (nothing is started).
+    The VBR connection comes from the DRFLOW_VBR_* environment (or --connection.url); a VBR
+    simulator only with --simulator (drflow's embedded one when none is configured). Exit 0
+    when the recovery passed, 1 when it failed, 2 for a mistake in the command (nothing is
+    started).
     """
     entry = FLOWS.get(flow_name)
     if entry is None:
@@ -54,12 +55,9 @@ def run(
     connection = getattr(params, "connection", None)
     url = connection.url if isinstance(connection, VBRConnection) else None
     with vbr_target(f"run {flow_name}", url, simulator=simulator, speed=speed):
-        if simulator and isinstance(connection, VBRConnection):
-            params = params.model_copy(update={"connection": VBRConnection()})
-            connection = params.connection
         check_connection(flow_name, connection)
         if isinstance(connection, VBRConnection):
-            refuse_simulator(f"run {flow_name}", connection, simulator=simulator)
+            check_simulator(f"run {flow_name}", connection, simulator=simulator)
         code = run_with_live_view(entry.flow, params, plain_console())
     raise typer.Exit(code)
 
