@@ -218,6 +218,10 @@ def test_scheduled_switchover_in_process_follows_a_reschedule(
     when = switched_at(admin, report.flow_run_id)
     assert when is not None
     assert when >= later  # not at the first time: VBR followed the new one, and so did the run
+    # the evidence says when VBR switched over, and the time it was scheduled for in the end
+    reported = datetime.strptime(report.details["switched over at"], "%Y-%m-%d %H:%M:%S UTC (VBR)")
+    assert abs(reported.replace(tzinfo=when.tzinfo) - when) < timedelta(seconds=1)
+    assert report.details["switchover scheduled for"] == f"{later:%Y-%m-%d %H:%M:%S} UTC"
     logs = poll(
         lambda: [m for m in run_logs(report.flow_run_id) if "not from a deployment" in m],
         "the log of why the run waits in process",

@@ -50,7 +50,7 @@ def plan_file(tmp_path: Path, workloads: list[dict[str, Any]], **top: Any) -> st
         **top,
         "groups": [
             {"name": "data", "workloads": workloads[:1]},
-            {"name": "front", "workloads": workloads[1:]},
+            *([{"name": "front", "workloads": workloads[1:]}] if workloads[1:] else []),
         ],
     }
     path = tmp_path / "targets.yaml"

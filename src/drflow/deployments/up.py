@@ -151,8 +151,9 @@ def up(
                 embedded_simulator(speed, port=simulator_port if _free(simulator_port) else 0)
             )
             console.print(
-                f"No DRFLOW_VBR_URL: the deployments run against drflow's VBR SIMULATOR at "
-                f"{sim.url} (x{speed:g}, password {sim.config.password!r}); their evidence says so"
+                f"VBR simulator: {sim.url} (x{speed:g}, password {sim.config.password!r}). No "
+                "DRFLOW_VBR_URL: the deployments run against drflow's VBR SIMULATOR, not a VBR; "
+                "their evidence says so"
             )
         from prefect import serve
 

@@ -150,30 +150,33 @@ def _gate(
     if not seen.findings:
         report.preflight.append(f"all {len(results)} workloads ready")
         return True
-    concerned = sorted({str(f.workload) for f in seen.findings if f.workload})
+    if seen.blocked():  # said once, for the drill: nothing could be tried
+        [finding] = [f for f in seen.findings if f.workload is None]
+        for result in results.values():
+            result.reason = "not started: VBR could not be used"
+        report.reason = f"preflight: {finding.problem}; nothing was started"
+        return False
+    concerned = sorted({str(f.workload) for f in seen.findings})
     for finding in seen.findings:
-        for name, result in results.items():
-            if finding.workload in (name, None):
-                result.outcome = "failed"
-                result.reason = "; ".join(
-                    filter(None, [result.reason, f"preflight: {finding.problem}"])
-                )
-    summary = f"{len(results) - len(concerned)} of {len(results)} workloads ready"
-    if seen.blocked() or plan.on_preflight_failure == "abort":
+        result = results[str(finding.workload)]
+        result.outcome = "failed"
+        result.reason = "; ".join(filter(None, [result.reason, f"preflight: {finding.problem}"]))
+    summary = (
+        f"{len(results) - len(concerned)} of {len(results)} workloads ready; "
+        f"not recovered: {', '.join(concerned)}"
+    )
+    report.preflight.append(summary)
+    if plan.on_preflight_failure == "abort":
         for result in results.values():
             if result.outcome != "failed":
                 result.reason = (
                     f"not started: the preflight found problems with {', '.join(concerned)}"
                 )
-        report.preflight.append(f"{summary}; not recovered: {', '.join(concerned) or 'any'}")
         report.reason = (
-            f"preflight: {seen.findings[0].problem}; nothing was started"
-            if seen.blocked()
-            else f"preflight: {len(seen.findings)} problem(s); nothing was started "
-            f"(on_preflight_failure: {plan.on_preflight_failure})"
+            f"preflight: {len(seen.findings)} problem(s); nothing was started "
+            "(on_preflight_failure: abort)"
         )
         return False
-    report.preflight.append(f"{summary}; not recovered: {', '.join(concerned)}")
     return True
 
 

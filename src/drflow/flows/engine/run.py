@@ -96,11 +96,8 @@ class _Recovery:
         suspended = False
         slot = ExitStack()
         tolerance = self.params.outage_tolerance_minutes
-        # every VBR call of the recovery retries through outages for the outage tolerance, and
-        # none outlives the drill's deadline; clean-ups have a budget of their own
-        slot.enter_context(
-            budget(self.params.deadline, outage_tolerance=tolerance * 60 if tolerance else None)
-        )
+        if tolerance:  # each VBR call retries through an outage this long (waits: their timeout)
+            slot.enter_context(budget(outage_tolerance=tolerance * 60))
         try:
             resumed = self.strategy.resume()
             if resumed is None:

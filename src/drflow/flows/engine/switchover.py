@@ -349,8 +349,9 @@ def confirm_switchover(
     when = switching.switched_at()
     if when is not None:
         report.details["switched over at"] = f"{when:%Y-%m-%d %H:%M:%S} UTC (VBR)"
-    if schedule.type == "Scheduled" and schedule.time is not None:
-        report.details["switchover scheduled for"] = f"{schedule.time:%Y-%m-%d %H:%M:%S} UTC"
+    final = switching.schedule()  # as the operator left it (they may have moved it meanwhile)
+    if final.type == "Scheduled" and final.time is not None:
+        report.details["switchover scheduled for"] = f"{final.time:%Y-%m-%d %H:%M:%S} UTC"
     log.info("%s has been switched over", switching.what)
     return Disposition.SWITCHED_OVER
 
