@@ -42,7 +42,7 @@ from pydantic import (
 )
 
 from drflow.tasks import VBRConnection, get_client, vbr_task
-from drflow.vbr import MountFailed, VBRClient, WaitTimeout
+from drflow.vbr import MountFailed, VBRClient, VBRError, WaitTimeout
 
 from .decision import wait_for_input
 from .ownership import Disposition
@@ -349,9 +349,13 @@ def confirm_switchover(
     when = switching.switched_at()
     if when is not None:
         report.details["switched over at"] = f"{when:%Y-%m-%d %H:%M:%S} UTC (VBR)"
-    final = switching.schedule()  # as the operator left it (they may have moved it meanwhile)
-    if final.type == "Scheduled" and final.time is not None:
-        report.details["switchover scheduled for"] = f"{final.time:%Y-%m-%d %H:%M:%S} UTC"
+    try:  # as the operator left it (they may have moved it meanwhile)
+        final = switching.schedule()
+    except VBRError as exc:  # evidence only: the switchover happened
+        log.warning("could not read the final switchover settings: %s", exc)
+    else:
+        if final.type == "Scheduled" and final.time is not None:
+            report.details["switchover scheduled for"] = f"{final.time:%Y-%m-%d %H:%M:%S} UTC"
     log.info("%s has been switched over", switching.what)
     return Disposition.SWITCHED_OVER
 
