@@ -51,8 +51,7 @@ from drflow.vbr.models import (
 from . import unstructured
 from .auth import Principal
 from .errors import bad_request, not_found
-from .estate import RestorePoint
-from .estate_extra import EntraTenant
+from .estate import EntraTenant, RestorePoint
 from .sessions import LogTitles, Outcome, SessionRecord
 
 if TYPE_CHECKING:

@@ -54,8 +54,7 @@ from drflow.vbr.models.unstructured import UnstructuredDataBrowseSourcePropertie
 
 from .auth import Principal
 from .errors import ApiError, bad_request, not_found, reject_unknown_enums
-from .estate import RestorePoint
-from .estate_extra import MountServer, UnstructuredObject
+from .estate import MountServer, RestorePoint, UnstructuredObject
 from .listing import aware
 from .sessions import LogTitles, Outcome, SessionRecord
 
