@@ -7,8 +7,12 @@ client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`d
   there and in :mod:`.roles`.
 - :class:`SimulatorConfig` (:mod:`.config`); :class:`FakeClock` (:mod:`.clock`).
 - :class:`SimulatorServer` / :func:`serve` (:mod:`.server`): real HTTP(S) on 127.0.0.1.
+- :class:`Simulator` (:mod:`.state`): the state of one simulated server, guarded by one lock.
 - The estate file and its deterministic ids: :mod:`.estate` (:func:`estate_uuid`).
-- Sessions and mounts as lazily evaluated state machines: :mod:`.sessions`, :mod:`.vsphere`.
+- Sessions as lazily evaluated state machines: :mod:`.sessions`.
+- Workload kinds, one module or package each, in one registry: :mod:`.workload` (the plugin
+  contract), :mod:`.workloads` (the kinds; the one mount state machine of vSphere, Hyper-V
+  and FCD is :mod:`.workloads.mounts`).
 - Admin API, no auth, outside ``/api`` (:mod:`.routes.admin`):
 
   ========================================  ==================================================

@@ -33,20 +33,7 @@ from .config import SimulatorConfig
 from .errors import ApiError, describe_validation_errors, error_response
 from .faults import FaultRule
 from .roles import describe, roles_for
-from .routes import (
-    admin,
-    auth,
-    azure_ir,
-    catalog,
-    entra_id,
-    fcd,
-    flr,
-    hyperv_ir,
-    sessions,
-    unstructured,
-    vm_restore,
-    vsphere_ir,
-)
+from .routes import admin, auth, catalog, sessions
 from .state import Simulator
 
 TOKEN_PATH = "/api/oauth2/token"  # noqa: S105 - a path, not a secret
@@ -256,11 +243,10 @@ def create_app(
     app.sim = sim
     app.state.sim = sim
     app.sim_routes = []
-    restore_workloads = (hyperv_ir, vm_restore, fcd, flr)
-    restore_data = (azure_ir, unstructured, entra_id)
-    for module in (auth, sessions, catalog, vsphere_ir, *restore_workloads, *restore_data, admin):
-        app.include_router(module.router)
-        app.sim_routes.extend(module.router.routes)
+    kinds = [type(workload).router for workload in sim.workloads]
+    for router in (auth.router, sessions.router, catalog.router, *kinds, admin.router):
+        app.include_router(router)
+        app.sim_routes.extend(router.routes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -182,6 +182,10 @@ class SessionRecord:
     resource_reference: str | None = None
     platform_name: str | None = None
     parent_session_id: uuid.UUID | None = None
+    workload: str | None = None
+    """The kind of the workload that started it (None: a backup job run)."""
+    subject: str | None = None
+    """The name of what it acts on (a VM, a share), where ``name`` does not say it."""
     usn: int = 0
     stop_at: datetime | None = None
     stop_s: float = 0.0

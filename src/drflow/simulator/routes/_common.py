@@ -1,8 +1,9 @@
-"""What every route module needs: the simulator, the caller, JSON answers, error docs."""
+"""What every route module needs: the simulator, the caller, JSON answers, pages, error docs."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 from starlette.responses import JSONResponse
@@ -11,9 +12,12 @@ from drflow.vbr.models import Error, VBRModel
 
 from ..auth import Principal
 from ..errors import ApiError
-from ..state import Simulator
+from ..listing import paginate, sort_items
 
-API_VERSION_HEADER = "x-api-version"
+if TYPE_CHECKING:
+    from ..state import Simulator
+
+T = TypeVar("T")
 
 _ERROR_TEXT = {
     400: "Bad request: the body or a parameter is invalid.",
@@ -43,3 +47,22 @@ def caller(request: Request) -> Principal:
 
 def answer(model: VBRModel, status: int = 200) -> JSONResponse:
     return JSONResponse(model.to_api(), status_code=status)
+
+
+def page(
+    result: Callable[..., VBRModel],
+    items: Sequence[T],
+    to_model: Callable[[T], Any],
+    *,
+    skip: int | None,
+    limit: int | None,
+    order: Any = None,
+    ascending: bool | None = None,
+    keys: Mapping[str, Callable[[T], Any]] | None = None,
+) -> JSONResponse:
+    """A list answer: ``items`` sorted by ``keys[order.value]`` (when ``order`` is given), then
+    ``skip`` and ``limit``; only the page is turned into models."""
+    if order is not None and keys is not None:
+        items = sort_items(list(items), keys[order.value], ascending is not False)
+    selected, pagination = paginate(items, skip, limit)
+    return answer(result(data=[to_model(item) for item in selected], pagination=pagination))

@@ -1,16 +1,8 @@
-"""What the restore workloads (Hyper-V instant recovery, entire VM restore, FCD, FLR) share:
-finding the restore point of a request, and the workload probe of a machine.
-
-A guest's health is derived, like everything else, from timestamps: a machine is healthy once
-it runs (mounted and powered on, or restored and powered on), its boot time has passed, and it
-carries no ``never_healthy`` trap.
-"""
+"""The restore point a start request names, if it offers the operation."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .errors import ApiError, bad_request, not_found
@@ -52,33 +44,3 @@ def find_point(
             point_id,
         )
     return point
-
-
-@dataclass(frozen=True)
-class GuestState:
-    """What one source (a mount, a restore) says about a machine, as of ``since``."""
-
-    healthy: bool
-    reason: str
-    since: datetime
-
-
-def running_guest(
-    *,
-    started_at: datetime,
-    powered_on: bool,
-    boot_s: float,
-    never_healthy: str | None,
-    now: datetime,
-    running_as: str,
-    powered_off_reason: str,
-) -> GuestState:
-    """A machine that runs (or could run) from ``started_at``."""
-    if not powered_on:
-        return GuestState(False, powered_off_reason, started_at)
-    booted = started_at.timestamp() + boot_s
-    if now.timestamp() < booted:
-        return GuestState(False, "guest OS is booting", started_at)
-    if never_healthy is not None:
-        return GuestState(False, never_healthy, started_at)
-    return GuestState(True, running_as, started_at)

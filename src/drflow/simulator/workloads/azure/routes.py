@@ -1,4 +1,4 @@
-"""``/api/v1/restore/instantRecovery/azure/vm``: instant recovery to Microsoft Azure."""
+"""``/api/v1/restore/instantRecovery/azure/vm``: the routes of instant recovery to Azure."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 
 from drflow.vbr.models import (
     AzureInstantRecoveryMountState,
@@ -15,40 +15,28 @@ from drflow.vbr.models import (
     AzureInstantVMRecoveryMountsOrderColumn,
     AzureInstantVMRecoveryMountsResult,
     AzureInstantVMRecoverySpec,
-    AzureInstantVMRecoverySwitchoverSettingsModel,
     SessionResult,
     SessionsResult,
     SessionState,
 )
-from drflow.vbr.models.sessions import SessionModel, SessionsOrderColumn
+from drflow.vbr.models.sessions import SessionsOrderColumn
 
-from .. import azure
-from ..auth import Principal
-from ..errors import bad_request, reject_unknown_enums
-from ..listing import aware, known, known_all, paginate, sort_items
-from ..sessions import ALL_SESSION_TYPES, SessionRecord
-from ..state import Simulator
-from ._common import answer, caller, errors, sim_of
+from ...auth import Principal
+from ...errors import reject_unknown_enums
+from ...listing import known
+from ...routes._common import answer, caller, errors, page
+from ...routes.session_list import SessionFilter, sessions_page
+from .mount import Settings
+from .workload import MOUNT_PATH, AzureWorkload
 
-router = APIRouter(tags=["Restore"])
-PATH = azure.MOUNT_PATH
-
-Sim = Annotated[Simulator, Depends(sim_of)]
+router = AzureWorkload.router
+PATH = MOUNT_PATH
+Azure = Annotated[AzureWorkload, Depends(AzureWorkload.of)]
 Caller = Annotated[Principal, Depends(caller)]
-Settings = AzureInstantVMRecoverySwitchoverSettingsModel
 
 _SORT = {
-    "State": lambda pair: pair[1].state.value,
+    "State": lambda pair: pair[1],
     "Name": lambda pair: pair[0].vm_name.lower(),
-}
-_SESSION_SORT = {
-    "Name": lambda m: m.name.lower(),
-    "SessionType": lambda m: m.session_type.value,
-    "CreationTime": lambda m: m.creation_time,
-    "EndTime": lambda m: m.end_time,
-    "State": lambda m: m.state.value,
-    "Result": lambda m: m.result.result.value if m.result else None,
-    "InitiatedBy": lambda m: (m.initiated_by or "").lower() or None,
 }
 
 
@@ -60,7 +48,7 @@ _SESSION_SORT = {
     responses=errors(401, 403, 404, 500),
 )
 async def get_all_mounts(
-    sim: Sim,
+    azure: Azure,
     skip: Annotated[int | None, Query()] = None,
     limit: Annotated[int | None, Query()] = 200,
     order_column: Annotated[
@@ -73,14 +61,20 @@ async def get_all_mounts(
 ):
     known(order_column, "orderColumn")
     known(state_filter, "stateFilter")
-    now = sim.now()
-    with sim.lock:
-        pairs = [(mount, mount.to_model(now)) for mount in azure.list_mounts(sim)]
-    selected = [p for p in pairs if state_filter is None or p[1].state == state_filter]
-    if order_column is not None:
-        selected = sort_items(selected, _SORT[order_column.value], order_asc is not False)
-    page, pagination = paginate([model for _, model in selected], skip, limit)
-    return answer(AzureInstantVMRecoveryMountsResult(data=page, pagination=pagination))
+    now = azure.sim.now()
+    with azure.sim.lock:
+        pairs = [(mount, mount.state(now)) for mount in azure.state.mounts.values()]
+    selected = [p for p in pairs if state_filter is None or p[1] == state_filter.value]
+    return page(
+        AzureInstantVMRecoveryMountsResult,
+        selected,
+        lambda pair: pair[0].to_model(now),
+        skip=skip,
+        limit=limit,
+        order=order_column,
+        ascending=order_asc,
+        keys=_SORT,
+    )
 
 
 @router.post(
@@ -92,11 +86,11 @@ async def get_all_mounts(
     responses=errors(400, 401, 403, 404, 500),
 )
 async def start_instant_recovery(
-    spec: Annotated[AzureInstantVMRecoverySpec, Body()], sim: Sim, who: Caller
+    spec: Annotated[AzureInstantVMRecoverySpec, Body()], azure: Azure, who: Caller
 ):
     reject_unknown_enums(spec)
-    mount = azure.start(sim, spec, who)
-    return answer(mount.to_model(sim.now()), status=201)
+    mount = azure.start(spec, who)
+    return answer(mount.to_model(azure.sim.now()), status=201)
 
 
 @router.get(
@@ -106,10 +100,10 @@ async def start_instant_recovery(
     response_model=AzureInstantVMRecoveryMount,
     responses=errors(401, 403, 404, 500),
 )
-async def get_mount(mountId: UUID, sim: Sim):
-    now = sim.now()
-    with sim.lock:
-        return answer(azure.get_mount(sim, mountId).to_model(now))
+async def get_mount(mountId: UUID, azure: Azure):
+    now = azure.sim.now()
+    with azure.sim.lock:
+        return answer(azure.get(mountId).to_model(now))
 
 
 @router.get(
@@ -121,7 +115,7 @@ async def get_mount(mountId: UUID, sim: Sim):
 )
 async def get_mount_sessions(
     mountId: UUID,
-    sim: Sim,
+    azure: Azure,
     skip: Annotated[int | None, Query()] = None,
     limit: Annotated[int | None, Query()] = 200,
     order_column: Annotated[SessionsOrderColumn | None, Query(alias="orderColumn")] = None,
@@ -134,36 +128,27 @@ async def get_mount_sessions(
     state_filter: Annotated[SessionState | None, Query(alias="stateFilter")] = None,
     result_filter: Annotated[list[SessionResult] | None, Query(alias="resultFilter")] = None,
 ):
-    known(order_column, "orderColumn")
-    known(state_filter, "stateFilter")
-    results = {r.value for r in known_all(result_filter, "resultFilter")}
-    if type_filter is not None and type_filter not in ALL_SESSION_TYPES:
-        raise bad_request(f"typeFilter: unsupported value {type_filter!r}")
-    created_after, created_before = aware(created_after), aware(created_before)
-    ended_after, ended_before = aware(ended_after), aware(ended_before)
-    now = sim.now()
-    with sim.lock:
-        records: list[SessionRecord] = azure.get_mount(sim, mountId).sessions()
-        models = [record.to_model(now) for record in records]
-
-    def keep(m: SessionModel) -> bool:
-        return (
-            (created_after is None or m.creation_time > created_after)
-            and (created_before is None or m.creation_time < created_before)
-            and (ended_after is None or (m.end_time is not None and m.end_time > ended_after))
-            and (ended_before is None or (m.end_time is not None and m.end_time < ended_before))
-            and (type_filter is None or m.session_type.value == type_filter)
-            and (state_filter is None or m.state == state_filter)
-            and (not results or (m.result is not None and m.result.result.value in results))
+    where = SessionFilter.checked(
+        types=[type_filter] if type_filter is not None else [],
+        state=state_filter,
+        results=result_filter,
+        created_after=created_after,
+        created_before=created_before,
+        ended_after=ended_after,
+        ended_before=ended_before,
+    )
+    now = azure.sim.now()
+    with azure.sim.lock:
+        azure.settle(now)
+        return sessions_page(
+            azure.get(mountId).sessions(),
+            now,
+            where,
+            skip=skip,
+            limit=limit,
+            order=order_column,
+            ascending=order_asc,
         )
-
-    selected = [m for m in models if keep(m)]
-    if order_column is None:  # newest first, as /api/v1/sessions
-        selected = sort_items(selected, _SESSION_SORT["CreationTime"], ascending=False)
-    else:
-        selected = sort_items(selected, _SESSION_SORT[order_column.value], order_asc is not False)
-    page, pagination = paginate(selected, skip, limit)
-    return answer(SessionsResult(data=page, pagination=pagination))
 
 
 @router.post(
@@ -174,9 +159,9 @@ async def get_mount_sessions(
     response_model=AzureInstantVMRecoveryMount,
     responses=errors(400, 401, 403, 404, 500),
 )
-async def unmount(mountId: UUID, sim: Sim, who: Caller):
-    mount = azure.unmount(sim, mountId, who)
-    return answer(mount.to_model(sim.now()), status=201)
+async def unmount(mountId: UUID, azure: Azure, who: Caller):
+    mount = azure.unmount(mountId, who)
+    return answer(mount.to_model(azure.sim.now()), status=201)
 
 
 @router.post(
@@ -190,12 +175,12 @@ async def unmount(mountId: UUID, sim: Sim, who: Caller):
 async def migrate(
     mountId: UUID,
     spec: Annotated[AzureInstantVMRecoveryMigrationSpec, Body()],
-    sim: Sim,
+    azure: Azure,
     who: Caller,
 ):
     reject_unknown_enums(spec)
-    mount = azure.migrate(sim, mountId, spec, who)
-    return answer(mount.to_model(sim.now()), status=201)
+    mount = azure.migrate(mountId, spec, who)
+    return answer(mount.to_model(azure.sim.now()), status=201)
 
 
 @router.get(
@@ -205,8 +190,8 @@ async def migrate(
     response_model=Settings,
     responses=errors(401, 403, 404, 500),
 )
-async def get_switchover_settings(mountId: UUID, sim: Sim):
-    return answer(azure.get_settings(sim, mountId))
+async def get_switchover_settings(mountId: UUID, azure: Azure):
+    return answer(azure.get_settings(mountId))
 
 
 @router.put(
@@ -218,10 +203,10 @@ async def get_switchover_settings(mountId: UUID, sim: Sim):
     responses=errors(401, 403, 404, 500),
 )
 async def update_switchover_settings(
-    mountId: UUID, settings: Annotated[Settings, Body()], sim: Sim
+    mountId: UUID, settings: Annotated[Settings, Body()], azure: Azure
 ):
     reject_unknown_enums(settings)
-    return answer(azure.update_settings(sim, mountId, settings), status=201)
+    return answer(azure.update_settings(mountId, settings), status=201)
 
 
 @router.post(
@@ -232,6 +217,6 @@ async def update_switchover_settings(
     response_model=AzureInstantVMRecoveryMount,
     responses=errors(401, 403, 404, 500),
 )
-async def switchover(mountId: UUID, sim: Sim, who: Caller):
-    mount = azure.switchover(sim, mountId, who)
-    return answer(mount.to_model(sim.now()), status=201)
+async def switchover(mountId: UUID, azure: Azure, who: Caller):
+    mount = azure.switchover(mountId, who)
+    return answer(mount.to_model(azure.sim.now()), status=201)
