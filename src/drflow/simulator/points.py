@@ -1,4 +1,5 @@
-"""The restore point a start request names, if it offers the operation."""
+"""The restore point a start request names: one that offers the operation, or the restore
+point of a share or bucket."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import uuid
 from typing import TYPE_CHECKING
 
 from .errors import ApiError, bad_request, not_found
-from .estate import RestorePoint
+from .estate import RestorePoint, UnstructuredObject
 
 if TYPE_CHECKING:
     from .state import Simulator
+
+POINTS_PATH = "/api/v1/restorePoints"
+"""Where restore points are read (the ``resourceReference`` of a restore from one)."""
 
 
 def find_point(
@@ -44,3 +48,21 @@ def find_point(
             point_id,
         )
     return point
+
+
+def find_unstructured(
+    sim: Simulator, point_id: uuid.UUID, what: str, field: str = "restorePointId"
+) -> tuple[UnstructuredObject, RestorePoint]:
+    """The share or bucket of restore point ``point_id`` and the point. Unknown: 404; a
+    restore point of something else: 400 naming ``field`` and ``what`` was expected."""
+    found = sim.estate.extra.unstructured.by_point.get(point_id)
+    if found is not None:
+        return found
+    point = sim.estate.restore_points.get(point_id)
+    if point is None:
+        raise not_found("Restore point", point_id)
+    raise bad_request(
+        f"{field}: {point.model.id} is a restore point of {point.vm.name} "
+        f"({point.model.platform_name.value}), not of a {what}.",
+        point.model.id,
+    )

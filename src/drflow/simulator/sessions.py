@@ -263,7 +263,6 @@ class SessionRecord:
         self.stop_outcome = outcome
         self.stop_title = title
         self.stopped_title = stopped_title
-        self.usn += 1
         return True
 
     def schedule_release(self, at: datetime, outcome: Outcome, title: str) -> None:

@@ -114,6 +114,46 @@ class Simulator:
         """A simulated duration in real seconds at the current speed."""
         return seconds / self.config.speed
 
+    def request_stop(
+        self,
+        record: SessionRecord,
+        now: datetime,
+        seconds: float,
+        outcome: Outcome,
+        *,
+        title: str,
+        stopped_title: str | None = None,
+    ) -> bool:
+        """Ask ``record`` to stop (:meth:`SessionRecord.request_stop`); its ``usn`` moves on
+        when it does. False when it already stopped or is stopping."""
+        with self.lock:
+            if not record.request_stop(
+                now, seconds, outcome, title=title, stopped_title=stopped_title
+            ):
+                return False
+            record.usn = self.next_usn()
+            return True
+
+    def stop(
+        self, record: SessionRecord, now: datetime, seconds: float, *, title: str, done: str
+    ) -> bool:
+        """Stop ``record`` in ``seconds`` (``title``: the log record of the request); unless it
+        was canceled before completing, it ends ``Success`` with ``done``."""
+        return self.request_stop(
+            record, now, seconds, Outcome("Success", done), title=title, stopped_title=done
+        )
+
+    def cancel(self, record: SessionRecord, now: datetime, who: str, what: str) -> bool:
+        """Stop ``record`` on request of user ``who``: it ends canceled (``what``: what it
+        did, for its log)."""
+        return self.request_stop(
+            record,
+            now,
+            self.scaled(1.0),
+            Outcome("Failed", f"Stopped by user {who}", canceled=True),
+            title=f"Stopping {what} (requested by {who})",
+        )
+
     def add_session(self, record: SessionRecord) -> SessionRecord:
         with self.lock:
             record.usn = self.next_usn()

@@ -21,6 +21,7 @@ deriving from :class:`WorkloadState` (which counts the kind's starts), made afre
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overloa
 
 from fastapi import APIRouter, Request
 
+from .sessions import LogTitles, Outcome, SessionRecord
+
 if TYPE_CHECKING:
     from .auth import Principal
     from .guests import GuestState
-    from .sessions import SessionRecord
     from .state import Simulator
 
 MARK = re.compile(r"drflow-run:[^\s\]]+")
@@ -107,9 +109,55 @@ class Workload(Generic[StateT]):
         """Bring into being what became due by ``now`` (sessions this kind planned to start);
         called before sessions are read. Nothing runs in the background."""
 
-    def add_session(self, record: SessionRecord) -> SessionRecord:
-        """Register a session this kind started."""
-        record.workload = self.kind
+    def open_session(
+        self,
+        session_type: str,
+        name: str,
+        initiated_by: str,
+        *,
+        starting_s: float,
+        work_s: float,
+        outcome: Outcome,
+        titles: LogTitles,
+        resource_id: uuid.UUID | None = None,
+        resource_path: str | None = None,
+        parent: SessionRecord | None = None,
+        platform: str | None = None,
+        hold: bool = False,
+        ids: tuple[uuid.UUID, uuid.UUID] | None = None,
+        created: datetime | None = None,
+        subject: str | None = None,
+    ) -> SessionRecord:
+        """Start a session of this kind (see :mod:`drflow.simulator.sessions` for its
+        timeline) and register it.
+
+        ``resource_id`` is what it acts on (default: the session itself, as for a mount whose
+        id is its session's), ``resourceReference`` is ``resource_path/<resource id>``;
+        ``parent`` is the session it derives from (``parentSessionId``). ``ids`` are the
+        session's and its job's ids when drawn in advance, ``created`` its start when planned.
+        """
+        sim = self.sim
+        session_id, job_id = ids or (sim.new_id(), sim.new_id())
+        resource = resource_id or session_id
+        record = SessionRecord(
+            id=session_id,
+            name=name,
+            job_id=job_id,
+            session_type=session_type,
+            created=created or sim.now(),
+            starting_s=starting_s,
+            work_s=work_s,
+            outcome=outcome,
+            titles=titles,
+            hold=hold,
+            initiated_by=initiated_by,
+            resource_id=resource,
+            resource_reference=f"{resource_path}/{resource}" if resource_path else None,
+            platform_name=platform,
+            parent_session_id=parent.id if parent else None,
+            workload=self.kind,
+            subject=subject,
+        )
         return self.sim.add_session(record)
 
     def stats(self, now: datetime, running_sessions: int) -> dict[str, Any]:

@@ -128,5 +128,6 @@ class EstateBuilder:
             point = RestorePoint(model, vm, list(disks), damaged=damage)
             vm.restore_points.append(point)
             self.estate.restore_points[model.id] = point
+            self.estate.object_points.setdefault(vm.object_id, []).append(point)
             out.append(point)
         return out

@@ -187,6 +187,8 @@ class Estate:
     backup_objects: dict[uuid.UUID, VM]
     job_runs: list[JobRun]
     extra: ExtraEstate = field(default_factory=empty_extra)
+    object_points: dict[uuid.UUID, list[RestorePoint]] = field(default_factory=dict)
+    """The restore points of each backup object, by its id."""
 
     def vm(self, name: str) -> VM | None:
         return self.vms.get(name.lower())

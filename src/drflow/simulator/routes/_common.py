@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from starlette.responses import JSONResponse
 
 from drflow.vbr.models import Error, VBRModel
@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from ..state import Simulator
 
 T = TypeVar("T")
+E = TypeVar("E")
+
+OrderBy = Annotated[E | None, Query(alias="orderColumn")]
+"""``orderColumn`` of a list, of the list's enum."""
+StateFilter = Annotated[E | None, Query(alias="stateFilter")]
+"""``stateFilter`` of a list, of the list's enum."""
 
 _ERROR_TEXT = {
     400: "Bad request: the body or a parameter is invalid.",
@@ -49,20 +55,35 @@ def answer(model: VBRModel, status: int = 200) -> JSONResponse:
     return JSONResponse(model.to_api(), status_code=status)
 
 
+class Paging:
+    """``skip``, ``limit`` and ``orderAsc`` of a list request (a FastAPI dependency)."""
+
+    def __init__(
+        self,
+        skip: Annotated[int | None, Query()] = None,
+        limit: Annotated[int | None, Query()] = 200,
+        order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
+    ) -> None:
+        self.skip = skip
+        self.limit = limit
+        self.ascending = order_asc is not False
+
+
+Page = Annotated[Paging, Depends()]
+
+
 def page(
     result: Callable[..., VBRModel],
     items: Sequence[T],
     to_model: Callable[[T], Any],
+    paging: Paging,
     *,
-    skip: int | None,
-    limit: int | None,
     order: Any = None,
-    ascending: bool | None = None,
     keys: Mapping[str, Callable[[T], Any]] | None = None,
 ) -> JSONResponse:
     """A list answer: ``items`` sorted by ``keys[order.value]`` (when ``order`` is given), then
     ``skip`` and ``limit``; only the page is turned into models."""
     if order is not None and keys is not None:
-        items = sort_items(list(items), keys[order.value], ascending is not False)
-    selected, pagination = paginate(items, skip, limit)
+        items = sort_items(list(items), keys[order.value], paging.ascending)
+    selected, pagination = paginate(items, paging.skip, paging.limit)
     return answer(result(data=[to_model(item) for item in selected], pagination=pagination))

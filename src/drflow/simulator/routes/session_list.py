@@ -7,10 +7,11 @@ answered is turned into models.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
+from fastapi import Query
 from starlette.responses import JSONResponse
 
 from drflow.vbr.models import SessionsResult
@@ -19,7 +20,7 @@ from drflow.vbr.models.sessions import SessionResult, SessionsOrderColumn, Sessi
 from ..errors import bad_request
 from ..listing import aware, known, known_all, name_matches
 from ..sessions import ALL_SESSION_TYPES, SessionRecord, SessionView
-from ._common import page
+from ._common import Paging, StateFilter, page
 
 Listed = tuple[SessionRecord, SessionView]
 
@@ -34,50 +35,35 @@ SORT = {
 }
 
 
-@dataclass(frozen=True)
 class SessionFilter:
-    """The filters of a session list (each None or empty: no filter)."""
+    """The filters both session lists take (a FastAPI dependency); :meth:`narrow` adds the
+    others (type, name, job) and checks the types against the contract."""
 
-    name: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    ended_after: datetime | None = None
-    ended_before: datetime | None = None
-    types: frozenset[str] = frozenset()
-    state: SessionState | None = None
-    results: frozenset[str] = frozenset()
-    job_id: UUID | None = None
+    def __init__(
+        self,
+        created_after: Annotated[datetime | None, Query(alias="createdAfterFilter")] = None,
+        created_before: Annotated[datetime | None, Query(alias="createdBeforeFilter")] = None,
+        ended_after: Annotated[datetime | None, Query(alias="endedAfterFilter")] = None,
+        ended_before: Annotated[datetime | None, Query(alias="endedBeforeFilter")] = None,
+        state: StateFilter[SessionState] = None,
+        results: Annotated[list[SessionResult] | None, Query(alias="resultFilter")] = None,
+    ) -> None:
+        self.created_after, self.created_before = aware(created_after), aware(created_before)
+        self.ended_after, self.ended_before = aware(ended_after), aware(ended_before)
+        self.state = known(state, "stateFilter")
+        self.results = frozenset(r.value for r in known_all(results, "resultFilter"))
+        self.types: frozenset[str] = frozenset()
+        self.name: str | None = None
+        self.job_id: UUID | None = None
 
-    @classmethod
-    def checked(
-        cls,
-        *,
-        types: Iterable[str] = (),
-        state: SessionState | None = None,
-        results: list[SessionResult] | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        ended_after: datetime | None = None,
-        ended_before: datetime | None = None,
-        name: str | None = None,
-        job_id: UUID | None = None,
-    ) -> SessionFilter:
-        """The filter of a request, its values checked against the contract (else 400)."""
-        known(state, "stateFilter")
-        wanted = frozenset(types)
-        for value in sorted(wanted - ALL_SESSION_TYPES):
+    def narrow(
+        self, types: Iterable[str] = (), name: str | None = None, job_id: UUID | None = None
+    ) -> None:
+        """Filter also by session types (checked: else 400), name and job."""
+        self.types = frozenset(types)
+        for value in sorted(self.types - ALL_SESSION_TYPES):
             raise bad_request(f"typeFilter: unsupported value {value!r}")
-        return cls(
-            name=name,
-            created_after=aware(created_after),
-            created_before=aware(created_before),
-            ended_after=aware(ended_after),
-            ended_before=aware(ended_before),
-            types=wanted,
-            state=state,
-            results=frozenset(r.value for r in known_all(results, "resultFilter")),
-            job_id=job_id,
-        )
+        self.name, self.job_id = name, job_id
 
     def select(self, records: Iterable[SessionRecord], now: datetime) -> list[Listed]:
         """The records that pass, each with its view at ``now``."""
@@ -114,11 +100,8 @@ def sessions_page(
     records: Iterable[SessionRecord],
     now: datetime,
     where: SessionFilter,
-    *,
-    skip: int | None,
-    limit: int | None,
+    paging: Paging,
     order: SessionsOrderColumn | None,
-    ascending: bool | None,
 ) -> JSONResponse:
     """A ``SessionsResult`` answer: newest first unless ``order`` says otherwise."""
     known(order, "orderColumn")
@@ -126,12 +109,5 @@ def sessions_page(
     if order is None:
         selected.sort(key=SORT["CreationTime"], reverse=True)
     return page(
-        SessionsResult,
-        selected,
-        lambda item: item[0].to_model(now),
-        skip=skip,
-        limit=limit,
-        order=order,
-        ascending=ascending,
-        keys=SORT,
+        SessionsResult, selected, lambda item: item[0].to_model(now), paging, order=order, keys=SORT
     )

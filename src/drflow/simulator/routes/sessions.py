@@ -11,9 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from drflow.vbr.models import EmptySuccessResponse, SessionLogResult, SessionsResult
 from drflow.vbr.models.sessions import (
     SessionModel,
-    SessionResult,
     SessionsOrderColumn,
-    SessionState,
     TaskLogRecordStatus,
 )
 
@@ -22,18 +20,26 @@ from ..errors import not_found
 from ..listing import known, split_multi
 from ..sessions import SessionRecord
 from ..state import Simulator
-from ._common import answer, caller, errors, sim_of
+from ._common import OrderBy, Page, answer, caller, errors, sim_of
 from .session_list import SessionFilter, sessions_page
 
 router = APIRouter(tags=["Sessions"])
 Sim = Annotated[Simulator, Depends(sim_of)]
 
 
-def _session(sim: Simulator, session_id: UUID) -> SessionRecord:
-    record = sim.sessions.get(session_id)
+def _read(sim: Simulator) -> tuple[datetime, dict[UUID, SessionRecord]]:
+    """Now, and the sessions as they are now (what was planned for earlier has come)."""
+    now = sim.now()
+    sim.settle(now)
+    return now, sim.sessions
+
+
+def _session(sim: Simulator, session_id: UUID) -> tuple[datetime, SessionRecord]:
+    now, sessions = _read(sim)
+    record = sessions.get(session_id)
     if record is None:
         raise not_found("Session", session_id)
-    return record
+    return now, record
 
 
 @router.get(
@@ -45,43 +51,16 @@ def _session(sim: Simulator, session_id: UUID) -> SessionRecord:
 )
 async def get_all_sessions(
     sim: Sim,
-    skip: Annotated[int | None, Query()] = None,
-    limit: Annotated[int | None, Query()] = 200,
-    order_column: Annotated[SessionsOrderColumn | None, Query(alias="orderColumn")] = None,
-    order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
+    paging: Page,
+    where: Annotated[SessionFilter, Depends()],
+    order: OrderBy[SessionsOrderColumn] = None,
     name_filter: Annotated[str | None, Query(alias="nameFilter")] = None,
-    created_after: Annotated[datetime | None, Query(alias="createdAfterFilter")] = None,
-    created_before: Annotated[datetime | None, Query(alias="createdBeforeFilter")] = None,
-    ended_after: Annotated[datetime | None, Query(alias="endedAfterFilter")] = None,
-    ended_before: Annotated[datetime | None, Query(alias="endedBeforeFilter")] = None,
     type_filter: Annotated[list[str] | None, Query(alias="typeFilter")] = None,
-    state_filter: Annotated[SessionState | None, Query(alias="stateFilter")] = None,
-    result_filter: Annotated[list[SessionResult] | None, Query(alias="resultFilter")] = None,
     job_id_filter: Annotated[UUID | None, Query(alias="jobIdFilter")] = None,
 ):
-    where = SessionFilter.checked(
-        types=split_multi(type_filter),
-        state=state_filter,
-        results=result_filter,
-        created_after=created_after,
-        created_before=created_before,
-        ended_after=ended_after,
-        ended_before=ended_before,
-        name=name_filter,
-        job_id=job_id_filter,
-    )
-    now = sim.now()
-    with sim.lock:
-        sim.settle(now)
-        return sessions_page(
-            sim.sessions.values(),
-            now,
-            where,
-            skip=skip,
-            limit=limit,
-            order=order_column,
-            ascending=order_asc,
-        )
+    where.narrow(split_multi(type_filter), name_filter, job_id_filter)
+    now, records = _read(sim)
+    return sessions_page(records.values(), now, where, paging, order)
 
 
 @router.get(
@@ -92,10 +71,9 @@ async def get_all_sessions(
     responses=errors(401, 403, 404, 500),
 )
 async def get_session(id: UUID, sim: Sim):
-    now = sim.now()
     with sim.lock:
-        sim.settle(now)
-        return answer(_session(sim, id).to_model(now))
+        now, record = _session(sim, id)
+        return answer(record.to_model(now))
 
 
 @router.get(
@@ -111,10 +89,9 @@ async def get_session_logs(
     status_filter: Annotated[TaskLogRecordStatus | None, Query(alias="statusFilter")] = None,
 ):
     known(status_filter, "statusFilter")
-    now = sim.now()
     with sim.lock:
-        sim.settle(now)
-        records = _session(sim, id).log_records(now)
+        now, record = _session(sim, id)
+        records = record.log_records(now)
     if status_filter is not None:
         records = [r for r in records if r.status == status_filter]
     return answer(SessionLogResult(total_records=len(records), records=records))
@@ -129,8 +106,7 @@ async def get_session_logs(
 )
 async def stop_session(id: UUID, sim: Sim, who: Annotated[Principal, Depends(caller)]):
     with sim.lock:
-        sim.settle(sim.now())
-        record = _session(sim, id)
+        _, record = _session(sim, id)
         for workload in sim.workloads:
             if workload.stop_session(record, who):
                 break

@@ -101,14 +101,11 @@ def open_browse(
     now = sim.now()
     backup_id = points[0].model.backup_id
     with sim.lock:
-        session_id = sim.new_id()
         mounted = f"{name} is mounted for browsing"
-        session = SessionRecord(
-            id=session_id,
-            name=name,
-            job_id=sim.new_id(),
-            session_type="FileLevelRestore",
-            created=now,
+        session = workload.open_session(
+            "FileLevelRestore",
+            name,
+            who.username,
             starting_s=start_s,
             work_s=mount_s,
             outcome=Outcome("Success", mounted),
@@ -117,11 +114,10 @@ def open_browse(
                 working=f"Mounting {name}",
                 succeeded=[mounted],
             ),
+            resource_path=of.path,
+            platform=of.platform,
             hold=True,
-            initiated_by=who.username,
-            resource_id=session_id,
-            resource_reference=of.path.format(id=session_id),
-            platform_name=of.platform,
+            created=now,
         )
         auto = spec.auto_unmount
         if auto is not None and auto.is_enabled:
@@ -132,8 +128,7 @@ def open_browse(
                 Outcome("Success", idle),
                 idle,
             )
-        workload.add_session(session)
-        mounts[session_id] = BrowseMount(
+        mounts[session.id] = BrowseMount(
             of.label,
             session,
             name,
@@ -143,7 +138,7 @@ def open_browse(
             unmount_duration,
         )
         return UnstructuredDataFlrBrowseMountModel(
-            session_id=session_id,
+            session_id=session.id,
             properties=FlrBrowseProperties(path_separator=separator),
             source_properties=UnstructuredDataBrowseSourceProperties(backup_id=backup_id),
         )
@@ -163,14 +158,13 @@ def close_browse(
         mount = mounts.get(session_id)
         if mount is None:
             raise not_found(of.what, session_id)
-        if mount.session.request_stop(
+        sim.stop(
+            mount.session,
             now,
             sim.scaled(mount.unmount_duration),
-            Outcome("Success", f"{mount.name} has been unmounted"),
             title=f"Unmounting {mount.name} (requested by {who.username})",
-            stopped_title=f"{mount.name} has been unmounted",
-        ):
-            mount.session.usn = sim.next_usn()
+            done=f"{mount.name} has been unmounted",
+        )
         return mount.session
 
 

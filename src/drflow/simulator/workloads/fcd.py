@@ -25,7 +25,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Depends
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.fcd import (
@@ -40,11 +40,11 @@ from drflow.vbr.models.inventory import VmwareObjectModel
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
 
 from ..auth import Principal
-from ..errors import bad_request, reject_unknown_enums
+from ..errors import bad_request
 from ..estate import RestorePoint
-from ..listing import known
 from ..points import find_point
-from ..routes._common import answer, caller, errors, page
+from ..routes._common import OrderBy, Page, StateFilter, errors
+from ..routes.operations import Operations
 from ..sessions import LogTitles, SessionRecord
 from .mounts import DISMOUNTING, FAILED, MOUNTED, Mount, MountWords, MountWorkload
 
@@ -83,6 +83,7 @@ class FcdWorkload(MountWorkload[VmwareFcdInstantRecoverySpec]):
     )
 
     def start(self, spec: VmwareFcdInstantRecoverySpec, who: Principal) -> SessionRecord:
+        """Start Instant FCD Recovery."""
         now = self.sim.now()
         with self.sim.lock:
             point = find_point(
@@ -180,6 +181,7 @@ class FcdWorkload(MountWorkload[VmwareFcdInstantRecoverySpec]):
     def migrate_disks(
         self, mount_id: uuid.UUID, spec: VmwareFcdQuickMigrationSpec, who: Principal
     ) -> SessionRecord:
+        """Start migrating recovered FCDs to production."""
         now = self.sim.now()
         with self.sim.lock:
             mount = self.get(mount_id, now)
@@ -269,12 +271,37 @@ class FcdWorkload(MountWorkload[VmwareFcdInstantRecoverySpec]):
         }
 
 
-router = FcdWorkload.router
-Fcd = Annotated[FcdWorkload, Depends(FcdWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
+api = Operations(FcdWorkload, PATH)
+api.post(
+    "",
+    "InstantRecoveryVmwareFcdMountWithSession",
+    FcdWorkload.start,
+    SessionModel,
+    201,
+    body=VmwareFcdInstantRecoverySpec,
+)
+api.get(
+    "/{mountId}",
+    "GetVmwareFcdInstantRecoveryMountModel",
+    FcdWorkload.read,
+    VmwareFcdInstantRecoveryMount,
+)
+api.post(
+    "/{mountId}/dismount",
+    "InstantRecoveryVmwareFcdDismountWithSession",
+    FcdWorkload.unmount,
+    SessionModel,
+)
+api.post(
+    "/{mountId}/migrate",
+    "InstantRecoveryVmwareFcdMigrateWithSession",
+    FcdWorkload.migrate_disks,
+    SessionModel,
+    body=VmwareFcdQuickMigrationSpec,
+)
 
 
-@router.get(
+@FcdWorkload.router.get(
     PATH,
     operation_id="GetAllVmwareFcdInstantRecoveryMountModels",
     summary="Get all FCD instant recovery mount points",
@@ -282,87 +309,9 @@ Caller = Annotated[Principal, Depends(caller)]
     responses=errors(401, 403, 404, 500),
 )
 async def get_all_mounts(
-    fcd: Fcd,
-    skip: Annotated[int | None, Query()] = None,
-    limit: Annotated[int | None, Query()] = 200,
-    order_column: Annotated[
-        VmwareFcdInstantRecoveryMountsOrderColumn | None, Query(alias="orderColumn")
-    ] = None,
-    order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
-    state_filter: Annotated[InstantRecoveryMountState | None, Query(alias="stateFilter")] = None,
+    fcd: Annotated[FcdWorkload, Depends(FcdWorkload.of)],
+    paging: Page,
+    order: OrderBy[VmwareFcdInstantRecoveryMountsOrderColumn] = None,
+    state: StateFilter[InstantRecoveryMountState] = None,
 ):
-    known(order_column, "orderColumn")
-    known(state_filter, "stateFilter")
-    now = fcd.sim.now()
-    selected = [
-        pair for pair in fcd.live(now) if state_filter is None or pair[1] == state_filter.value
-    ]
-    return page(
-        VmwareFcdInstantRecoveryMountsResult,
-        selected,
-        lambda pair: fcd.to_model(pair[0], now),
-        skip=skip,
-        limit=limit,
-        order=order_column,
-        ascending=order_asc,
-        keys=_SORT,
-    )
-
-
-@router.post(
-    PATH,
-    operation_id="InstantRecoveryVmwareFcdMountWithSession",
-    summary="Start Instant FCD Recovery",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def start_instant_recovery(
-    spec: Annotated[VmwareFcdInstantRecoverySpec, Body()], fcd: Fcd, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = fcd.start(spec, who)
-    return answer(session.to_model(fcd.sim.now()), status=201)
-
-
-@router.get(
-    PATH + "/{mountId}",
-    operation_id="GetVmwareFcdInstantRecoveryMountModel",
-    summary="Get an FCD instant recovery mount point",
-    response_model=VmwareFcdInstantRecoveryMount,
-    responses=errors(401, 403, 404, 500),
-)
-async def get_mount(mountId: uuid.UUID, fcd: Fcd):
-    now = fcd.sim.now()
-    with fcd.sim.lock:
-        return answer(fcd.to_model(fcd.get(mountId, now), now))
-
-
-@router.post(
-    PATH + "/{mountId}/dismount",
-    operation_id="InstantRecoveryVmwareFcdDismountWithSession",
-    summary="Stop publishing recovered FCDs",
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def dismount(mountId: uuid.UUID, fcd: Fcd, who: Caller):
-    session = fcd.unmount(mountId, who)
-    return answer(session.to_model(fcd.sim.now()))
-
-
-@router.post(
-    PATH + "/{mountId}/migrate",
-    operation_id="InstantRecoveryVmwareFcdMigrateWithSession",
-    summary="Start migrating recovered FCDs to production",
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def migrate(
-    mountId: uuid.UUID,
-    spec: Annotated[VmwareFcdQuickMigrationSpec, Body()],
-    fcd: Fcd,
-    who: Caller,
-):
-    reject_unknown_enums(spec)
-    session = fcd.migrate_disks(mountId, spec, who)
-    return answer(session.to_model(fcd.sim.now()))
+    return fcd.list_page(VmwareFcdInstantRecoveryMountsResult, paging, order, state, _SORT)

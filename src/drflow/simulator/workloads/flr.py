@@ -30,9 +30,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.flr import (
@@ -49,11 +49,11 @@ from drflow.vbr.models.flr import (
 )
 
 from ..auth import Principal
-from ..errors import ApiError, bad_request, not_found, reject_unknown_enums
+from ..errors import ApiError, bad_request, not_found
 from ..estate import RestorePoint, estate_uuid
 from ..estate.spec import GuestCredentialSpec
-from ..points import find_point
-from ..routes._common import answer, caller, errors
+from ..points import POINTS_PATH, find_point
+from ..routes.operations import Operations
 from ..sessions import LogTitles, Outcome, SessionRecord
 from ..workload import Workload, WorkloadState
 
@@ -210,7 +210,8 @@ class FlrWorkload(Workload[FlrState]):
     def new_state(self) -> FlrState:
         return FlrState()
 
-    def start(self, spec: FlrSpec, who: Principal) -> FlrMount:
+    def start(self, spec: FlrSpec, who: Principal) -> FlrBrowseMountModel:
+        """Start file-level restore (mount a restore point's file systems)."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -249,12 +250,10 @@ class FlrWorkload(Workload[FlrState]):
                 mount_errors.append(FlrBrowseMountError(type="Failed", message=point.damaged))
             date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
             windows = spec.type == "Windows"
-            session = SessionRecord(
-                id=sim.new_id(),
-                name=vm.name,
-                job_id=sim.new_id(),
-                session_type="FileLevelRestore" if windows else "LinuxFileLevelRestore",
-                created=now,
+            session = self.open_session(
+                "FileLevelRestore" if windows else "LinuxFileLevelRestore",
+                vm.name,
+                who.username,
                 starting_s=0.0,
                 work_s=0.0,
                 outcome=Outcome("Success", f"File systems of {vm.name} are mounted"),
@@ -263,10 +262,11 @@ class FlrWorkload(Workload[FlrState]):
                     working=f"Mounting file systems of {vm.name} on {server}",
                     succeeded=[f"File systems of {vm.name} are mounted on {server}"],
                 ),
-                hold=True,
-                initiated_by=who.username,
                 resource_id=point.model.id,
-                platform_name=vm.platform,
+                resource_path=POINTS_PATH,
+                platform=vm.platform,
+                hold=True,
+                created=now,
             )
             if spec.reason:
                 session.extra_logs.append((now, "Succeeded", f"Restore reason: {spec.reason}"))
@@ -281,10 +281,9 @@ class FlrWorkload(Workload[FlrState]):
                 last_activity=now,
             )
             _schedule_auto_unmount(mount)
-            self.add_session(session)
             self.state.mounts[session.id] = mount
             self.state.starts.record(spec.reason)
-            return mount
+            return mount.to_model()
 
     def get(self, session_id: uuid.UUID, now: datetime) -> FlrMount:
         mount = self.state.mounts.get(session_id)
@@ -293,25 +292,26 @@ class FlrWorkload(Workload[FlrState]):
         return mount
 
     def unmount(self, session_id: uuid.UUID, who: Principal) -> SessionRecord:
+        """Unmount the file systems and stop the file-level restore session."""
         now = self.sim.now()
         with self.sim.lock:
             mount = self.get(session_id, now)
             if mount.state(now) == "Unmounting":
                 return mount.session
             name = mount.restore_point.vm.name
-            mount.session.request_stop(
+            self.sim.stop(
+                mount.session,
                 now,
                 self.sim.scaled(mount.restore_point.vm.durations.unmount),
-                Outcome("Success", f"File systems of {name} have been unmounted"),
                 title=f"Unmounting file systems of {name} (requested by {who.username})",
-                stopped_title=f"File systems of {name} have been unmounted",
+                done=f"File systems of {name} have been unmounted",
             )
-            mount.session.usn = self.sim.next_usn()
             return mount.session
 
     def validate_credentials(
         self, session_id: uuid.UUID, spec: FlrRestoreCredentialsValidationSpec
     ) -> FlrRestoreCredentialsValidationResult:
+        """Validate guest OS credentials of the restore target."""
         now = self.sim.now()
         with self.sim.lock:
             mount = self.state.mounts.get(session_id)
@@ -370,50 +370,30 @@ class FlrWorkload(Workload[FlrState]):
             ]
 
 
-router = FlrWorkload.router
-Flr = Annotated[FlrWorkload, Depends(FlrWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
 PATH = "/api/v1/restore/flr"
-
-
-@router.post(
-    PATH,
-    operation_id="StartFlrMount",
-    summary="Start file-level restore (mount a restore point's file systems)",
-    status_code=201,
-    response_model=FlrBrowseMountModel,
-    responses=errors(400, 401, 403, 500),
+api = Operations(FlrWorkload, PATH)
+api.post(
+    "",
+    "StartFlrMount",
+    FlrWorkload.start,
+    FlrBrowseMountModel,
+    201,
+    body=FlrMountSpec,
+    codes=(400, 401, 403, 500),
 )
-async def start_mount(spec: Annotated[FlrMountSpec, Body()], flr: Flr, who: Caller):
-    reject_unknown_enums(spec)
-    mount = flr.start(spec, who)
-    return answer(mount.to_model(), status=201)
-
-
-@router.post(
-    PATH + "/{sessionId}/unmount",
-    operation_id="StopFlrMount",
-    summary="Unmount the file systems and stop the file-level restore session",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(401, 403, 404, 500),
+api.post(
+    "/{sessionId}/unmount",
+    "StopFlrMount",
+    FlrWorkload.unmount,
+    SessionModel,
+    201,
+    codes=(401, 403, 404, 500),
 )
-async def stop_mount(sessionId: uuid.UUID, flr: Flr, who: Caller):
-    session = flr.unmount(sessionId, who)
-    return answer(session.to_model(flr.sim.now()), status=201)
-
-
-@router.post(
-    PATH + "/{sessionId}/validateCredentials",
-    operation_id="FlrRestoreValidateCredentials",
-    summary="Validate guest OS credentials of the restore target",
-    response_model=FlrRestoreCredentialsValidationResult,
-    responses=errors(400, 401, 403, 500),
+api.post(
+    "/{sessionId}/validateCredentials",
+    "FlrRestoreValidateCredentials",
+    FlrWorkload.validate_credentials,
+    FlrRestoreCredentialsValidationResult,
+    body=FlrRestoreCredentialsValidationSpec,
+    codes=(400, 401, 403, 500),
 )
-async def validate_credentials(
-    sessionId: uuid.UUID,
-    spec: Annotated[FlrRestoreCredentialsValidationSpec, Body()],
-    flr: Flr,
-):
-    reject_unknown_enums(spec)
-    return answer(flr.validate_credentials(sessionId, spec))

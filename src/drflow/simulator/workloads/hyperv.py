@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query
-from starlette.responses import Response
+from fastapi import APIRouter, Depends, Query
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.hyperv import (
@@ -33,11 +32,11 @@ from drflow.vbr.models.hyperv import (
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
 
 from ..auth import Principal
-from ..errors import reject_unknown_enums
-from ..listing import known, name_matches
-from ..points import find_point
-from ..routes._common import answer, caller, errors, page
-from ..sessions import LogTitles, SessionRecord
+from ..estate import VM
+from ..listing import name_matches
+from ..routes._common import OrderBy, Page, StateFilter, errors
+from ..routes.operations import Operations
+from ..sessions import LogTitles
 from .vm_recovery import VM_SORT, VmRecovery
 
 PATH = "/api/v1/restore/instantRecovery/hyperV/vm"
@@ -56,31 +55,25 @@ class HyperVWorkload(VmRecovery[HvSpec]):
     label = "HyperVVM"
     placed = "registered on"
     running_as = "VM runs from backup (Hyper-V instant recovery)"
+    operation = "StartHvVMInstantRecovery"
+    target = "Microsoft Hyper-V"
 
-    def start(self, spec: HvSpec, who: Principal) -> SessionRecord:
-        with self.sim.lock:
-            point = find_point(
-                self.sim,
-                spec.restore_point_id,
-                "StartHvVMInstantRecovery",
-                "Instant recovery to Microsoft Hyper-V",
-            )
-            vm_name, host_name = point.vm.name, point.vm.host
-            if isinstance(spec, InstantHvVMCustomizedRecoverySpec):
-                if spec.target is not None and spec.target.vm_name:
-                    vm_name = spec.target.vm_name
-                if spec.destination_host is not None:
-                    host_name = spec.destination_host.name
-            return self.start_vm(spec, point, vm_name, host_name, who).session
+    def placement(self, spec: HvSpec, vm: VM) -> tuple[str, str]:
+        if not isinstance(spec, InstantHvVMCustomizedRecoverySpec):
+            return vm.name, vm.host
+        name = spec.target.vm_name if spec.target is not None and spec.target.vm_name else vm.name
+        host = spec.destination_host
+        return name, host.name if host else vm.host
 
-    def migrate_vm(self, mount_id: UUID, who: Principal) -> SessionRecord:
+    def migrate_vm(self, mount_id: UUID, who: Principal) -> None:
+        """Start migrating a Hyper-V VM to production (no session answered: VBR says 204)."""
         now = self.sim.now()
         with self.sim.lock:
             mount = self.get(mount_id, now)
             self.check_migration(mount, now)
             vm, host = mount.name, mount.place
             done = f"VM {vm} has been migrated to host {host}"
-            return self.migrate(
+            self.migrate(
                 mount,
                 mount.parts,
                 who,
@@ -96,12 +89,21 @@ class HyperVWorkload(VmRecovery[HvSpec]):
             )
 
 
-router = HyperVWorkload.router
-HyperV = Annotated[HyperVWorkload, Depends(HyperVWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
+api = Operations(HyperVWorkload, PATH)
+api.post(
+    "",
+    "InstantHvVMRecoveryMount",
+    HyperVWorkload.start,
+    SessionModel,
+    201,
+    body=InstantHvVMRecoverySpec,
+)
+api.get("/{mountId}", "GetInstantHvVMRecoveryMount", HyperVWorkload.read, InstantHvVMRecoveryMount)
+api.post("/{mountId}/unmount", "InstantHvVMRecoveryUnmount", HyperVWorkload.unmount, SessionModel)
+api.post("/{mountId}/migrate", "InstantHvVMRecoveryMigrate", HyperVWorkload.migrate_vm, None, 204)
 
 
-@router.get(
+@HyperVWorkload.router.get(
     PATH,
     operation_id="GetAllInstantHvVMRecoveryMounts",
     summary="Get all instant recovery mount points of Hyper-V VMs",
@@ -109,89 +111,17 @@ Caller = Annotated[Principal, Depends(caller)]
     responses=errors(401, 403, 404, 500),
 )
 async def get_all_mounts(
-    hyperv: HyperV,
-    skip: Annotated[int | None, Query()] = None,
-    limit: Annotated[int | None, Query()] = 200,
-    order_column: Annotated[
-        InstantHvVMRecoveryMountsOrderColumn | None, Query(alias="orderColumn")
-    ] = None,
-    order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
-    state_filter: Annotated[InstantRecoveryMountState | None, Query(alias="stateFilter")] = None,
-    vm_name_filter: Annotated[str | None, Query(alias="vmNameFilter")] = None,
+    hyperv: Annotated[HyperVWorkload, Depends(HyperVWorkload.of)],
+    paging: Page,
+    order: OrderBy[InstantHvVMRecoveryMountsOrderColumn] = None,
+    state: StateFilter[InstantRecoveryMountState] = None,
+    vm_name: Annotated[str | None, Query(alias="vmNameFilter")] = None,
 ):
-    known(order_column, "orderColumn")
-    known(state_filter, "stateFilter")
-    now = hyperv.sim.now()
-    selected = [
-        (mount, state)
-        for mount, state in hyperv.live(now)
-        if (state_filter is None or state == state_filter.value)
-        and name_matches(vm_name_filter, mount.name)
-    ]
-    return page(
+    return hyperv.list_page(
         InstantHvVMRecoveryMountsResult,
-        selected,
-        lambda pair: hyperv.to_model(pair[0], now),
-        skip=skip,
-        limit=limit,
-        order=order_column,
-        ascending=order_asc,
-        keys=VM_SORT,
+        paging,
+        order,
+        state,
+        VM_SORT,
+        lambda mount: name_matches(vm_name, mount.name),
     )
-
-
-@router.post(
-    PATH,
-    operation_id="InstantHvVMRecoveryMount",
-    summary="Start instant recovery of a Hyper-V VM",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def start_instant_recovery(
-    spec: Annotated[InstantHvVMRecoverySpec, Body()], hyperv: HyperV, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = hyperv.start(spec, who)
-    return answer(session.to_model(hyperv.sim.now()), status=201)
-
-
-@router.get(
-    PATH + "/{mountId}",
-    operation_id="GetInstantHvVMRecoveryMount",
-    summary="Get an instant recovery mount point of a Hyper-V VM",
-    response_model=InstantHvVMRecoveryMount,
-    responses=errors(401, 403, 404, 500),
-)
-async def get_mount(mountId: UUID, hyperv: HyperV):
-    now = hyperv.sim.now()
-    with hyperv.sim.lock:
-        return answer(hyperv.to_model(hyperv.get(mountId, now), now))
-
-
-@router.post(
-    PATH + "/{mountId}/unmount",
-    operation_id="InstantHvVMRecoveryUnmount",
-    summary="Stop publishing a Hyper-V VM",
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def unmount(mountId: UUID, hyperv: HyperV, who: Caller):
-    session = hyperv.unmount(mountId, who)
-    return answer(session.to_model(hyperv.sim.now()))
-
-
-@router.post(
-    PATH + "/{mountId}/migrate",
-    operation_id="InstantHvVMRecoveryMigrate",
-    summary="Start migrating a Hyper-V VM to production",
-    status_code=204,
-    response_class=Response,
-    responses={
-        204: {"description": "Migration started (no body)."},
-        **errors(400, 401, 403, 404, 500),
-    },
-)
-async def migrate(mountId: UUID, hyperv: HyperV, who: Caller):
-    hyperv.migrate_vm(mountId, who)
-    return Response(status_code=204)

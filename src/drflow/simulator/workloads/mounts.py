@@ -23,15 +23,22 @@ transitions; each kind adds how it starts and migrates, its wire models and its 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
+from starlette.responses import JSONResponse
+
+from drflow.vbr.models import VBRModel
+from drflow.vbr.models._base import OpenEnum
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
 
 from ..auth import Principal
 from ..errors import bad_request, not_found
 from ..estate import VM, RestorePoint
+from ..listing import known
+from ..routes._common import Paging, page
 from ..sessions import LogTitles, Outcome, SessionRecord
 from ..workload import Workload, WorkloadState
 
@@ -202,6 +209,44 @@ class MountWorkload(Workload[MountState[SpecT]]):
         """The entry of ``mount`` in ``GET /_sim/mounts``."""
         raise NotImplementedError
 
+    def to_model(self, mount: Mount[SpecT], now: datetime) -> VBRModel:
+        """``mount`` on the wire."""
+        raise NotImplementedError
+
+    def read(self, mount_id: uuid.UUID) -> VBRModel:
+        """Get a mount point (404 once it is gone)."""
+        now = self.sim.now()
+        with self.sim.lock:
+            return self.to_model(self.get(mount_id, now), now)
+
+    def list_page(
+        self,
+        result: Callable[..., VBRModel],
+        paging: Paging,
+        order: OpenEnum | None,
+        state: OpenEnum | None,
+        keys: Mapping[str, Callable[[tuple[Mount[SpecT], str]], Any]],
+        keep: Callable[[Mount[SpecT]], bool] = lambda mount: True,
+    ) -> JSONResponse:
+        """The list of the mounts not gone (in ``state``, and that ``keep`` keeps), oldest
+        first unless ``order`` names a key."""
+        known(order, "orderColumn")
+        known(state, "stateFilter")
+        now = self.sim.now()
+        selected = [
+            (mount, current)
+            for mount, current in self.live(now)
+            if (state is None or current == state.value) and keep(mount)
+        ]
+        return page(
+            result,
+            selected,
+            lambda pair: self.to_model(pair[0], now),
+            paging,
+            order=order,
+            keys=keys,
+        )
+
     # --- transitions ------------------------------------------------------------------------
 
     def open(
@@ -220,25 +265,20 @@ class MountWorkload(Workload[MountState[SpecT]]):
         """Start a mount (its holding session ends with ``outcome`` once mounted, unless the
         machine's trap fails it); call under ``sim.lock``."""
         sim, vm = self.sim, point.vm
-        mount_id = sim.new_id()
         trap = vm.trap if vm.trap is not None and vm.trap.kind == "mount_fails" else None
-        session = SessionRecord(
-            id=mount_id,
-            name=name,
-            job_id=sim.new_id(),
-            session_type=self.session_type,
-            created=now,
+        session = self.open_session(
+            self.session_type,
+            name,
+            who.username,
             starting_s=sim.scaled(vm.durations.start),
             work_s=sim.scaled(vm.durations.mount),
             outcome=Outcome("Failed", trap.message) if trap else Outcome("Success", outcome),
             titles=titles,
+            resource_path=self.path,
+            platform=self.platform,
             hold=True,
-            initiated_by=who.username,
-            resource_id=mount_id,
-            resource_reference=f"{self.path}/{mount_id}",
-            platform_name=self.platform,
+            created=now,
         )
-        self.add_session(session)
         mount = Mount(
             session=session,
             spec=spec,
@@ -249,11 +289,11 @@ class MountWorkload(Workload[MountState[SpecT]]):
             initiated_by=who.username,
             boot_s=sim.scaled(vm.durations.boot),
         )
-        self.state.mounts[mount_id] = mount
+        self.state.mounts[session.id] = mount
         return mount
 
     def unmount(self, mount_id: uuid.UUID, who: Principal) -> SessionRecord:
-        """Unmount (or dismount): answers the holding session."""
+        """Stop publishing a mount point: answers its session."""
         now = self.sim.now()
         with self.sim.lock:
             mount = self.get(mount_id, now)
@@ -269,15 +309,13 @@ class MountWorkload(Workload[MountState[SpecT]]):
             if state == FAILED:
                 return mount.session
             mount.unmount_s = self.sim.scaled(mount.vm.durations.unmount)
-            ended = self._say(self.words.unmounted, mount)
-            mount.session.request_stop(
+            self.sim.stop(
+                mount.session,
                 now,
                 mount.unmount_s,
-                Outcome("Success", ended),
                 title=self._say(self.words.unmounting, mount, who=who.username),
-                stopped_title=ended,
+                done=self._say(self.words.unmounted, mount),
             )
-            mount.session.usn = self.sim.next_usn()
             return mount.session
 
     def check_migration(self, mount: Mount[SpecT], now: datetime) -> None:
@@ -305,24 +343,22 @@ class MountWorkload(Workload[MountState[SpecT]]):
     ) -> SessionRecord:
         """Start a migration of ``parts`` (checked by :meth:`check_migration`); call under
         ``sim.lock``. The holding session ends when it succeeds if it moves every part left."""
-        sim = self.sim
-        session = SessionRecord(
-            id=sim.new_id(),
-            name=name,
-            job_id=sim.new_id(),
-            session_type=session_type,
-            created=now,
-            starting_s=sim.scaled(mount.vm.durations.start),
-            work_s=sim.scaled(mount.vm.durations.migrate),
+        durations = mount.vm.durations
+        session = self.open_session(
+            session_type,
+            name,
+            who.username,
+            starting_s=self.sim.scaled(durations.start),
+            work_s=self.sim.scaled(durations.migrate),
             outcome=Outcome("Success", outcome),
             titles=titles,
-            initiated_by=who.username,
             resource_id=mount.id,
-            resource_reference=f"{self.path}/{mount.id}",
-            platform_name=self.platform,
-            parent_session_id=mount.session.id,
+            resource_path=self.path,
+            parent=mount.session,
+            platform=self.platform,
+            created=now,
+            subject=mount.name,
         )
-        self.add_session(session)
         if set(parts) == set(mount.remaining(now)):
             ended = self._say(self.words.migrated, mount)
             mount.session.schedule_release(session.completes_at, Outcome("Success", ended), ended)
@@ -344,11 +380,6 @@ class MountWorkload(Workload[MountState[SpecT]]):
             mount = self.state.mounts.get(record.resource_id or record.id)
             running = mount.running_migration(now) if mount is not None else None
             if mount is not None and running is not None and running.session is record:
-                record.request_stop(
-                    now,
-                    self.sim.scaled(1.0),
-                    Outcome("Failed", f"Stopped by user {who.username}", canceled=True),
-                    title=f"Stopping migration (requested by {who.username})",
-                )
+                self.sim.cancel(record, now, who.username, "migration")
                 mount.session.cancel_release()
             return True

@@ -11,9 +11,7 @@ unstructured data server of the right kind (SMB or NFS as the share, S3 for a bu
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter
 
 from drflow.vbr.models import (
     SessionModel,
@@ -22,8 +20,9 @@ from drflow.vbr.models import (
 )
 
 from ..auth import Principal
-from ..errors import bad_request, not_found, reject_unknown_enums
-from ..routes._common import answer, caller, errors
+from ..errors import bad_request, not_found
+from ..points import POINTS_PATH, find_unstructured
+from ..routes.operations import Operations
 from ..sessions import LogTitles, Outcome, SessionRecord
 from ..workload import Workload, WorkloadState
 
@@ -42,7 +41,7 @@ class NasRestoreWorkload(Workload[WorkloadState]):
         return WorkloadState()
 
     def restore(self, spec: RestoreSpec, who: Principal) -> SessionRecord:
-        """Restore the share or bucket of ``spec.restorePointId``."""
+        """Restore an entire file share or object storage bucket."""
         sim = self.sim
         now = sim.now()
         bucket = isinstance(spec, UnstructuredDataEntireOSRestoreSpec)
@@ -50,17 +49,7 @@ class NasRestoreWorkload(Workload[WorkloadState]):
         what = "object storage bucket" if bucket else "file share"
         with sim.lock:
             ud = sim.estate.extra.unstructured
-            found = ud.by_point.get(spec.restore_point_id)
-            if found is None:
-                point = sim.estate.restore_points.get(spec.restore_point_id)
-                if point is None:
-                    raise not_found("Restore point", spec.restore_point_id)
-                raise bad_request(
-                    f"restorePointId: {point.model.id} is a restore point of {point.vm.name} "
-                    f"({point.model.platform_name.value}), not of a {what}.",
-                    point.model.id,
-                )
-            obj, point = found
+            obj, point = find_unstructured(sim, spec.restore_point_id, what)
             if obj.kind != want:
                 raise bad_request(
                     f"restorePointId: {point.model.id} is a restore point of {obj.name}, which is "
@@ -118,7 +107,6 @@ class NasRestoreWorkload(Workload[WorkloadState]):
                         + (" (or give newBucketName)." if bucket else ".")
                     )
                 target = f"{host} ({name or dest.path})"
-            reject_unknown_enums(spec)
             if original and mode == "Skip":
                 outcome = Outcome(
                     "Warning",
@@ -129,12 +117,11 @@ class NasRestoreWorkload(Workload[WorkloadState]):
                 outcome = Outcome("Success", f"{obj.name} has been restored to {target}")
             date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
             d = ud.durations
-            session = SessionRecord(
-                id=sim.new_id(),
-                name=f"Restore of {obj.name}",
-                job_id=sim.new_id(),
-                session_type="NasRestore",
-                created=now,
+            self.state.starts.record()
+            return self.open_session(
+                "NasRestore",
+                f"Restore of {obj.name}",
+                who.username,
                 starting_s=sim.scaled(d.start),
                 work_s=sim.scaled(d.restore),
                 outcome=outcome,
@@ -144,60 +131,35 @@ class NasRestoreWorkload(Workload[WorkloadState]):
                     working=f"Restoring {obj.name}",
                     succeeded=[outcome.message],
                 ),
-                initiated_by=who.username,
                 resource_id=point.model.id,
-                platform_name="UnstructuredData",
+                resource_path=POINTS_PATH,
+                platform="UnstructuredData",
+                created=now,
+                subject=obj.name,
             )
-            self.state.starts.record()
-            return self.add_session(session)
 
     def stop_session(self, record: SessionRecord, who: Principal) -> bool:
         """Stopping a restore session cancels the restore."""
         if record.workload != self.kind:
             return False
-        with self.sim.lock:
-            if record.request_stop(
-                self.sim.now(),
-                self.sim.scaled(1.0),
-                Outcome("Failed", f"Stopped by user {who.username}", canceled=True),
-                title=f"Stopping restore (requested by {who.username})",
-            ):
-                record.usn = self.sim.next_usn()
+        self.sim.cancel(record, self.sim.now(), who.username, "restore")
         return True
 
 
-router = NasRestoreWorkload.router
-Restores = Annotated[NasRestoreWorkload, Depends(NasRestoreWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
-
-
-@router.post(
-    PATH + "/fileShare",
-    operation_id="EntireUnstructuredDataShareRestore",
-    summary="Restore an entire file share",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
+api = Operations(NasRestoreWorkload, PATH)
+api.post(
+    "/fileShare",
+    "EntireUnstructuredDataShareRestore",
+    NasRestoreWorkload.restore,
+    SessionModel,
+    201,
+    body=UnstructuredDataEntireShareRestoreSpec,
 )
-async def restore_file_share(
-    spec: Annotated[UnstructuredDataEntireShareRestoreSpec, Body()], restores: Restores, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = restores.restore(spec, who)
-    return answer(session.to_model(restores.sim.now()), status=201)
-
-
-@router.post(
-    PATH + "/objectStorage",
-    operation_id="EntireUnstructuredDataOSRestore",
-    summary="Restore an entire object storage bucket",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
+api.post(
+    "/objectStorage",
+    "EntireUnstructuredDataOSRestore",
+    NasRestoreWorkload.restore,
+    SessionModel,
+    201,
+    body=UnstructuredDataEntireOSRestoreSpec,
 )
-async def restore_bucket(
-    spec: Annotated[UnstructuredDataEntireOSRestoreSpec, Body()], restores: Restores, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = restores.restore(spec, who)
-    return answer(session.to_model(restores.sim.now()), status=201)

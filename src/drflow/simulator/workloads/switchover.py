@@ -9,8 +9,9 @@ starts cancels it.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from drflow.vbr.models._base import OpenEnum
 
@@ -27,28 +28,49 @@ class Settings(Protocol):
     def schedule_time(self) -> datetime | None: ...
 
 
-def switch_start(
-    settings: Settings,
-    settings_at: datetime,
-    migrated_at: datetime,
-    requested_at: datetime | None,
-    stopped_at: datetime | None,
-) -> datetime | None:
-    """When switching starts, for data migrated at ``migrated_at``; None: not planned."""
-    candidates = []
-    if requested_at is not None:
-        candidates.append(max(requested_at, migrated_at))
-    kind = settings.type.value
-    if kind == "Auto":
-        candidates.append(max(migrated_at, settings_at))
-    elif kind == "Scheduled" and settings.schedule_time is not None:
-        candidates.append(max(migrated_at, settings_at, aware(settings.schedule_time)))
-    if not candidates:
-        return None
-    start = min(candidates)
-    if stopped_at is not None and stopped_at <= start:
-        return None
-    return start
+S = TypeVar("S", bound=Settings)
+
+
+@dataclass
+class Switchover(Generic[S]):
+    """How and when a migration switches over: a part of the mounts that migrate."""
+
+    settings: S
+    settings_at: datetime
+    """When the settings were last set (a switch never starts before)."""
+    requested_at: datetime | None = None
+    """When a switchover was requested (``POST .../switchover``), if it was."""
+    seconds: float = 0.0
+    """How long switching takes, at the speed of when it was last planned."""
+
+    def change(self, settings: S, now: datetime) -> None:
+        self.settings, self.settings_at = settings, now
+
+    def start(self, migrated_at: datetime, stopped_at: datetime | None) -> datetime | None:
+        """When switching starts, for data migrated at ``migrated_at`` and a mount stopped at
+        ``stopped_at``; None: not planned."""
+        candidates = []
+        if self.requested_at is not None:
+            candidates.append(max(self.requested_at, migrated_at))
+        settings = self.settings
+        kind = settings.type.value
+        if kind == "Auto":
+            candidates.append(max(migrated_at, self.settings_at))
+        elif kind == "Scheduled" and settings.schedule_time is not None:
+            candidates.append(max(migrated_at, self.settings_at, aware(settings.schedule_time)))
+        if not candidates:
+            return None
+        start = min(candidates)
+        if stopped_at is not None and stopped_at <= start:
+            return None
+        return start
+
+    def ended(self, start: datetime | None, now: datetime) -> datetime | None:
+        """When switching that starts at ``start`` ended, if it has by ``now``."""
+        if start is None:
+            return None
+        end = start + timedelta(seconds=self.seconds)
+        return end if now >= end else None
 
 
 def check_settings(settings: Settings, now: datetime, field: str) -> None:

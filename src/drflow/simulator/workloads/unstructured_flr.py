@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter
 
 from drflow.vbr.models import (
     SessionModel,
@@ -21,15 +21,13 @@ from drflow.vbr.models import (
 )
 
 from ..auth import Principal
-from ..errors import bad_request, reject_unknown_enums
+from ..errors import bad_request
 from ..estate import RestorePoint, UnstructuredObject
-from ..routes._common import answer, caller, errors
+from ..routes.operations import Operations
 from ..sessions import SessionRecord
 from ..workload import Workload
 from .browse import BrowseKind, BrowseState, close_browse, describe_browse, open_browse
 
-MOUNT_PATH = "/api/v1/restore/flr/unstructuredData"
-UNMOUNT_PATH = "/api/v1/restore/unstructuredData/{sessionId}/unmount"
 BROWSE = BrowseKind(
     label="UnstructuredData",
     platform="UnstructuredData",
@@ -50,9 +48,9 @@ class UnstructuredFlrWorkload(Workload[BrowseState]):
     def start(
         self, spec: UnstructuredDataMountSpec, who: Principal
     ) -> UnstructuredDataFlrBrowseMountModel:
+        """Mount unstructured data backup files for browsing."""
         with self.sim.lock:
             objects = self._objects(spec)
-            reject_unknown_enums(spec)
             first = objects[0][0]
             several = f"{first.backup.name} ({len(objects)} objects)"
             d = self.sim.estate.extra.unstructured.durations
@@ -117,6 +115,7 @@ class UnstructuredFlrWorkload(Workload[BrowseState]):
         return objects
 
     def unmount(self, session_id: uuid.UUID, who: Principal) -> SessionRecord:
+        """Unmount unstructured data backup files."""
         return close_browse(self, self.state.browse, session_id, BROWSE, who)
 
     def stop_session(self, record: SessionRecord, who: Principal) -> bool:
@@ -131,34 +130,21 @@ class UnstructuredFlrWorkload(Workload[BrowseState]):
             return describe_browse(self.state.browse, now, include_gone)
 
 
-router = UnstructuredFlrWorkload.router
-Browsing = Annotated[UnstructuredFlrWorkload, Depends(UnstructuredFlrWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
-
-
-@router.post(
-    MOUNT_PATH,
-    operation_id="StartUnstructuredDataFlrMount",
-    summary="Mount unstructured data backup files for browsing",
-    status_code=201,
-    response_model=UnstructuredDataFlrBrowseMountModel,
-    responses=errors(400, 401, 403, 500),
+api = Operations(UnstructuredFlrWorkload, "/api/v1/restore")
+api.post(
+    "/flr/unstructuredData",
+    "StartUnstructuredDataFlrMount",
+    UnstructuredFlrWorkload.start,
+    UnstructuredDataFlrBrowseMountModel,
+    201,
+    body=UnstructuredDataMountSpec,
+    codes=(400, 401, 403, 500),
 )
-async def start_flr_mount(
-    spec: Annotated[UnstructuredDataMountSpec, Body()], browsing: Browsing, who: Caller
-):
-    reject_unknown_enums(spec)
-    return answer(browsing.start(spec, who), status=201)
-
-
-@router.post(
-    UNMOUNT_PATH,
-    operation_id="StopUnstructuredDataFLRMount",
-    summary="Unmount unstructured data backup files",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(401, 403, 404, 500),
+api.post(
+    "/unstructuredData/{sessionId}/unmount",
+    "StopUnstructuredDataFLRMount",
+    UnstructuredFlrWorkload.unmount,
+    SessionModel,
+    201,
+    codes=(401, 403, 404, 500),
 )
-async def stop_flr_mount(sessionId: uuid.UUID, browsing: Browsing, who: Caller):
-    session = browsing.unmount(sessionId, who)
-    return answer(session.to_model(browsing.sim.now()), status=201)

@@ -10,18 +10,21 @@ production.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from drflow.vbr.models.hyperv import InstantHvVMRecoveryMount
+from drflow.vbr.models.restore_common import SecureRestoreSpec
 from drflow.vbr.models.vsphere import InstantViVMRecoveryMount
 
 from ..auth import Principal
 from ..errors import bad_request
-from ..estate import RestorePoint
+from ..estate import VM
 from ..guests import GuestState, running_guest
-from ..sessions import LogTitles
-from .mounts import DISMOUNTING, FAILED, MOUNTING, Mount, MountWords, MountWorkload, SpecT
+from ..points import find_point
+from ..sessions import LogTitles, SessionRecord
+from .mounts import DISMOUNTING, FAILED, MOUNTING, Mount, MountWords, MountWorkload
 
 VM_WORDS = MountWords(
     what="Instant recovery mount point",
@@ -43,7 +46,23 @@ VM_SORT = {
 """``orderColumn`` of the mount lists, over (mount, state) pairs."""
 
 
-class VmRecovery(MountWorkload[SpecT]):
+class VmSpec(Protocol):
+    """What the instant recovery specs of vSphere and Hyper-V VMs both carry."""
+
+    @property
+    def restore_point_id(self) -> uuid.UUID: ...
+    @property
+    def power_up(self) -> bool | None: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def secure_restore(self) -> SecureRestoreSpec | None: ...
+
+
+VmSpecT = TypeVar("VmSpecT", bound=VmSpec)
+
+
+class VmRecovery(MountWorkload[VmSpecT]):
     """Instant recovery of VMs of one platform (vSphere or Hyper-V)."""
 
     words = VM_WORDS
@@ -55,13 +74,26 @@ class VmRecovery(MountWorkload[SpecT]):
     """How the VM is put on its host, in the session log: ``published on``."""
     running_as: ClassVar[str]
     """The probe's reason while the VM runs from backup."""
+    operation: ClassVar[str]
+    """The restore point operation a start needs, e.g. ``StartViVMInstantRecovery``."""
+    target: ClassVar[str]
+    """Where it recovers to, in a refusal: ``VMware vSphere``."""
 
-    def start_vm(
-        self, spec: Any, point: RestorePoint, vm_name: str, host_name: str, who: Principal
-    ) -> Mount[SpecT]:
-        """Mount the VM of ``point`` as ``vm_name`` on ``host_name``."""
+    def placement(self, spec: VmSpecT, vm: VM) -> tuple[str, str]:
+        """The name the recovered VM gets and the host it runs on."""
+        raise NotImplementedError
+
+    def start(self, spec: VmSpecT, who: Principal) -> SessionRecord:
+        """Start instant recovery of a VM (mount ``id`` == the session's)."""
         now = self.sim.now()
         with self.sim.lock:
+            point = find_point(
+                self.sim,
+                spec.restore_point_id,
+                self.operation,
+                f"Instant recovery to {self.target}",
+            )
+            vm_name, host_name = self.placement(spec, point.vm)
             for other, state in self.live(now):
                 if state != FAILED and other.name.lower() == vm_name.lower():
                     raise bad_request(
@@ -95,10 +127,10 @@ class VmRecovery(MountWorkload[SpecT]):
                     (session.working_at, "Succeeded", f"Scanning {vm.name} disks with antivirus")
                 )
             self.state.starts.record(spec.reason)
-            return mount
+            return mount.session
 
     def to_model(
-        self, mount: Mount[SpecT], now: datetime
+        self, mount: Mount[VmSpecT], now: datetime
     ) -> InstantViVMRecoveryMount | InstantHvVMRecoveryMount:
         return self.model(
             id=mount.id,
@@ -112,9 +144,9 @@ class VmRecovery(MountWorkload[SpecT]):
             error_message=mount.error_message(now),
         )
 
-    def describe(self, mount: Mount[SpecT], now: datetime) -> dict[str, Any]:
+    def describe(self, mount: Mount[VmSpecT], now: datetime) -> dict[str, Any]:
         migrated = mount.migrated_at(now)
-        spec: Any = mount.spec
+        spec = mount.spec
         return {
             "kind": self.label,
             "id": str(mount.id),
@@ -156,7 +188,7 @@ class VmRecovery(MountWorkload[SpecT]):
                 )
             if state == DISMOUNTING:
                 return GuestState(False, "VM is being unpublished", since)
-            spec: Any = mount.spec
+            spec = mount.spec
             return running_guest(
                 started_at=mount.mounted_at,
                 powered_on=bool(spec.power_up),

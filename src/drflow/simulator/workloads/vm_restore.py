@@ -33,9 +33,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.vm_restore import (
@@ -51,11 +51,11 @@ from drflow.vbr.models.vm_restore import (
 )
 
 from ..auth import Principal
-from ..errors import bad_request, reject_unknown_enums
+from ..errors import bad_request
 from ..estate import VM, RestorePoint
 from ..guests import GuestState, running_guest
-from ..points import find_point
-from ..routes._common import answer, caller, errors
+from ..points import POINTS_PATH, find_point
+from ..routes.operations import Operations
 from ..sessions import LogTitles, Outcome, SessionRecord
 from ..workload import Workload, WorkloadState
 
@@ -116,6 +116,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
         return RestoreState()
 
     def start_vsphere(self, spec: ViSpec, who: Principal) -> SessionRecord:
+        """Restore an entire vSphere VM."""
         with self.sim.lock:
             point = find_point(
                 self.sim,
@@ -144,6 +145,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
             return self._start(spec, point, target, "RestoreVm", who)
 
     def start_hyperv(self, spec: HvSpec, who: Principal) -> SessionRecord:
+        """Restore an entire Hyper-V VM."""
         with self.sim.lock:
             point = find_point(
                 self.sim,
@@ -174,6 +176,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
             return self._start(spec, point, target, "RestoreVm", who)
 
     def start_cloud_director(self, spec: CdSpec, who: Principal) -> SessionRecord:
+        """Restore an entire VMware Cloud Director VM."""
         with self.sim.lock:
             point = find_point(
                 self.sim,
@@ -248,12 +251,10 @@ class VmRestoreWorkload(Workload[RestoreState]):
         succeeded = [f"VM {target.name} has been restored to {target.place}"]
         if spec.power_up:
             succeeded.append(f"Powering on VM {target.name}")
-        session = SessionRecord(
-            id=sim.new_id(),
-            name=vm.name,
-            job_id=sim.new_id(),
-            session_type=session_type,
-            created=now,
+        session = self.open_session(
+            session_type,
+            vm.name,
+            who.username,
             starting_s=sim.scaled(durations.start),
             work_s=sim.scaled(work),
             outcome=outcome,
@@ -262,9 +263,11 @@ class VmRestoreWorkload(Workload[RestoreState]):
                 working=f"{how} VM {vm.name} from the restore point of {date}",
                 succeeded=succeeded,
             ),
-            initiated_by=who.username,
             resource_id=point.model.id,
-            platform_name=target.platform,
+            resource_path=POINTS_PATH,
+            platform=target.platform,
+            created=now,
+            subject=target.name,
         )
         if spec.reason:
             session.extra_logs.append((now, "Succeeded", f"Restore reason: {spec.reason}"))
@@ -276,7 +279,6 @@ class VmRestoreWorkload(Workload[RestoreState]):
             session.extra_logs.append(
                 (session.working_at, "Succeeded", f"Scanning {vm.name} disks with antivirus")
             )
-        self.add_session(session)
         self.state.restores[session.id] = VmRestore(
             session=session,
             platform=target.platform,
@@ -308,15 +310,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
         """Stopping a restore session cancels the restore."""
         if record.workload != self.kind:
             return False
-        now = self.sim.now()
-        with self.sim.lock:
-            record.request_stop(
-                now,
-                self.sim.scaled(1.0),
-                Outcome("Failed", f"Stopped by user {who.username}", canceled=True),
-                title=f"Stopping restore (requested by {who.username})",
-            )
-            record.usn = self.sim.next_usn()
+        self.sim.cancel(record, self.sim.now(), who.username, "restore")
         return True
 
     def guest_state(self, vm_name: str, now: datetime) -> GuestState | None:
@@ -347,55 +341,29 @@ class VmRestoreWorkload(Workload[RestoreState]):
         )
 
 
-router = VmRestoreWorkload.router
-Restores = Annotated[VmRestoreWorkload, Depends(VmRestoreWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
 PATH = "/api/v1/restore/vmRestore"
-
-
-@router.post(
-    PATH + "/vSphere",
-    operation_id="EntireVmRestoreVmware",
-    summary="Restore an entire vSphere VM",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
+api = Operations(VmRestoreWorkload, PATH)
+api.post(
+    "/vSphere",
+    "EntireVmRestoreVmware",
+    VmRestoreWorkload.start_vsphere,
+    SessionModel,
+    201,
+    body=EntireViVMRestoreSpec,
 )
-async def restore_vsphere(
-    spec: Annotated[EntireViVMRestoreSpec, Body()], restores: Restores, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = restores.start_vsphere(spec, who)
-    return answer(session.to_model(restores.sim.now()), status=201)
-
-
-@router.post(
-    PATH + "/hyperV",
-    operation_id="EntireVmRestoreHv",
-    summary="Restore an entire Hyper-V VM",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
+api.post(
+    "/hyperV",
+    "EntireVmRestoreHv",
+    VmRestoreWorkload.start_hyperv,
+    SessionModel,
+    201,
+    body=EntireHvVMRestoreSpec,
 )
-async def restore_hyperv(
-    spec: Annotated[EntireHvVMRestoreSpec, Body()], restores: Restores, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = restores.start_hyperv(spec, who)
-    return answer(session.to_model(restores.sim.now()), status=201)
-
-
-@router.post(
-    PATH + "/cloudDirector",
-    operation_id="EntireVmRestoreCloudDirector",
-    summary="Restore an entire VMware Cloud Director VM",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
+api.post(
+    "/cloudDirector",
+    "EntireVmRestoreCloudDirector",
+    VmRestoreWorkload.start_cloud_director,
+    SessionModel,
+    201,
+    body=EntireCloudDirectorVMRestoreSpec,
 )
-async def restore_cloud_director(
-    spec: Annotated[EntireCloudDirectorVMRestoreSpec, Body()], restores: Restores, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = restores.start_cloud_director(spec, who)
-    return answer(session.to_model(restores.sim.now()), status=201)

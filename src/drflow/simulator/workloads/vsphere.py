@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Depends, Query
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
@@ -33,10 +33,10 @@ from drflow.vbr.models.vsphere import (
 )
 
 from ..auth import Principal
-from ..errors import reject_unknown_enums
-from ..listing import known, name_matches, parse_uuids
-from ..points import find_point
-from ..routes._common import answer, caller, errors, page
+from ..estate import VM
+from ..listing import name_matches, parse_uuids
+from ..routes._common import OrderBy, Page, StateFilter, errors
+from ..routes.operations import Operations
 from ..sessions import LogTitles, SessionRecord
 from .vm_recovery import VM_SORT, VmRecovery
 
@@ -59,28 +59,22 @@ class VsphereWorkload(VmRecovery[VsphereSpec]):
     label = "vSphereVM"
     placed = "published on"
     running_as = "VM runs from backup (instant recovery)"
+    operation = "StartViVMInstantRecovery"
+    target = "VMware vSphere"
 
-    def start(self, spec: VsphereSpec, who: Principal) -> SessionRecord:
-        with self.sim.lock:
-            point = find_point(
-                self.sim,
-                spec.restore_point_id,
-                "StartViVMInstantRecovery",
-                "Instant recovery to VMware vSphere",
-            )
-            vm_name, host_name = point.vm.name, point.vm.host
-            destination = (
-                spec.destination if isinstance(spec, InstantViVMCustomizedRecoverySpec) else None
-            )
-            if destination is not None:
-                vm_name = destination.restored_vm_name or vm_name
-                if destination.destination_host is not None:
-                    host_name = destination.destination_host.name
-            return self.start_vm(spec, point, vm_name, host_name, who).session
+    def placement(self, spec: VsphereSpec, vm: VM) -> tuple[str, str]:
+        destination = (
+            spec.destination if isinstance(spec, InstantViVMCustomizedRecoverySpec) else None
+        )
+        if destination is None:
+            return vm.name, vm.host
+        host = destination.destination_host
+        return destination.restored_vm_name or vm.name, host.name if host else vm.host
 
     def migrate_vm(
         self, mount_id: UUID, spec: ViVMQuickMigrationSpec, who: Principal
     ) -> SessionRecord:
+        """Start migrating a vSphere VM to production."""
         now = self.sim.now()
         with self.sim.lock:
             mount = self.get(mount_id, now)
@@ -104,12 +98,27 @@ class VsphereWorkload(VmRecovery[VsphereSpec]):
             )
 
 
-router = VsphereWorkload.router
-Vsphere = Annotated[VsphereWorkload, Depends(VsphereWorkload.of)]
-Caller = Annotated[Principal, Depends(caller)]
+api = Operations(VsphereWorkload, PATH)
+api.post(
+    "",
+    "InstantViVMRecoveryMount",
+    VsphereWorkload.start,
+    SessionModel,
+    201,
+    body=InstantViVMRecoverySpec,
+)
+api.get("/{mountId}", "GetInstantViVMRecoveryMount", VsphereWorkload.read, InstantViVMRecoveryMount)
+api.post("/{mountId}/unmount", "InstantViVMRecoveryUnmount", VsphereWorkload.unmount, SessionModel)
+api.post(
+    "/{mountId}/migrate",
+    "InstantViVMRecoveryMigrate",
+    VsphereWorkload.migrate_vm,
+    SessionModel,
+    body=ViVMQuickMigrationSpec,
+)
 
 
-@router.get(
+@VsphereWorkload.router.get(
     PATH,
     operation_id="GetAllInstantViVMRecoveryMounts",
     summary="Get all instant recovery mount points of vSphere VMs",
@@ -117,94 +126,19 @@ Caller = Annotated[Principal, Depends(caller)]
     responses=errors(401, 403, 404, 500),
 )
 async def get_all_mounts(
-    vsphere: Vsphere,
-    skip: Annotated[int | None, Query()] = None,
-    limit: Annotated[int | None, Query()] = 200,
-    order_column: Annotated[
-        InstantViVMRecoveryMountsOrderColumn | None, Query(alias="orderColumn")
-    ] = None,
-    order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
-    state_filter: Annotated[InstantRecoveryMountState | None, Query(alias="stateFilter")] = None,
-    vm_name_filter: Annotated[str | None, Query(alias="vmNameFilter")] = None,
-    mount_id_filter: Annotated[list[str] | None, Query(alias="mountIdFilter")] = None,
+    vsphere: Annotated[VsphereWorkload, Depends(VsphereWorkload.of)],
+    paging: Page,
+    order: OrderBy[InstantViVMRecoveryMountsOrderColumn] = None,
+    state: StateFilter[InstantRecoveryMountState] = None,
+    vm_name: Annotated[str | None, Query(alias="vmNameFilter")] = None,
+    mount_ids: Annotated[list[str] | None, Query(alias="mountIdFilter")] = None,
 ):
-    known(order_column, "orderColumn")
-    known(state_filter, "stateFilter")
-    ids = set(parse_uuids(mount_id_filter, "mountIdFilter"))
-    now = vsphere.sim.now()
-    selected = [
-        (mount, state)
-        for mount, state in vsphere.live(now)
-        if (state_filter is None or state == state_filter.value)
-        and name_matches(vm_name_filter, mount.name)
-        and (not ids or mount.id in ids)
-    ]
-    return page(
+    ids = set(parse_uuids(mount_ids, "mountIdFilter"))
+    return vsphere.list_page(
         InstantViVMRecoveryMountsResult,
-        selected,
-        lambda pair: vsphere.to_model(pair[0], now),
-        skip=skip,
-        limit=limit,
-        order=order_column,
-        ascending=order_asc,
-        keys=VM_SORT,
+        paging,
+        order,
+        state,
+        VM_SORT,
+        lambda mount: name_matches(vm_name, mount.name) and (not ids or mount.id in ids),
     )
-
-
-@router.post(
-    PATH,
-    operation_id="InstantViVMRecoveryMount",
-    summary="Start instant recovery of a vSphere VM",
-    status_code=201,
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def start_instant_recovery(
-    spec: Annotated[InstantViVMRecoverySpec, Body()], vsphere: Vsphere, who: Caller
-):
-    reject_unknown_enums(spec)
-    session = vsphere.start(spec, who)
-    return answer(session.to_model(vsphere.sim.now()), status=201)
-
-
-@router.get(
-    PATH + "/{mountId}",
-    operation_id="GetInstantViVMRecoveryMount",
-    summary="Get an instant recovery mount point of a vSphere VM",
-    response_model=InstantViVMRecoveryMount,
-    responses=errors(401, 403, 404, 500),
-)
-async def get_mount(mountId: UUID, vsphere: Vsphere):
-    now = vsphere.sim.now()
-    with vsphere.sim.lock:
-        return answer(vsphere.to_model(vsphere.get(mountId, now), now))
-
-
-@router.post(
-    PATH + "/{mountId}/unmount",
-    operation_id="InstantViVMRecoveryUnmount",
-    summary="Stop publishing a vSphere VM",
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def unmount(mountId: UUID, vsphere: Vsphere, who: Caller):
-    session = vsphere.unmount(mountId, who)
-    return answer(session.to_model(vsphere.sim.now()))
-
-
-@router.post(
-    PATH + "/{mountId}/migrate",
-    operation_id="InstantViVMRecoveryMigrate",
-    summary="Start migrating a vSphere VM to production",
-    response_model=SessionModel,
-    responses=errors(400, 401, 403, 404, 500),
-)
-async def migrate(
-    mountId: UUID,
-    spec: Annotated[ViVMQuickMigrationSpec, Body()],
-    vsphere: Vsphere,
-    who: Caller,
-):
-    reject_unknown_enums(spec)
-    session = vsphere.migrate_vm(mountId, spec, who)
-    return answer(session.to_model(vsphere.sim.now()))

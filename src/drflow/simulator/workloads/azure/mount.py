@@ -15,7 +15,7 @@ from drflow.vbr.models import (
 
 from ...estate import RestorePoint
 from ...sessions import SessionRecord
-from ..switchover import switch_start
+from ..switchover import Switchover
 
 Settings = AzureInstantVMRecoverySwitchoverSettingsModel
 
@@ -28,14 +28,12 @@ class AzureMount:
     vm_name: str
     session: SessionRecord
     initiated_by: str
-    settings: Settings
-    settings_at: datetime
+    switch: Switchover[Settings]
     stop_s: float = 0.0
     migrate_s: float = 0.0
     switch_base_s: float = 0.0
-    boot_s: float = 0.0
+    """Switching without the boot check (the check's log record falls after it)."""
     migration: SessionRecord | None = None
-    switch_requested_at: datetime | None = None
     switchover: SessionRecord | None = None
     switch_ids: tuple[uuid.UUID, uuid.UUID] | None = None
     """The ids of the switchover session and its job, drawn when the migration starts."""
@@ -47,37 +45,23 @@ class AzureMount:
     def ready_at(self) -> datetime:
         return self.session.completes_at
 
-    @property
-    def switch_s(self) -> float:
-        return self.switch_base_s + (self.boot_s if self.settings.verify_vm_boot else 0.0)
-
     def switch_start(self) -> datetime | None:
         """When switching starts (or started); None while it is not planned."""
         if self.switchover is not None:
             return self.switchover.created
         if self.migration is None:
             return None
-        return switch_start(
-            self.settings,
-            self.settings_at,
-            self.migration.completes_at,
-            self.switch_requested_at,
-            self.stop_at,
-        )
+        return self.switch.start(self.migration.completes_at, self.stop_at)
 
     def switched_at(self, now: datetime) -> datetime | None:
-        start = self.switch_start()
-        if start is None:
-            return None
-        end = start + timedelta(seconds=self.switch_s)
-        return end if now >= end else None
+        return self.switch.ended(self.switch_start(), now)
 
     def state(self, now: datetime) -> str:
         if self.stop_at is not None and now >= self.stop_at:
             return "Stopping" if now < self.stop_at + timedelta(seconds=self.stop_s) else "Stopped"
         start = self.switch_start()
         if start is not None and now >= start:
-            return "Switching" if now < start + timedelta(seconds=self.switch_s) else "Stopped"
+            return "Stopped" if self.switch.ended(start, now) else "Switching"
         if self.migration is not None:
             return "Migrating" if now < self.migration.completes_at else "ReadyToSwitch"
         return "Starting" if now < self.ready_at else "Ready"

@@ -16,7 +16,7 @@ from ...auth import Principal
 from ...errors import ApiError, bad_request, not_found
 from ...sessions import LogTitles, Outcome, SessionRecord
 from ...workload import Workload, WorkloadState
-from ..switchover import check_settings
+from ..switchover import Switchover, check_settings
 from .mount import AzureMount, Settings
 
 MOUNT_PATH = "/api/v1/restore/instantRecovery/azure/vm"
@@ -40,12 +40,14 @@ class AzureWorkload(Workload[AzureState]):
         return AzureState()
 
     def get(self, mount_id: uuid.UUID) -> AzureMount:
+        """Get an instant recovery mount point of a machine recovered to Microsoft Azure."""
         mount = self.state.mounts.get(mount_id)
         if mount is None:
             raise not_found("Azure instant recovery mount point", mount_id)
         return mount
 
     def start(self, spec: AzureInstantVMRecoverySpec, who: Principal) -> AzureMount:
+        """Start instant recovery of a machine to Microsoft Azure."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -137,14 +139,12 @@ class AzureWorkload(Workload[AzureState]):
                     )
             d = targets.durations
             verify = bool(spec.verify_vm_boot)
-            mount_id, session_id, job_id = sim.new_id(), sim.new_id(), sim.new_id()
+            mount_id = sim.new_id()
             date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
-            session = SessionRecord(
-                id=session_id,
-                name=vm_name,
-                job_id=job_id,
-                session_type="AzureInstantRecovery",
-                created=now,
+            session = self.open_session(
+                "AzureInstantRecovery",
+                vm_name,
+                who.username,
                 starting_s=sim.scaled(d.start),
                 work_s=sim.scaled(d.mount + (d.boot if verify else 0.0)),
                 outcome=Outcome("Success", f"VM {vm_name} is running in Microsoft Azure"),
@@ -154,11 +154,11 @@ class AzureWorkload(Workload[AzureState]):
                     working=f"Publishing {point.vm.name} from the restore point of {date}",
                     succeeded=[f"VM {vm_name} is running in Microsoft Azure"],
                 ),
-                hold=True,
-                initiated_by=who.username,
                 resource_id=mount_id,
-                resource_reference=f"{MOUNT_PATH}/{mount_id}",
-                platform_name=point.model.platform_name.value,
+                resource_path=MOUNT_PATH,
+                platform=point.model.platform_name.value,
+                hold=True,
+                created=now,
             )
             if verify:
                 session.extra_logs.append(
@@ -168,7 +168,6 @@ class AzureWorkload(Workload[AzureState]):
                         f"Verifying that VM {vm_name} boots",
                     )
                 )
-            self.add_session(session)
             mount = AzureMount(
                 id=mount_id,
                 spec=spec,
@@ -176,14 +175,14 @@ class AzureWorkload(Workload[AzureState]):
                 vm_name=vm_name,
                 session=session,
                 initiated_by=who.username,
-                settings=Settings(type="Auto"),
-                settings_at=now,
+                switch=Switchover(Settings(type="Auto"), now),
             )
             self.state.mounts[mount_id] = mount
             self.state.starts.record(spec.reason)
             return mount
 
     def unmount(self, mount_id: uuid.UUID, who: Principal) -> AzureMount:
+        """Stop a machine recovered to Microsoft Azure (it cancels a migration)."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -201,7 +200,8 @@ class AzureWorkload(Workload[AzureState]):
             mount.stop_s = sim.scaled(sim.estate.extra.azure.durations.unmount)
             migration = mount.migration
             if migration is not None and now < migration.completes_at:
-                migration.request_stop(
+                sim.request_stop(
+                    migration,
                     now,
                     0.0,
                     Outcome(
@@ -210,27 +210,28 @@ class AzureWorkload(Workload[AzureState]):
                     title=f"Canceling migration of VM {mount.vm_name} "
                     f"(requested by {who.username})",
                 )
-                migration.usn = sim.next_usn()
-            mount.session.request_stop(
+            sim.stop(
+                mount.session,
                 now,
                 mount.stop_s,
-                Outcome("Success", f"VM {mount.vm_name} has been removed from Microsoft Azure"),
                 title=f"Stopping instant recovery of VM {mount.vm_name} "
                 f"(requested by {who.username})",
-                stopped_title=f"VM {mount.vm_name} has been removed from Microsoft Azure",
+                done=f"VM {mount.vm_name} has been removed from Microsoft Azure",
             )
-            mount.session.usn = sim.next_usn()
             return mount
 
     def _scale_switch(self, mount: AzureMount) -> None:
         """Durations of a switchover not started yet, at the current speed."""
         sim = self.sim
         d = sim.estate.extra.azure.durations
-        mount.switch_base_s, mount.boot_s = sim.scaled(d.switchover), sim.scaled(d.boot)
+        mount.switch_base_s = sim.scaled(d.switchover)
+        boot = sim.scaled(d.boot) if mount.switch.settings.verify_vm_boot else 0.0
+        mount.switch.seconds = mount.switch_base_s + boot
 
     def migrate(
         self, mount_id: uuid.UUID, spec: AzureInstantVMRecoveryMigrationSpec, who: Principal
     ) -> AzureMount:
+        """Start migrating a machine recovered to Microsoft Azure to Azure storage."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -244,33 +245,30 @@ class AzureWorkload(Workload[AzureState]):
             settings = spec.switchover_settings
             if settings is not None:
                 check_settings(settings, now, "switchoverSettings")
-                mount.settings, mount.settings_at = settings, now
+                mount.switch.change(settings, now)
             else:
-                mount.settings_at = now
+                mount.switch.change(mount.switch.settings, now)
             mount.migrate_s = sim.scaled(sim.estate.extra.azure.durations.migrate)
             self._scale_switch(mount)
-            session = SessionRecord(
-                id=sim.new_id(),
-                name=mount.vm_name,
-                job_id=sim.new_id(),
-                session_type="AzureInstantRecoveryMigration",
-                created=now,
+            session = self.open_session(
+                "AzureInstantRecoveryMigration",
+                mount.vm_name,
+                who.username,
                 starting_s=sim.scaled(sim.estate.extra.azure.durations.start),
                 work_s=mount.migrate_s,
                 outcome=Outcome("Success", f"Disks of VM {mount.vm_name} moved to Azure storage"),
                 titles=LogTitles(
                     started=f"Starting migration of VM {mount.vm_name} to Azure storage "
-                    f"(switchover: {mount.settings.type.value})",
+                    f"(switchover: {mount.switch.settings.type.value})",
                     working=f"Moving disks of VM {mount.vm_name} to Azure managed disks",
                     succeeded=[f"Disks of VM {mount.vm_name} moved to Azure storage"],
                 ),
-                initiated_by=who.username,
                 resource_id=mount.id,
-                resource_reference=f"{MOUNT_PATH}/{mount.id}",
-                platform_name=mount.session.platform_name,
-                parent_session_id=mount.session.id,
+                resource_path=MOUNT_PATH,
+                parent=mount.session,
+                platform=mount.session.platform_name,
+                created=now,
             )
-            self.add_session(session)
             mount.migration = session
             mount.switch_ids = (sim.new_id(), sim.new_id())
             self.state.pending.add(mount.id)
@@ -278,10 +276,12 @@ class AzureWorkload(Workload[AzureState]):
             return mount
 
     def get_settings(self, mount_id: uuid.UUID) -> Settings:
+        """Get the switchover settings of a mount point in Microsoft Azure."""
         with self.sim.lock:
-            return self.get(mount_id).settings
+            return self.get(mount_id).switch.settings
 
     def update_settings(self, mount_id: uuid.UUID, settings: Settings) -> Settings:
+        """Change the switchover settings of a mount point in Microsoft Azure."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -294,13 +294,14 @@ class AzureWorkload(Workload[AzureState]):
                     mount.id,
                 )
             check_settings(settings, now, "request body")
-            mount.settings, mount.settings_at = settings, now
+            mount.switch.change(settings, now)
             self._scale_switch(mount)
             _plan_release(mount)
             self.settle(now)
-            return mount.settings
+            return settings
 
     def switchover(self, mount_id: uuid.UUID, who: Principal) -> AzureMount:
+        """Switch a migrated machine in Microsoft Azure over to Azure storage."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -314,8 +315,8 @@ class AzureWorkload(Workload[AzureState]):
                     f"switchover follows a migration (Migrating or ReadyToSwitch).",
                     mount.id,
                 )
-            if mount.switch_requested_at is None:
-                mount.switch_requested_at = now
+            if mount.switch.requested_at is None:
+                mount.switch.requested_at = now
                 self._scale_switch(mount)
                 mount.session.extra_logs.append(
                     (
@@ -342,34 +343,31 @@ class AzureWorkload(Workload[AzureState]):
                     continue
                 pending.discard(mount_id)
                 mount.switchover = self._switchover_session(mount, start)
-                self.add_session(mount.switchover)
 
     def _switchover_session(self, mount: AzureMount, start: datetime) -> SessionRecord:
-        assert mount.switch_ids is not None
-        session_id, job_id = mount.switch_ids
-        power = " and powering it on" if mount.settings.power_on_vm is not False else ""
+        settings = mount.switch.settings
+        power = " and powering it on" if settings.power_on_vm is not False else ""
         done = f"VM {mount.vm_name} has been switched over to Azure storage"
-        record = SessionRecord(
-            id=session_id,
-            name=mount.vm_name,
-            job_id=job_id,
-            session_type="AzureInstantRecoverySwitchover",
-            created=start,
+        record = self.open_session(
+            "AzureInstantRecoverySwitchover",
+            mount.vm_name,
+            mount.initiated_by,
             starting_s=0.0,
-            work_s=mount.switch_s,
+            work_s=mount.switch.seconds,
             outcome=Outcome("Success", done),
             titles=LogTitles(
-                started=f"Starting switchover of VM {mount.vm_name} ({mount.settings.type.value})",
+                started=f"Starting switchover of VM {mount.vm_name} ({settings.type.value})",
                 working=f"Switching VM {mount.vm_name} to its migrated disks{power}",
                 succeeded=[done],
             ),
-            initiated_by=mount.initiated_by,
             resource_id=mount.id,
-            resource_reference=f"{MOUNT_PATH}/{mount.id}",
-            platform_name=mount.session.platform_name,
-            parent_session_id=mount.session.id,
+            resource_path=MOUNT_PATH,
+            parent=mount.session,
+            platform=mount.session.platform_name,
+            ids=mount.switch_ids,
+            created=start,
         )
-        if mount.settings.verify_vm_boot:
+        if settings.verify_vm_boot:
             record.extra_logs.append(
                 (
                     start + timedelta(seconds=mount.switch_base_s),
@@ -408,7 +406,7 @@ def _plan_release(mount: AzureMount) -> None:
         if mount.stop_at is None:
             mount.session.cancel_release()
         return
-    end = start + timedelta(seconds=mount.switch_s)
+    end = start + timedelta(seconds=mount.switch.seconds)
     mount.session.schedule_release(
         end,
         Outcome("Success", f"VM {mount.vm_name} has been switched over to Azure storage"),

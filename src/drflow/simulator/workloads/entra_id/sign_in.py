@@ -25,7 +25,9 @@ from drflow.vbr.models import (
     EntraIdTenantRestoreAuthorizeModel,
     EntraIdTenantRestoreAuthorizeSpec,
     EntraIdTenantRestoreDeviceCodeModel,
+    EntraIdTenantRestoreDeviceCodeSpec,
     EntraIdTenantRestoreDeviceCodeStateModel,
+    EntraIdTenantRestoreDeviceCodeStateSpec,
     EntraIdTenantRestoreStartAuthorizationModel,
 )
 
@@ -53,9 +55,11 @@ def _code(rng: random.Random, length: int, alphabet: str) -> str:
 
 
 def issue_device_code(
-    entra: EntraIdWorkload, session_id: uuid.UUID
+    entra: EntraIdWorkload, spec: EntraIdTenantRestoreDeviceCodeSpec
 ) -> EntraIdTenantRestoreDeviceCodeModel:
+    """Get a user code for the restore operator's Entra ID sign-in."""
     sim = entra.sim
+    session_id = spec.session_id
     now = sim.now()
     with sim.lock:
         found = entra.tenant_session(session_id, "sessionId")
@@ -105,9 +109,11 @@ def _code_status(entra: EntraIdWorkload, code: DeviceCode, now: datetime) -> tup
 
 
 def device_code_state(
-    entra: EntraIdWorkload, session_id: uuid.UUID, user_code: str
+    entra: EntraIdWorkload, spec: EntraIdTenantRestoreDeviceCodeStateSpec
 ) -> EntraIdTenantRestoreDeviceCodeStateModel:
+    """Get the state of a device-code sign-in (and its credentials once signed in)."""
     sim = entra.sim
+    session_id, user_code = spec.session_id, spec.user_code
     now = sim.now()
     with sim.lock:
         entra.tenant_session(session_id, "sessionId")
@@ -169,6 +175,7 @@ def _code_answer(code: DeviceCode, status: str, error: str | None) -> dict[str, 
 def start_authorization(
     entra: EntraIdWorkload, session_id: uuid.UUID, vdc_session_id: str, redirect_uri: str
 ) -> EntraIdTenantRestoreStartAuthorizationModel:
+    """Get the sign-in address of an authorization-code sign-in."""
     sim = entra.sim
     now = sim.now()
     with sim.lock:
@@ -237,6 +244,7 @@ def decide_authorization(
 def authorize(
     entra: EntraIdWorkload, spec: EntraIdTenantRestoreAuthorizeSpec
 ) -> EntraIdTenantRestoreAuthorizeModel:
+    """Exchange the authorization code of a sign-in."""
     sim = entra.sim
     with sim.lock:
         entra.tenant_session(spec.session_id, "sessionId")

@@ -12,6 +12,8 @@ from fastapi import APIRouter
 from drflow.vbr.models import (
     EntraIdTenantBrowseMountModel,
     EntraIdTenantBrowseSourceProperties,
+    EntraIdTenantStartRestoreFromCopySpec,
+    EntraIdTenantStartRestoreSpec,
     JobStopSpec,
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
@@ -54,42 +56,48 @@ class EntraIdWorkload(Workload[EntraIdState]):
             )
         return found
 
-    def _new_session(
+    def _open(
         self,
         tenant: EntraTenant,
         kind: str,
         work_s: float,
-        who: Principal,
         working: str,
+        who: Principal,
+        *,
+        backup_id: uuid.UUID,
+        point: RestorePoint | None = None,
     ) -> SessionRecord:
-        sim = self.sim
-        d = sim.estate.extra.entra_id.durations
-        session_id = sim.new_id()
-        return SessionRecord(
-            id=session_id,
-            name=tenant.name,
-            job_id=sim.new_id(),
-            session_type=kind,
-            created=sim.now(),
-            starting_s=sim.scaled(d.start),
+        """Start a holding tenant restore session of ``kind`` (mounted after ``work_s``)."""
+        mounted = f"Tenant {tenant.name} is mounted for restore"
+        session = self.open_session(
+            kind,
+            tenant.name,
+            who.username,
+            starting_s=self.sim.scaled(self.sim.estate.extra.entra_id.durations.start),
             work_s=work_s,
-            outcome=Outcome("Success", f"Tenant {tenant.name} is mounted for restore"),
+            outcome=Outcome("Success", mounted),
             titles=LogTitles(
                 started=f"Starting restore session of tenant {tenant.name}",
                 working=working,
-                succeeded=[f"Tenant {tenant.name} is mounted for restore"],
+                succeeded=[mounted],
             ),
+            resource_path=TENANT_PATH,
+            platform="EntraID",
             hold=True,
-            initiated_by=who.username,
-            resource_id=session_id,
-            resource_reference=f"{TENANT_PATH}/{session_id}",
-            platform_name="EntraID",
         )
+        source = "backup" if point is None else "backupCopy"
+        self.state.tenant_sessions[session.id] = TenantSession(
+            session, tenant, backup_id, source, point, who.username
+        )
+        self.state.starts.record()
+        return session
 
     def start_tenant_restore(
-        self, backup_id: uuid.UUID, who: Principal
+        self, spec: EntraIdTenantStartRestoreSpec, who: Principal
     ) -> EntraIdTenantBrowseMountModel:
+        """Mount a Microsoft Entra ID tenant backup for restore."""
         sim = self.sim
+        backup_id = spec.backup_id
         with sim.lock:
             entra = sim.estate.extra.entra_id
             found = entra.backups.get(backup_id)
@@ -110,19 +118,14 @@ class EntraIdWorkload(Workload[EntraIdState]):
                     f"it with POST {AUDIT_LOG_PATH}.",
                     backup_id,
                 )
-            d = entra.durations
-            session = self._new_session(
+            session = self._open(
                 tenant,
                 "EntraIdRestore",
-                sim.scaled(d.mount),
-                who,
+                sim.scaled(entra.durations.mount),
                 f"Mounting backup {tenant.backup.name} of tenant {tenant.name}",
+                who,
+                backup_id=backup_id,
             )
-            self.add_session(session)
-            self.state.tenant_sessions[session.id] = TenantSession(
-                session, tenant, backup_id, "backup", None, who.username
-            )
-            self.state.starts.record()
             return EntraIdTenantBrowseMountModel(
                 session_id=session.id,
                 source_properties=EntraIdTenantBrowseSourceProperties(
@@ -130,8 +133,12 @@ class EntraIdWorkload(Workload[EntraIdState]):
                 ),
             )
 
-    def start_from_copy(self, point_id: uuid.UUID, who: Principal) -> SessionRecord:
+    def start_from_copy(
+        self, spec: EntraIdTenantStartRestoreFromCopySpec, who: Principal
+    ) -> SessionRecord:
+        """Start restore of a Microsoft Entra ID tenant from a backup copy."""
         sim = self.sim
+        point_id = spec.restore_point_id
         with sim.lock:
             entra = sim.estate.extra.entra_id
             found = entra.points.get(point_id)
@@ -148,24 +155,21 @@ class EntraIdWorkload(Workload[EntraIdState]):
             tenant, _, point = found
             d = entra.durations
             date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
-            session = self._new_session(
+            return self._open(
                 tenant,
                 "EntraIdRestoreFromCopy",
                 sim.scaled(d.from_copy + d.mount),
-                who,
                 f"Retrieving the restore point of {date} from backup copy "
                 f"{tenant.copy.name if tenant.copy else ''}",
+                who,
+                backup_id=point.model.backup_id,
+                point=point,
             )
-            self.add_session(session)
-            self.state.tenant_sessions[session.id] = TenantSession(
-                session, tenant, point.model.backup_id, "backupCopy", point, who.username
-            )
-            self.state.starts.record()
-            return session
 
     def stop_tenant_restore(
         self, session_id: uuid.UUID, spec: JobStopSpec | None, who: Principal
     ) -> SessionRecord:
+        """Unmount a Microsoft Entra ID tenant and stop its restore session."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -175,20 +179,20 @@ class EntraIdWorkload(Workload[EntraIdState]):
             graceful = spec is None or spec.graceful_stop
             d = sim.estate.extra.entra_id.durations
             how = "gracefully" if graceful else "immediately"
-            if found.session.request_stop(
+            sim.stop(
+                found.session,
                 now,
                 sim.scaled(d.unmount) if graceful else 0.0,
-                Outcome("Success", f"Tenant {found.tenant.name} has been unmounted ({how})"),
                 title=f"Stopping restore session of tenant {found.tenant.name} {how} "
                 f"(requested by {who.username})",
-                stopped_title=f"Tenant {found.tenant.name} has been unmounted",
-            ):
-                found.session.usn = sim.next_usn()
+                done=f"Tenant {found.tenant.name} has been unmounted ({how})",
+            )
             return found.session
 
     def mount_audit_log(
         self, spec: UnstructuredDataMountSpec, who: Principal
     ) -> UnstructuredDataFlrBrowseMountModel:
+        """Mount a Microsoft Entra ID audit log backup for browsing."""
         sim = self.sim
         with sim.lock:
             entra = sim.estate.extra.entra_id
@@ -239,6 +243,7 @@ class EntraIdWorkload(Workload[EntraIdState]):
             return model
 
     def unmount_audit_log(self, session_id: uuid.UUID, who: Principal) -> SessionRecord:
+        """Unmount a Microsoft Entra ID audit log backup."""
         return close_browse(self, self.state.browse, session_id, AUDIT_LOGS, who)
 
     def describe_mounts(self, now: datetime, include_gone: bool) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from drflow.vbr.models import (
 
 from ...estate import MountServer, RestorePoint, UnstructuredObject
 from ...sessions import Outcome, SessionRecord
-from ..switchover import switch_start
+from ..switchover import Switchover
 
 Settings = UnstructuredDataSwitchoverSettingsModel
 
@@ -30,15 +30,12 @@ class ShareMount:
     spec: InstantUnstructuredDataRestoreSpec
     mount_server: MountServer
     initiated_by: str
-    settings: Settings
-    settings_at: datetime
+    switch: Switchover[Settings]
     unpublish_s: float = 0.0
     migrate_s: float = 0.0
-    switch_s: float = 0.0
     migration: SessionRecord | None = None
     migration_spec: InstantUnstructuredDataRestoreMigrationSpec | None = None
     destination: str = ""
-    switch_requested_at: datetime | None = None
     unmount_at: datetime | None = None
 
     @property
@@ -59,20 +56,10 @@ class ShareMount:
         """When switching starts (or started); None while it is not planned."""
         if self.migration is None or not self.migration_live():
             return None
-        return switch_start(
-            self.settings,
-            self.settings_at,
-            self.migration.completes_at,
-            self.switch_requested_at,
-            self.unmount_at,
-        )
+        return self.switch.start(self.migration.completes_at, self.unmount_at)
 
     def switched_at(self, now: datetime) -> datetime | None:
-        start = self.switch_start()
-        if start is None:
-            return None
-        end = start + timedelta(seconds=self.switch_s)
-        return end if now >= end else None
+        return self.switch.ended(self.switch_start(), now)
 
     def phase(self, now: datetime) -> str:
         """Migration phase: none, migrating, waiting, switching, switched."""
@@ -139,7 +126,7 @@ def plan_switchover(mount: ShareMount) -> None:
         if mount.unmount_at is None:
             mount.session.cancel_release()
         return
-    end = start + timedelta(seconds=mount.switch_s)
+    end = start + timedelta(seconds=mount.switch.seconds)
     name = mount.share.name
     mount.migration.schedule_release(
         end,

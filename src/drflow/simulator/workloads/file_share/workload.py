@@ -17,11 +17,12 @@ from drflow.vbr.models import (
 )
 
 from ...auth import Principal
-from ...errors import ApiError, bad_request, not_found, reject_unknown_enums
+from ...errors import ApiError, bad_request, not_found
 from ...estate import MountServer, RestorePoint, UnstructuredObject
+from ...points import find_unstructured
 from ...sessions import LogTitles, Outcome, SessionRecord
 from ...workload import Workload, WorkloadState
-from ..switchover import check_settings
+from ..switchover import Switchover, check_settings
 from .mount import Settings, ShareMount, plan_switchover
 
 PATH = "/api/v1/restore/instantRecovery/unstructuredData"
@@ -42,6 +43,7 @@ class FileShareWorkload(Workload[ShareState]):
         return ShareState()
 
     def get(self, mount_id: uuid.UUID) -> ShareMount:
+        """Get an instant file share recovery mount point."""
         mount = self.state.mounts.get(mount_id)
         if mount is None:
             raise not_found("Instant file share recovery mount point", mount_id)
@@ -62,16 +64,13 @@ class FileShareWorkload(Workload[ShareState]):
             d = sim.estate.extra.unstructured.durations
             mounts = []
             for (share, point, server), option in zip(chosen, spec.restore_options, strict=True):
-                mount_id = sim.new_id()
                 date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
                 trap = share.trap
                 published = f"Share {share.name} has been published"
-                session = SessionRecord(
-                    id=mount_id,
-                    name=share.name,
-                    job_id=sim.new_id(),
-                    session_type="FileInstantRecovery",
-                    created=now,
+                session = self.open_session(
+                    "FileInstantRecovery",
+                    share.name,
+                    who.username,
                     starting_s=sim.scaled(d.start),
                     work_s=sim.scaled(d.publish),
                     outcome=(
@@ -83,26 +82,23 @@ class FileShareWorkload(Workload[ShareState]):
                         working=f"Publishing {share.name} from the restore point of {date}",
                         succeeded=[published],
                     ),
+                    resource_path=PATH,
+                    platform="UnstructuredData",
                     hold=True,
-                    initiated_by=who.username,
-                    resource_id=mount_id,
-                    resource_reference=f"{PATH}/{mount_id}",
-                    platform_name="UnstructuredData",
+                    created=now,
                 )
-                self.add_session(session)
                 one = option.model_copy(update={"mount_server_id": server.id})
                 mount = ShareMount(
-                    id=mount_id,
+                    id=session.id,
                     session=session,
                     share=share,
                     point=point,
                     spec=spec.model_copy(update={"restore_options": [one]}),
                     mount_server=server,
                     initiated_by=who.username,
-                    settings=Settings(type="Auto"),
-                    settings_at=now,
+                    switch=Switchover(Settings(type="Auto"), now),
                 )
-                self.state.mounts[mount_id] = mount
+                self.state.mounts[mount.id] = mount
                 mounts.append(mount)
             self.state.starts.record(spec.reason)
             return mounts
@@ -116,20 +112,11 @@ class FileShareWorkload(Workload[ShareState]):
         now: datetime,
     ) -> tuple[UnstructuredObject, RestorePoint, MountServer]:
         """The share, restore point and mount server of one restore option (else 400/404)."""
-        estate = self.sim.estate
-        ud = estate.extra.unstructured
+        ud = self.sim.estate.extra.unstructured
         where = f"restoreOptions[{index}]"
-        found = ud.by_point.get(option.restore_point_id)
-        if found is None:
-            point = estate.restore_points.get(option.restore_point_id)
-            if point is None:
-                raise not_found("Restore point", option.restore_point_id)
-            raise bad_request(
-                f"{where}.restorePointId: {point.model.id} is a restore point of "
-                f"{point.vm.name} ({point.model.platform_name.value}), not of a file share.",
-                point.model.id,
-            )
-        share, point = found
+        share, point = find_unstructured(
+            self.sim, option.restore_point_id, "file share", f"{where}.restorePointId"
+        )
         if share.kind != "FileShare":
             raise bad_request(
                 f"{where}.restorePointId: {share.name} is an object storage bucket; instant "
@@ -162,47 +149,40 @@ class FileShareWorkload(Workload[ShareState]):
         return share, point, server
 
     def unmount(self, mount_id: uuid.UUID, who: Principal) -> SessionRecord:
+        """Stop publishing a file share (it cancels a migration not switched over)."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
             mount = self.get(mount_id)
-            state = mount.state(now)
+            share, state, phase = mount.share.name, mount.state(now), mount.phase(now)
             if state in ("Unpublishing", "Unpublished"):
                 return mount.session
-            phase = mount.phase(now)
             if phase == "switching":
                 raise bad_request(
-                    f"Share {mount.share.name} is switching over to {mount.destination}; it can be "
+                    f"Share {share} is switching over to {mount.destination}; it can be "
                     f"unpublished once the switchover ends.",
                     mount.id,
                 )
+            mount.unmount_at = now
             if state == "PublishFailed":
-                mount.unmount_at, mount.unpublish_s = now, 0.0
                 return mount.session
-            if phase in ("migrating", "waiting"):
-                assert mount.migration is not None
-                mount.migration.request_stop(
+            if mount.migration is not None and phase in ("migrating", "waiting"):
+                canceled = f"Migration canceled: share {share} was unpublished by {who.username}"
+                sim.request_stop(
+                    mount.migration,
                     now,
                     0.0,
-                    Outcome(
-                        "Failed",
-                        f"Migration canceled: share {mount.share.name} was unpublished by "
-                        f"{who.username}",
-                        canceled=True,
-                    ),
-                    title=f"Canceling migration of share {mount.share.name}",
+                    Outcome("Failed", canceled, canceled=True),
+                    title=f"Canceling migration of share {share}",
                 )
-                mount.migration.usn = sim.next_usn()
-            mount.unmount_at = now
             mount.unpublish_s = sim.scaled(sim.estate.extra.unstructured.durations.unpublish)
-            mount.session.request_stop(
+            sim.stop(
+                mount.session,
                 now,
                 mount.unpublish_s,
-                Outcome("Success", f"Share {mount.share.name} has been unpublished"),
-                title=f"Unpublishing share {mount.share.name} (requested by {who.username})",
-                stopped_title=f"Share {mount.share.name} has been unpublished",
+                title=f"Unpublishing share {share} (requested by {who.username})",
+                done=f"Share {share} has been unpublished",
             )
-            mount.session.usn = sim.next_usn()
             return mount.session
 
     def migrate(
@@ -211,17 +191,17 @@ class FileShareWorkload(Workload[ShareState]):
         spec: InstantUnstructuredDataRestoreMigrationSpec,
         who: Principal,
     ) -> SessionRecord:
+        """Start migrating a published SMB share to production."""
         sim = self.sim
         now = sim.now()
         with sim.lock:
             ud = sim.estate.extra.unstructured
-            mount = self.get(mount_id)
-            _smb_only(mount, "Migration")
+            mount = self._smb(mount_id, "Migration")
             state = mount.state(now)
-            if mount.migration_live() and mount.phase(now) != "none":
+            if mount.migration is not None and mount.phase(now) != "none":
                 raise bad_request(
                     f"Share {mount.share.name} is already being migrated (session "
-                    f"{mount.migration.id}).",  # type: ignore[union-attr]
+                    f"{mount.migration.id}).",
                     mount.id,
                 )
             if state != "Published":
@@ -251,56 +231,49 @@ class FileShareWorkload(Workload[ShareState]):
                 )
             else:
                 destination = f"its original location {mount.share.name}"
-            reject_unknown_enums(spec)
             check_settings(spec.switchover_settings, now, "switchoverSettings")
-            mount.settings, mount.settings_at = spec.switchover_settings, now
-            mount.switch_requested_at = None
+            mount.switch.change(spec.switchover_settings, now)
+            mount.switch.requested_at = None
             mount.migrate_s = sim.scaled(ud.durations.migrate)
-            mount.switch_s = sim.scaled(ud.durations.switchover)
+            mount.switch.seconds = self._switch_seconds()
             mode = spec.overwrite_mode.value if spec.overwrite_mode else "ReplaceOlder"
-            session = SessionRecord(
-                id=sim.new_id(),
-                name=mount.share.name,
-                job_id=sim.new_id(),
-                session_type="FileInstantRecoveryMigration",
-                created=now,
+            session = self.open_session(
+                "FileInstantRecoveryMigration",
+                mount.share.name,
+                who.username,
                 starting_s=sim.scaled(ud.durations.start),
                 work_s=mount.migrate_s,
                 outcome=Outcome("Success", f"Data of share {mount.share.name} has been migrated"),
                 titles=LogTitles(
                     started=f"Starting migration of share {mount.share.name} to {destination} "
-                    f"(overwrite: {mode}; switchover: {mount.settings.type.value})",
+                    f"(overwrite: {mode}; switchover: {mount.switch.settings.type.value})",
                     working=f"Copying data of share {mount.share.name}",
                     succeeded=[
                         f"Data of share {mount.share.name} has been migrated; waiting for "
                         f"the switchover"
                     ],
                 ),
-                hold=True,
-                initiated_by=who.username,
                 resource_id=mount.id,
-                resource_reference=f"{PATH}/{mount.id}",
-                platform_name="UnstructuredData",
-                parent_session_id=mount.session.id,
+                resource_path=PATH,
+                parent=mount.session,
+                platform="UnstructuredData",
+                hold=True,
+                created=now,
             )
-            self.add_session(session)
             mount.migration, mount.migration_spec, mount.destination = session, spec, destination
             plan_switchover(mount)
             return session
 
     def get_settings(self, mount_id: uuid.UUID) -> Settings:
-        sim = self.sim
-        with sim.lock:
-            mount = self.get(mount_id)
-            _smb_only(mount, "Switchover")
-            return mount.settings
+        """Get the switchover settings of a published SMB share."""
+        with self.sim.lock:
+            return self._smb(mount_id, "Switchover").switch.settings
 
     def update_settings(self, mount_id: uuid.UUID, settings: Settings) -> Settings:
-        sim = self.sim
-        now = sim.now()
-        with sim.lock:
-            mount = self.get(mount_id)
-            _smb_only(mount, "Switchover")
+        """Change the switchover settings of a published SMB share."""
+        now = self.sim.now()
+        with self.sim.lock:
+            mount = self._smb(mount_id, "Switchover")
             state, phase = mount.state(now), mount.phase(now)
             if phase in ("switching", "switched") or state in ("Unpublishing", "Unpublished"):
                 what = {"switching": "is switching over", "switched": "has been switched over"}
@@ -310,40 +283,47 @@ class FileShareWorkload(Workload[ShareState]):
                     mount.id,
                 )
             check_settings(settings, now, "request body")
-            mount.settings, mount.settings_at = settings, now
-            mount.switch_s = sim.scaled(sim.estate.extra.unstructured.durations.switchover)
+            mount.switch.change(settings, now)
+            mount.switch.seconds = self._switch_seconds()
             plan_switchover(mount)
-            return mount.settings
+            return settings
 
     def switchover(self, mount_id: uuid.UUID, who: Principal) -> SessionRecord:
-        sim = self.sim
-        now = sim.now()
-        with sim.lock:
-            mount = self.get(mount_id)
-            _smb_only(mount, "Switchover")
+        """Switch a migrated SMB share over (now, or once its data is migrated)."""
+        now = self.sim.now()
+        with self.sim.lock:
+            mount = self._smb(mount_id, "Switchover")
             phase = mount.phase(now)
-            if phase == "none":
+            if mount.migration is None or phase == "none":
                 raise bad_request(
                     f"Cannot switch share {mount.share.name} over: it is not being migrated "
                     f"(start a migration first).",
                     mount.id,
                 )
-            assert mount.migration is not None
             if phase in ("switching", "switched"):
                 return mount.migration
-            if mount.switch_requested_at is None:
-                mount.switch_requested_at = now
-                mount.switch_s = sim.scaled(sim.estate.extra.unstructured.durations.switchover)
-                mount.migration.extra_logs.append(
-                    (
-                        now,
-                        "Succeeded",
-                        f"Switchover of share {mount.share.name} requested by {who.username}",
-                    )
-                )
+            if mount.switch.requested_at is None:
+                mount.switch.requested_at = now
+                mount.switch.seconds = self._switch_seconds()
+                requested = f"Switchover of share {mount.share.name} requested by {who.username}"
+                mount.migration.extra_logs.append((now, "Succeeded", requested))
             plan_switchover(mount)
-            mount.migration.usn = sim.next_usn()
+            mount.migration.usn = self.sim.next_usn()
             return mount.migration
+
+    def _smb(self, mount_id: uuid.UUID, what: str) -> ShareMount:
+        """A mount of an SMB share (``what``: the operation, refused for other shares)."""
+        mount = self.get(mount_id)
+        if mount.share.protocol != "SMB":
+            raise bad_request(
+                f"{what} is supported for SMB file shares only: {mount.share.name} is an "
+                f"{mount.share.protocol} share.",
+                mount.id,
+            )
+        return mount
+
+    def _switch_seconds(self) -> float:
+        return self.sim.scaled(self.sim.estate.extra.unstructured.durations.switchover)
 
     def describe_mounts(self, now: datetime, include_gone: bool) -> list[dict[str, Any]]:
         """Entries of ``GET /_sim/mounts`` (an ``Unpublished`` mount is gone)."""
@@ -367,22 +347,13 @@ class FileShareWorkload(Workload[ShareState]):
                 with contextlib.suppress(ApiError):  # switching over: it cannot be stopped
                     self.unmount(mount.id, who)
             elif record is mount.migration and mount.phase(now) in ("migrating", "waiting"):
-                record.request_stop(
+                sim.request_stop(
+                    record,
                     now,
                     0.0,
                     Outcome("Failed", f"Migration stopped by {who.username}", canceled=True),
                     title=f"Stopping migration of share {mount.share.name}",
                 )
-                record.usn = sim.next_usn()
-                mount.switch_requested_at = None
+                mount.switch.requested_at = None
                 mount.session.cancel_release()
         return True
-
-
-def _smb_only(mount: ShareMount, what: str) -> None:
-    if mount.share.protocol != "SMB":
-        raise bad_request(
-            f"{what} is supported for SMB file shares only: {mount.share.name} is an "
-            f"{mount.share.protocol} share.",
-            mount.id,
-        )
