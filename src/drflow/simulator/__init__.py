@@ -22,11 +22,16 @@ client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`d
                                             (see :mod:`.faults`); GET adds ``fired`` counts
   ``GET|PUT /_sim/config``                  PUT ``{"token_ttl", "refresh_token_ttl",
                                             "speed", "password"}`` (any subset)
+  ``POST /_sim/outage``                     go dark: ``{"seconds", "mode": "refuse"|"503",
+                                            "retry_after"}`` (see :mod:`.outage`); 409 while
+                                            one is on; ``GET`` says which is on
   ``POST /_sim/reset``                      fresh state, estate reloaded
   ``POST /_sim/tokens/revoke``              every token invalid (as after a server restart)
   ``GET /_sim/stats``                       ``requests`` per "METHOD /template",
                                             ``statuses``, ``faults_injected`` per kind,
                                             ``restore_sessions`` {running, peak},
+                                            ``outages`` {count, simulated_seconds,
+                                            real_seconds, current},
                                             ``tokens`` {issued, refreshed, active}
   ``GET /_sim/mounts[?include_gone=true]``  every mount with reason, state, vmName, ...
   ========================================  ==================================================

@@ -3,8 +3,10 @@
 Every request first passes the *gate* (outermost, before FastAPI's own middleware):
 
 1. counted in ``GET /_sim/stats`` by method and route template;
-2. fault rules (:mod:`drflow.simulator.faults`) may delay, fail or drop it;
-3. under ``/api``: ``x-api-version`` must be one of ``config.api_versions`` (else 400 listing
+2. during an outage (:mod:`drflow.simulator.outage`) it is dropped (refuse mode) or, under
+   ``/api``, answered 503 ``ServiceUnavailable`` (503 mode);
+3. fault rules (:mod:`drflow.simulator.faults`) may delay, fail or drop it, or start an outage;
+4. under ``/api``: ``x-api-version`` must be one of ``config.api_versions`` (else 400 listing
    them); every route but the token route needs a valid Bearer token (401 ``InvalidToken`` /
    ``ExpiredToken``); the caller's role must be in the route's row of
    :data:`drflow.simulator.roles.OPERATION_ROLES` (else 403 ``AccessDenied`` naming the roles).
@@ -32,6 +34,7 @@ from .clock import Clock
 from .config import SimulatorConfig
 from .errors import ApiError, describe_validation_errors, error_response
 from .faults import FaultRule
+from .outage import OutageRefused, OutageSpec
 from .roles import describe, roles_for
 from .routes import admin, auth, catalog, sessions
 from .state import Simulator
@@ -85,6 +88,10 @@ class SimulatorApp(FastAPI):
         with sim.lock:
             sim.requests[f"{method} {template or '(no route)'}"] += 1
         try:
+            on = sim.outages.current()
+            if on is not None and (on.spec.mode == "refuse" or _is_api(path)):
+                await _unavailable(on.spec, scope, receive, send, counting_send)
+                return
             decision = sim.faults.decide(method, path)
             if decision.latency:
                 await asyncio.sleep(decision.latency)
@@ -95,11 +102,19 @@ class SimulatorApp(FastAPI):
             if rule is not None and rule.status is not None:
                 await _fault_response(rule)(scope, receive, counting_send)
                 return
-            if path.startswith("/api/") or path == "/api":
-                refusal = self._check(scope, operation_id, match)
-                if refusal is not None:
-                    await refusal(scope, receive, counting_send)
-                    return
+            if rule is not None and rule.outage is not None and rule.outage.request == "refused":
+                self._go_dark(rule.outage)
+                await _unavailable(rule.outage, scope, receive, send, counting_send)
+                return
+            refusal = self._check(scope, operation_id, match) if _is_api(path) else None
+            if rule is not None and rule.outage is not None:  # lost: carried out, then dark
+                await (refusal or super().__call__)(scope, receive, _discard)
+                self._go_dark(rule.outage)
+                await _unavailable(rule.outage, scope, receive, send, counting_send)
+                return
+            if refusal is not None:
+                await refusal(scope, receive, counting_send)
+                return
             if rule is not None and rule.commit_then_fail is not None:
                 await super().__call__(scope, receive, _discard)
                 if rule.commit_then_fail == "drop":
@@ -117,6 +132,13 @@ class SimulatorApp(FastAPI):
             if status_seen:
                 with sim.lock:
                     sim.statuses[status_seen[0]] += 1
+
+    def _go_dark(self, spec: OutageSpec) -> None:
+        """Start the outage a fault rule triggers (in refuse mode, only over HTTP)."""
+        try:
+            self.sim.outages.start(spec, self.sim.config.speed)
+        except OutageRefused as exc:
+            raise SimulatedConnectionDrop(str(exc)) from exc
 
     def _check(self, scope: Scope, operation_id: str | None, match: Match) -> Response | None:
         sim = self.sim
@@ -153,6 +175,27 @@ class SimulatorApp(FastAPI):
 
 async def _discard(message: Message) -> None:
     return None
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/") or path == "/api"
+
+
+async def _unavailable(
+    spec: OutageSpec, scope: Scope, receive: Receive, send: Send, counting_send: Send
+) -> None:
+    """The answer while the server is dark: none in refuse mode (the connection is dropped),
+    503 ``ServiceUnavailable`` in 503 mode."""
+    if spec.mode == "refuse":
+        await _drop(send)
+        return
+    headers = {FAULT_HEADER: "outage-503"}
+    if spec.retry_after is not None:
+        headers["Retry-After"] = str(spec.retry_after)
+    response = error_response(
+        503, "ServiceUnavailable", "The service is unavailable (simulated outage).", headers=headers
+    )
+    await response(scope, receive, counting_send)
 
 
 async def _drop(send: Send) -> None:

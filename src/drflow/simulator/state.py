@@ -24,6 +24,7 @@ from .clock import Clock, SystemClock
 from .config import SimulatorConfig
 from .estate import Estate, build_estate, generated_estate_file, load_estate
 from .faults import FaultInjector
+from .outage import Outages
 from .persistence import StateFile
 from .sessions import RESTORE_SESSION_TYPES, LogTitles, Outcome, SessionRecord
 from .workload import Workloads
@@ -37,6 +38,8 @@ class Simulator:
         self.config = (config or SimulatorConfig()).model_copy(deep=True)
         self.clock: Clock = clock or SystemClock()
         self.lock = threading.RLock()
+        self.outages = Outages()
+        """Outages, on or past (:mod:`.outage`); the HTTP server attaches its listener."""
         self.workloads = Workloads(self, KINDS)
         """The workload kinds, each with its own state (the one registry of kinds)."""
         # load once up front so a malformed estate fails at construction, with its message
@@ -63,6 +66,7 @@ class Simulator:
             self.rng = random.Random(self.config.seed)
             self.tokens = TokenStore()
             self.faults = FaultInjector(self.config.seed, self.config.faults)
+            self.outages.reset()
             self.sessions: dict[uuid.UUID, SessionRecord] = {}
             self.workloads.reset()
             self.requests: Counter[str] = Counter()
@@ -204,6 +208,7 @@ class Simulator:
                 "faults_injected": dict(sorted(self.faults.injected.items())),
                 "starts": self.starts(),
                 "restore_sessions": {"running": running, "peak": peak},
+                "outages": self.outages.stats(),
                 "tokens": {
                     "issued": self.tokens.issued_count,
                     "refreshed": self.tokens.refreshed_count,

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 
 from .. import guests
 from ..faults import FaultRule
+from ..outage import OutageRefused, OutageSpec
 from ..state import Simulator
 from ._common import sim_of
 
@@ -76,6 +77,21 @@ async def get_config(sim: Sim):
 async def put_config(body: Annotated[ConfigChange, Body()], sim: Sim):
     sim.update_config(body.model_dump(exclude_none=True))
     return _runtime_config(sim)
+
+
+@router.post("/outage", summary="Go dark for a while: refuse connections, or answer 503")
+async def start_outage(body: Annotated[OutageSpec, Body()], sim: Sim):
+    try:
+        outage = sim.outages.start(body, sim.config.speed)
+    except OutageRefused as exc:
+        return JSONResponse({"error": str(exc)}, status_code=409)
+    return {"outage": outage.describe()}
+
+
+@router.get("/outage", summary="The outage on now, if any")
+async def get_outage(sim: Sim):
+    on = sim.outages.current()
+    return {"outage": on.describe() if on else None}
 
 
 @router.post("/reset", summary="Start afresh: estate reloaded; tokens, sessions, mounts cleared")
