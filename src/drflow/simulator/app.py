@@ -14,11 +14,20 @@ Every request first passes the *gate* (outermost, before FastAPI's own middlewar
 Errors are always the contract's ``Error`` model: body/parameter validation answers 400
 ``UnexpectedContent`` naming the field (never FastAPI's 422), an unknown path 404
 ``InvalidURI``, a wrong method 405 ``MethodNotAllowed``, a crash 500 ``UnknownError``.
+
+Telling the simulator from a real VBR: every answer carries the header
+``x-drflow-simulator: <drflow version>`` (:data:`SIMULATOR_HEADER`), which a real VBR never
+sends. ``GET /api/v1/serverInfo`` answers, besides the estate's ``buildVersion`` (a VBR build
+number) and ``platform`` (``Linux`` or ``Windows``): ``vbrId``, an installation id drawn afresh
+for each new state (a start without a state file, ``POST /_sim/reset``) and kept in the state
+file across restarts; and ``name``, the host the simulator serves as (the host name the request
+was addressed to, e.g. ``127.0.0.1``), never the estate's made-up server name.
 """
 
 from __future__ import annotations
 
 import asyncio
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI
@@ -40,6 +49,18 @@ from .routes import admin, auth, catalog, sessions
 from .state import Simulator
 
 TOKEN_PATH = "/api/oauth2/token"  # noqa: S105 - a path, not a secret
+SIMULATOR_HEADER = "x-drflow-simulator"
+"""On every answer of the simulator, with drflow's version: a real VBR never sends it."""
+
+
+def _drflow_version() -> str:
+    try:
+        return version("drflow")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree not installed
+        return "unknown"
+
+
+_SIGNATURE = (SIMULATOR_HEADER.encode(), _drflow_version().encode())
 
 
 class SimulatedConnectionDrop(ConnectionError):
@@ -83,6 +104,7 @@ class SimulatorApp(FastAPI):
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen.append(message["status"])
+                message = {**message, "headers": [*message.get("headers", []), _SIGNATURE]}
             await send(message)
 
         with sim.lock:

@@ -28,6 +28,8 @@ service):
   token lifetimes (counted from issue), not what a restart of the REST service does to them;
   the simulator takes the case where a client keeps its logon. ``POST /_sim/tokens/revoke``
   after a restart gives the other case (every token refused: the client logs in again);
+- its installation id (``vbrId`` of ``GET /api/v1/serverInfo``): the same server after a
+  restart, a new one without the file;
 - request and status counters, and the id generator (no id is handed out twice).
 
 Everything time-driven is derived from timestamps on read (:mod:`drflow.simulator.clock`), so a
@@ -67,7 +69,7 @@ FORMAT = 2
 SAVE_INTERVAL = 1.0
 """Seconds after which a read also saves (reads change only counters and activity times)."""
 
-KEPT = ("rng", "tokens", "sessions", "requests", "statuses", "_usn")
+KEPT = ("vbr_id", "rng", "tokens", "sessions", "requests", "statuses", "_usn")
 """The :class:`~drflow.simulator.state.Simulator` attributes a save writes, besides its estate
 and the state of each workload kind (``Simulator.workloads``)."""
 

@@ -64,6 +64,9 @@ class Simulator:
                 else load_estate(self.config.estate, now)
             )
             self.rng = random.Random(self.config.seed)
+            # the installation id serverInfo answers: new with each new state, and not drawn
+            # from the seeded generator, so that two simulators never share one
+            self.vbr_id = str(uuid.uuid4())
             self.tokens = TokenStore()
             self.faults = FaultInjector(self.config.seed, self.config.faults)
             self.outages.reset()

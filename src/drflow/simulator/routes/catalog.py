@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse
 
 from drflow.vbr.models import (
@@ -229,5 +229,8 @@ async def get_backup_object_restore_points(id: UUID, sim: Sim, paging: Page, poi
     response_model=ServerInfoModel,
     responses=errors(401, 403, 500),
 )
-async def get_server_info(sim: Sim):
-    return answer(sim.estate.server)
+async def get_server_info(request: Request, sim: Sim):
+    """The estate's server, named as the simulator serves, with this state's installation id
+    (see :mod:`drflow.simulator.app`)."""
+    name = request.url.hostname or sim.estate.server.name
+    return answer(sim.estate.server.model_copy(update={"vbr_id": sim.vbr_id, "name": name}))
