@@ -31,7 +31,9 @@ client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`d
                                             ``statuses``, ``faults_injected`` per kind,
                                             ``restore_sessions`` {running, peak},
                                             ``outages`` {count, simulated_seconds,
-                                            real_seconds, current},
+                                            real_seconds, current}, ``workloads`` per kind
+                                            {starts, held {mounts, sessions}, duplicates
+                                            {run mark: starts}},
                                             ``tokens`` {issued, refreshed, active}
   ``GET /_sim/mounts[?include_gone=true]``  every mount with reason, state, vmName, ...
   ========================================  ==================================================

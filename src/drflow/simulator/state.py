@@ -210,6 +210,7 @@ class Simulator:
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
                 "faults_injected": dict(sorted(self.faults.injected.items())),
                 "starts": self.starts(),
+                "workloads": self.workload_stats(now),
                 "restore_sessions": {"running": running, "peak": peak},
                 "outages": self.outages.stats(),
                 "tokens": {
@@ -232,6 +233,18 @@ class Simulator:
                 if record.workload is not None
             )
         return dict(sorted(started.items()))
+
+    def workload_stats(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Per workload kind: starts accepted, what it still holds (mounts not gone, sessions
+        running) and duplicate starts (run marks carried by more than one start)."""
+        with self.lock:
+            self.settle(now)
+            running = Counter(
+                record.workload
+                for record in self.sessions.values()
+                if record.workload is not None and record.is_running(now)
+            )
+            return {w.kind: w.stats(now, running[w.kind]) for w in self.workloads}
 
     def mounts(self, include_gone: bool = False) -> list[dict[str, Any]]:
         """Every mount of any kind with its reason and state (``GET /_sim/mounts``)."""
