@@ -91,6 +91,8 @@ class Simulator:
                         succeeded=[f"Job {run.job.name} finished"],
                     ),
                     initiated_by="System",
+                    resource_id=run.job.backup.id,
+                    resource_reference=f"/api/v1/backups/{run.job.backup.id}",
                     platform_name=run.job.platform,
                     usn=self.next_usn(),
                 )
