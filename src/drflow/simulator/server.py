@@ -96,19 +96,27 @@ class _Server(uvicorn.Server):
             self.ready.set()
 
     def go_dark(self, seconds: float) -> None:
-        """Stop listening now, and listen again ``seconds`` later (from any thread)."""
+        """Stop listening now, and listen again ``seconds`` later (from any thread; on the
+        server's own loop, the listening socket is closed before this returns)."""
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._schedule_dark, seconds)
+        try:
+            here = asyncio.get_running_loop() is self._loop
+        except RuntimeError:  # another thread
+            here = False
+        if here:
+            self._go_dark(seconds)
+        else:
+            self._loop.call_soon_threadsafe(self._go_dark, seconds)
 
-    def _schedule_dark(self, seconds: float) -> None:
-        self._dark = asyncio.get_running_loop().create_task(self._dark_for(seconds))
-
-    async def _dark_for(self, seconds: float) -> None:
+    def _go_dark(self, seconds: float) -> None:
         listening, self.servers = self.servers, []
         for server in listening:
             server.close()
         for connection in list(self.server_state.connections):
             connection.shutdown()  # closes it once its answer, if any, is out
+        self._dark = asyncio.get_running_loop().create_task(self._listen_again(seconds))
+
+    async def _listen_again(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
         assert self._address is not None
         family, address = self._address

@@ -93,6 +93,13 @@ class Workload(Generic[StateT]):
     def stop_session(self, record: SessionRecord, who: Principal) -> bool:
         """``POST /sessions/{id}/stop`` of ``record``: stop it if this kind started it (True),
         else leave it (False)."""
+        if record.workload != self.kind:
+            return False
+        self.stop(record, who)
+        return True
+
+    def stop(self, record: SessionRecord, who: Principal) -> None:
+        """Stop ``record``, a session this kind started, on request of ``who``."""
         raise NotImplementedError
 
     def describe_mounts(self, now: datetime, include_gone: bool) -> list[dict[str, Any]]:
@@ -160,15 +167,16 @@ class Workload(Generic[StateT]):
         )
         return self.sim.add_session(record)
 
+    def held_mounts(self, now: datetime) -> int:
+        """How many of its mounts are not gone at ``now``."""
+        return len(self.describe_mounts(now, include_gone=False))
+
     def stats(self, now: datetime, running_sessions: int) -> dict[str, Any]:
         """This kind's entry of ``GET /_sim/stats``."""
         starts = self.state.starts
         return {
             "starts": starts.count,
-            "held": {
-                "mounts": len(self.describe_mounts(now, include_gone=False)),
-                "sessions": running_sessions,
-            },
+            "held": {"mounts": self.held_mounts(now), "sessions": running_sessions},
             "duplicates": starts.duplicates(),
         }
 

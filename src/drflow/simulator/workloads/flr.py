@@ -351,15 +351,12 @@ class FlrWorkload(Workload[FlrState]):
         family = vm.restore_points[0].model.guest_os_family
         return name, family.value if family is not None else None
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping an FLR session unmounts its file systems."""
-        if record.workload != self.kind:
-            return False
         with self.sim.lock:
             mount = self.state.mounts[record.id]
             if mount.state(self.sim.now()) is not None:
                 self.unmount(record.id, who)
-        return True
 
     def describe_mounts(self, now: datetime, include_gone: bool) -> list[dict[str, Any]]:
         with self.sim.lock:

@@ -205,6 +205,9 @@ class MountWorkload(Workload[MountState[SpecT]]):
                 if include_gone or mount.state(now) is not None
             ]
 
+    def held_mounts(self, now: datetime) -> int:
+        return len(self.live(now))
+
     def describe(self, mount: Mount[SpecT], now: datetime) -> dict[str, Any]:
         """The entry of ``mount`` in ``GET /_sim/mounts``."""
         raise NotImplementedError
@@ -365,21 +368,18 @@ class MountWorkload(Workload[MountState[SpecT]]):
         mount.migrations.append(Migration(session, parts))
         return session
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping a holding session unmounts; stopping a running migration cancels it (the
         parts stay mounted)."""
-        if record.workload != self.kind:
-            return False
         now = self.sim.now()
         with self.sim.lock:
             mount = self.state.mounts.get(record.id)
             if mount is not None and mount.session is record:
                 if mount.state(now) is not None:
                     self.unmount(mount.id, who)
-                return True
+                return
             mount = self.state.mounts.get(record.resource_id or record.id)
             running = mount.running_migration(now) if mount is not None else None
             if mount is not None and running is not None and running.session is record:
                 self.sim.cancel(record, now, who.username, "migration")
                 mount.session.cancel_release()
-            return True

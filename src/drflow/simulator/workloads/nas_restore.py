@@ -138,12 +138,9 @@ class NasRestoreWorkload(Workload[WorkloadState]):
                 subject=obj.name,
             )
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping a restore session cancels the restore."""
-        if record.workload != self.kind:
-            return False
         self.sim.cancel(record, self.sim.now(), who.username, "restore")
-        return True
 
 
 api = Operations(NasRestoreWorkload, PATH)

@@ -118,12 +118,9 @@ class UnstructuredFlrWorkload(Workload[BrowseState]):
         """Unmount unstructured data backup files."""
         return close_browse(self, self.state.browse, session_id, BROWSE, who)
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping a browse mount's session unmounts it."""
-        if record.workload != self.kind:
-            return False
         self.unmount(record.id, who)
-        return True
 
     def describe_mounts(self, now: datetime, include_gone: bool) -> list[dict[str, Any]]:
         with self.sim.lock:

@@ -306,12 +306,9 @@ class VmRestoreWorkload(Workload[RestoreState]):
             for other in self.state.restores.values()
         )
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping a restore session cancels the restore."""
-        if record.workload != self.kind:
-            return False
         self.sim.cancel(record, self.sim.now(), who.username, "restore")
-        return True
 
     def guest_state(self, vm_name: str, now: datetime) -> GuestState | None:
         """What the newest restore of a VM named ``vm_name`` says of it."""

@@ -386,17 +386,14 @@ class AzureWorkload(Workload[AzureState]):
                 if include_gone or not _gone(mount.state(now))
             ]
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping the instant recovery session or a running migration stops the mount (as an
         unmount does); a switchover runs to its end."""
-        if record.workload != self.kind:
-            return False
         with self.sim.lock:
             mount = self.state.mounts.get(record.resource_id or record.id)
             if mount is not None and record in (mount.session, mount.migration):
                 with contextlib.suppress(ApiError):  # switching over: it cannot be stopped
                     self.unmount(mount.id, who)
-        return True
 
 
 def _plan_release(mount: AzureMount) -> None:

@@ -256,13 +256,10 @@ class EntraIdWorkload(Workload[EntraIdState]):
             ]
             return tenants + describe_browse(self.state.browse, now, include_gone)
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping a tenant restore session stops it gracefully; stopping an audit-log mount's
         session unmounts it."""
-        if record.workload != self.kind:
-            return False
         if record.id in self.state.browse:
             self.unmount_audit_log(record.id, who)
         else:
             self.stop_tenant_restore(record.id, None, who)
-        return True

@@ -334,11 +334,9 @@ class FileShareWorkload(Workload[ShareState]):
                 if include_gone or mount.state(now) != "Unpublished"
             ]
 
-    def stop_session(self, record: SessionRecord, who: Principal) -> bool:
+    def stop(self, record: SessionRecord, who: Principal) -> None:
         """Stopping a share's instant recovery session unpublishes it; stopping a migration not
         switched over yet cancels it (the share stays published)."""
-        if record.workload != self.kind:
-            return False
         sim = self.sim
         now = sim.now()
         with sim.lock:
@@ -356,4 +354,3 @@ class FileShareWorkload(Workload[ShareState]):
                 )
                 mount.switch.requested_at = None
                 mount.session.cancel_release()
-        return True
