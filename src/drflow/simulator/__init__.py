@@ -9,10 +9,14 @@ client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`d
 - :class:`SimulatorServer` / :func:`serve` (:mod:`.server`): real HTTP(S) on 127.0.0.1.
 - :class:`Simulator` (:mod:`.state`): the state of one simulated server, guarded by one lock.
 - The estate file and its deterministic ids: :mod:`.estate` (:func:`estate_uuid`).
-- Sessions as lazily evaluated state machines: :mod:`.sessions`.
+- Sessions as lazily evaluated state machines, and what relates each to its object:
+  :mod:`.sessions`.
 - Workload kinds, one module or package each, in one registry: :mod:`.workload` (the plugin
   contract), :mod:`.workloads` (the kinds; the one mount state machine of vSphere, Hyper-V
-  and FCD is :mod:`.workloads.mounts`).
+  and FCD is :mod:`.workloads.mounts`); their operations are declared with
+  :mod:`.routes.operations`.
+- Everything else the API serves: :mod:`.routes` (login, sessions, catalog, admin).
+- Faults and outages: :mod:`.faults`, :mod:`.outage`; the state file: :mod:`.persistence`.
 - Admin API, no auth, outside ``/api`` (:mod:`.routes.admin`):
 
   ========================================  ==================================================

@@ -81,7 +81,7 @@ from .model import (
     RestorePoint,
     UnstructuredObject,
 )
-from .spec import EstateError, EstateFile, load_estate_file
+from .spec import EstateError, EstateFile, GuestCredentialSpec, load_estate_file
 
 __all__ = [
     "GENERATED_JOB_SIZE",
@@ -91,6 +91,7 @@ __all__ = [
     "Estate",
     "EstateError",
     "EstateFile",
+    "GuestCredentialSpec",
     "Job",
     "JobRun",
     "MountServer",

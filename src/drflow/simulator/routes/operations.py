@@ -2,12 +2,12 @@
 
 Most operations of the contract are one call on a workload kind with what the request names:
 the ids in its path, its body, the caller. :class:`Operations` declares such an operation once
-(method, path, ``operationId``, summary, answer model and status, documented errors) and
-builds its FastAPI route:
+(method, path, ``operationId``, handler, answer model and status, documented errors) and
+builds its FastAPI route, whose summary is the first line of the handler's docstring:
 
-- the handler is called as ``handler(workload, *path_ids, body, who)``: the path's ids in
-  order (UUIDs unless told otherwise), the body when the operation takes one, and the caller
-  when the handler has a parameter named ``who``;
+- the handler is called as ``handler(workload, *path_ids, body, who)``: the path's ids (UUIDs)
+  in order, the body when the operation takes one, and the caller when the handler has a
+  parameter named ``who``;
 - a body is validated against its model, and refused with 400 when it carries an enum value
   the contract does not list;
 - the handler's result is the answer: a contract model as it is; anything with

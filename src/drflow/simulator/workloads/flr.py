@@ -50,8 +50,7 @@ from drflow.vbr.models.flr import (
 
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
-from ..estate import RestorePoint, estate_uuid
-from ..estate.spec import GuestCredentialSpec
+from ..estate import GuestCredentialSpec, RestorePoint, estate_uuid
 from ..points import POINTS_PATH, find_point
 from ..routes.operations import Operations
 from ..sessions import LogTitles, Outcome, SessionRecord

@@ -37,6 +37,7 @@ from ..listing import name_matches
 from ..routes._common import OrderBy, Page, StateFilter, errors
 from ..routes.operations import Operations
 from ..sessions import LogTitles
+from .mounts import Mount
 from .vm_recovery import VM_SORT, VmRecovery
 
 PATH = "/api/v1/restore/instantRecovery/hyperV/vm"
@@ -57,6 +58,7 @@ class HyperVWorkload(VmRecovery[HvSpec]):
     running_as = "VM runs from backup (Hyper-V instant recovery)"
     operation = "StartHvVMInstantRecovery"
     target = "Microsoft Hyper-V"
+    migration_name = "{vm}"
 
     def placement(self, spec: HvSpec, vm: VM) -> tuple[str, str]:
         if not isinstance(spec, InstantHvVMCustomizedRecoverySpec):
@@ -67,26 +69,15 @@ class HyperVWorkload(VmRecovery[HvSpec]):
 
     def migrate_vm(self, mount_id: UUID, who: Principal) -> None:
         """Start migrating a Hyper-V VM to production (no session answered: VBR says 204)."""
-        now = self.sim.now()
-        with self.sim.lock:
-            mount = self.get(mount_id, now)
-            self.check_migration(mount, now)
-            vm, host = mount.name, mount.place
-            done = f"VM {vm} has been migrated to host {host}"
-            self.migrate(
-                mount,
-                mount.parts,
-                who,
-                now,
-                session_type="QuickMigration",
-                name=vm,
-                outcome=done,
-                titles=LogTitles(
-                    started=f"Starting migration of VM {vm} to production",
-                    working=f"Moving the files of VM {vm} to production storage on host {host}",
-                    succeeded=[done],
-                ),
-            )
+        self.quick_migration(mount_id, who, None)
+
+    def migration_titles(self, mount: Mount[HvSpec], spec: None) -> LogTitles:
+        vm, host = mount.name, mount.place
+        return LogTitles(
+            started=f"Starting migration of VM {vm} to production",
+            working=f"Moving the files of VM {vm} to production storage on host {host}",
+            succeeded=[f"VM {vm} has been migrated to host {host}"],
+        )
 
 
 api = Operations(HyperVWorkload, PATH)

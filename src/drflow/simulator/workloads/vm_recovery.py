@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from drflow.vbr.models.hyperv import InstantHvVMRecoveryMount
 from drflow.vbr.models.restore_common import SecureRestoreSpec
-from drflow.vbr.models.vsphere import InstantViVMRecoveryMount
+from drflow.vbr.models.vsphere import InstantViVMRecoveryMount, ViVMQuickMigrationSpec
 
 from ..auth import Principal
 from ..errors import bad_request
@@ -78,6 +78,8 @@ class VmRecovery(MountWorkload[VmSpecT]):
     """The restore point operation a start needs, e.g. ``StartViVMInstantRecovery``."""
     target: ClassVar[str]
     """Where it recovers to, in a refusal: ``VMware vSphere``."""
+    migration_name: ClassVar[str]
+    """The name of its migration sessions (``{vm}``: the VM's)."""
 
     def placement(self, spec: VmSpecT, vm: VM) -> tuple[str, str]:
         """The name the recovered VM gets and the host it runs on."""
@@ -128,6 +130,33 @@ class VmRecovery(MountWorkload[VmSpecT]):
                 )
             self.state.starts.record(spec.reason)
             return mount.session
+
+    def migration_titles(
+        self, mount: Mount[VmSpecT], spec: ViVMQuickMigrationSpec | None
+    ) -> LogTitles:
+        """The log of a migration of ``mount`` (its outcome: the one success title)."""
+        raise NotImplementedError
+
+    def quick_migration(
+        self, mount_id: uuid.UUID, who: Principal, spec: ViVMQuickMigrationSpec | None
+    ) -> SessionRecord:
+        """Start migrating the VM of a mount to production: a ``QuickMigration`` session
+        (``spec``: vSphere's migration request)."""
+        now = self.sim.now()
+        with self.sim.lock:
+            mount = self.get(mount_id, now)
+            self.check_migration(mount, now)
+            titles = self.migration_titles(mount, spec)
+            return self.migrate(
+                mount,
+                mount.parts,
+                who,
+                now,
+                session_type="QuickMigration",
+                name=self.migration_name.format(vm=mount.name),
+                outcome=titles.succeeded[0],
+                titles=titles,
+            )
 
     def to_model(
         self, mount: Mount[VmSpecT], now: datetime

@@ -38,6 +38,7 @@ from ..listing import name_matches, parse_uuids
 from ..routes._common import OrderBy, Page, StateFilter, errors
 from ..routes.operations import Operations
 from ..sessions import LogTitles, SessionRecord
+from .mounts import Mount
 from .vm_recovery import VM_SORT, VmRecovery
 
 PATH = "/api/v1/restore/instantRecovery/vSphere/vm"
@@ -61,6 +62,7 @@ class VsphereWorkload(VmRecovery[VsphereSpec]):
     running_as = "VM runs from backup (instant recovery)"
     operation = "StartViVMInstantRecovery"
     target = "VMware vSphere"
+    migration_name = "Quick Migration of {vm}"
 
     def placement(self, spec: VsphereSpec, vm: VM) -> tuple[str, str]:
         destination = (
@@ -75,27 +77,19 @@ class VsphereWorkload(VmRecovery[VsphereSpec]):
         self, mount_id: UUID, spec: ViVMQuickMigrationSpec, who: Principal
     ) -> SessionRecord:
         """Start migrating a vSphere VM to production."""
-        now = self.sim.now()
-        with self.sim.lock:
-            mount = self.get(mount_id, now)
-            self.check_migration(mount, now)
-            vm, target = mount.name, spec.destination_host.name
-            method = "Veeam Quick Migration" if spec.veeam_qm_enabled else "VMware vMotion"
-            done = f"VM {vm} has been migrated to {target}"
-            return self.migrate(
-                mount,
-                mount.parts,
-                who,
-                now,
-                session_type="QuickMigration",
-                name=f"Quick Migration of {vm}",
-                outcome=done,
-                titles=LogTitles(
-                    started=f"Starting migration of VM {vm} to host {target}",
-                    working=f"Migrating VM {vm} with {method}",
-                    succeeded=[done],
-                ),
-            )
+        return self.quick_migration(mount_id, who, spec)
+
+    def migration_titles(
+        self, mount: Mount[VsphereSpec], spec: ViVMQuickMigrationSpec | None
+    ) -> LogTitles:
+        assert spec is not None  # a vSphere migration always has one
+        vm, target = mount.name, spec.destination_host.name
+        method = "Veeam Quick Migration" if spec.veeam_qm_enabled else "VMware vMotion"
+        return LogTitles(
+            started=f"Starting migration of VM {vm} to host {target}",
+            working=f"Migrating VM {vm} with {method}",
+            succeeded=[f"VM {vm} has been migrated to {target}"],
+        )
 
 
 api = Operations(VsphereWorkload, PATH)
