@@ -99,7 +99,7 @@ def test_migration_answers_204_and_puts_the_vm_in_production(api, clock):
     found = api.get("/api/v1/sessions", params={"typeFilter": "QuickMigration"}).json()["data"]
     assert len(found) == 1
     migration = found[0]
-    assert migration["name"] == "hv-sql01"  # named after the VM: how a caller finds it
+    assert migration["name"] == "Quick Migration Job"  # as VBR names it: found by type, time
     assert migration["parentSessionId"] == sid
     assert migration["resourceId"] == sid
     assert api.post(f"{HV}/{sid}/migrate", user=OP).status_code == 400  # already migrating

@@ -64,3 +64,17 @@ def test_every_session_carries_its_type_start_and_object(api, clock):
         assert session["resourceId"], session
     backup_run = next(s for s in sessions if s["sessionType"] == "BackupJob")
     assert backup_run["resourceReference"] == f"/api/v1/backups/{backup_run['resourceId']}"
+
+
+def test_migrations_are_named_as_vbr_names_them_so_no_name_says_which_vm(api, clock):
+    """A real VBR names a Quick Migration session "Quick Migration Job" (the vendor's
+    example): finding a migration by the VM's name cannot work."""
+    names = []
+    for vm in ("web01", "web02"):
+        mount = api.start_ir(vm)
+        clock.advance(22)
+        migration = api.post(f"{IR_PATH}/{mount['id']}/migrate", user=OP, json=MIGRATION_SPEC)
+        names.append(migration.json()["name"])
+    assert names == ["Quick Migration Job", "Quick Migration Job"]
+    found = api.get("/api/v1/sessions", params={"nameFilter": "*web01*"}).json()["data"]
+    assert "QuickMigration" not in {s["sessionType"] for s in found}

@@ -18,8 +18,11 @@ What each session of the simulator carries to relate it to its object: ``session
 ``creationTime`` (when it started; for an Azure switchover, the instant it was planned for),
 ``resourceId`` (what it acts on; ``resourceReference`` where the API has a path for it) and
 ``parentSessionId`` (the session it derives from). Names follow VBR where it is known (an
-instant recovery session is named after the VM, as in the vendor's example; a backup job run
-after its job) and are plausible elsewhere; callers must not rely on them.
+instant recovery session is named after the VM and a Quick Migration session
+``Quick Migration Job``, as in the vendor's examples; a backup job run after its job) and are
+plausible elsewhere (the object's name; FCD migrations, quick migrations too, as Quick
+Migration sessions): no name says which VM a migration moves, so callers must not find
+sessions by name but by type, time, ``resourceId`` and ``parentSessionId``.
 
 Per operation (sessionType; name; resourceId; parentSessionId):
 
@@ -27,11 +30,10 @@ Per operation (sessionType; name; resourceId; parentSessionId):
   (new) name; the mount, whose id is the session's; none. Its unmount answers the same session
   (``Stopping``, then ``Stopped``), as ``POST /sessions/{id}/stop`` does.
 - their migrate (vSphere: 200 with the session; Hyper-V: 204, no body): ``QuickMigration``;
-  ``Quick Migration of <VM>`` (vSphere) or the VM's name (Hyper-V); the mount; the instant
-  recovery session.
+  ``Quick Migration Job``; the mount; the instant recovery session.
 - FCD instant recovery start (201): ``FirstClassDiskInstantRestore``; the source VM's name;
   the mount (= the session's id); none. Its migrate (200): ``FirstClassDiskQuickMigration``;
-  the source VM's name; the mount; the FCD session.
+  ``Quick Migration Job``; the mount; the FCD session.
 - entire VM restore (201): ``RestoreVm`` (Cloud Director: ``CloudDirectorVmRestore``); the
   source VM's name; the restore point; none.
 - file-level restore start (201, the mount): ``FileLevelRestore`` (Linux:

@@ -218,7 +218,6 @@ class FcdWorkload(MountWorkload[VmwareFcdInstantRecoverySpec]):
                 who,
                 now,
                 session_type="FirstClassDiskQuickMigration",
-                name=mount.name,
                 outcome=f"Disks {listed} have been migrated to {target}",
                 titles=LogTitles(
                     started=f"Starting migration of disks {listed} to datastore {target}",

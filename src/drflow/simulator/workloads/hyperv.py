@@ -58,7 +58,6 @@ class HyperVWorkload(VmRecovery[HvSpec]):
     running_as = "VM runs from backup (Hyper-V instant recovery)"
     operation = "StartHvVMInstantRecovery"
     target = "Microsoft Hyper-V"
-    migration_name = "{vm}"
 
     def placement(self, spec: HvSpec, vm: VM) -> tuple[str, str]:
         if not isinstance(spec, InstantHvVMCustomizedRecoverySpec):

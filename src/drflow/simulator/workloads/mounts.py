@@ -11,10 +11,11 @@ vendor's examples. Its state is derived from timestamps at any instant:
 - unmount: ``Dismounting`` for ``unmount`` seconds, then gone (404, absent from lists); the
   session goes ``Stopping`` then ``Stopped``/``Success`` (while ``Mounting`` it is canceled:
   ``Failed``, ``isCanceled``). A ``Failed`` mount goes at once. Refused while a migration runs;
-- migrate (only ``Mounted``, one migration at a time): a migration session moves parts to
-  production in ``migrate`` seconds; when it succeeds they leave the mount. Once no part is
-  left the mount is gone and the holding session ends ``Success`` at that instant. Stopping the
-  migration session cancels it: the parts stay mounted.
+- migrate (only ``Mounted``, one migration at a time): a migration session (named
+  ``Quick Migration Job``) moves parts to production in ``migrate`` seconds; when it succeeds
+  they leave the mount. Once no part is left the mount is gone and the holding session ends
+  ``Success`` at that instant. Stopping the migration session cancels it: the parts stay
+  mounted.
 
 :class:`MountWorkload` is the base of the three kinds: it keeps their mounts and makes these
 transitions; each kind adds how it starts and migrates, its wire models and its words.
@@ -47,6 +48,9 @@ MOUNTING = InstantRecoveryMountState.MOUNTING.value
 MOUNTED = InstantRecoveryMountState.MOUNTED.value
 DISMOUNTING = InstantRecoveryMountState.DISMOUNTING.value
 FAILED = InstantRecoveryMountState.FAILED.value
+QUICK_MIGRATION_JOB = "Quick Migration Job"
+"""The name of a migration session, as VBR names its Quick Migration sessions (the vendor's
+example); FCD migrations, also quick migrations, are named alike."""
 
 
 @dataclass
@@ -340,7 +344,6 @@ class MountWorkload(Workload[MountState[SpecT]]):
         now: datetime,
         *,
         session_type: str,
-        name: str,
         outcome: str,
         titles: LogTitles,
     ) -> SessionRecord:
@@ -349,7 +352,7 @@ class MountWorkload(Workload[MountState[SpecT]]):
         durations = mount.vm.durations
         session = self.open_session(
             session_type,
-            name,
+            QUICK_MIGRATION_JOB,
             who.username,
             starting_s=self.sim.scaled(durations.start),
             work_s=self.sim.scaled(durations.migrate),

@@ -78,8 +78,6 @@ class VmRecovery(MountWorkload[VmSpecT]):
     """The restore point operation a start needs, e.g. ``StartViVMInstantRecovery``."""
     target: ClassVar[str]
     """Where it recovers to, in a refusal: ``VMware vSphere``."""
-    migration_name: ClassVar[str]
-    """The name of its migration sessions (``{vm}``: the VM's)."""
 
     def placement(self, spec: VmSpecT, vm: VM) -> tuple[str, str]:
         """The name the recovered VM gets and the host it runs on."""
@@ -153,7 +151,6 @@ class VmRecovery(MountWorkload[VmSpecT]):
                 who,
                 now,
                 session_type="QuickMigration",
-                name=self.migration_name.format(vm=mount.name),
                 outcome=titles.succeeded[0],
                 titles=titles,
             )

@@ -62,7 +62,6 @@ class VsphereWorkload(VmRecovery[VsphereSpec]):
     running_as = "VM runs from backup (instant recovery)"
     operation = "StartViVMInstantRecovery"
     target = "VMware vSphere"
-    migration_name = "Quick Migration of {vm}"
 
     def placement(self, spec: VsphereSpec, vm: VM) -> tuple[str, str]:
         destination = (
