@@ -178,7 +178,8 @@ def test_hyperv_mount_list_get_migrate(vbr: VBRClient, admin) -> None:
     faster(admin)
     vbr.hyperv.migrate(mount.id)  # 204, no body
     migration = next(iter(vbr.sessions.list(type_filter=[SessionType.QUICK_MIGRATION])))
-    assert migration.name == "hv-web01"
+    assert migration.name == "Quick Migration Job"  # as VBR names it: the VM is not in it
+    assert (migration.resource_id, migration.parent_session_id) == (mount.id, session.id)
     with pytest.raises(BadRequest):  # already migrating
         vbr.hyperv.migrate(mount.id)
     with pytest.raises(BadRequest):  # cannot unmount while migrating

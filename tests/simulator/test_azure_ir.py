@@ -473,7 +473,7 @@ def test_migration_and_switchover_are_for_administrators(api, clock):
 def test_stop_session_hook_stops_the_mount(api, clock):
     from uuid import UUID
 
-    from drflow.simulator import Role, azure
+    from drflow.simulator import Role
     from drflow.simulator.auth import Principal
 
     who = Principal("administrator", Role.BACKUP_ADMINISTRATOR, "t")
@@ -483,7 +483,8 @@ def test_stop_session_hook_stops_the_mount(api, clock):
     migration = api.sim.sessions[
         UUID(by_type(api, mount["id"])["AzureInstantRecoveryMigration"]["id"])
     ]
-    assert azure.stop_session(api.sim, migration, who) is True
+    azure = api.sim.workloads["azure"]
+    assert azure.stop_session(migration, who) is True
     assert state(api, mount["id"]) == "Stopping"
     other = next(iter(api.sim.sessions.values()))  # a backup job session
-    assert azure.stop_session(api.sim, other, who) is False
+    assert azure.stop_session(other, who) is False

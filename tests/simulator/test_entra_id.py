@@ -382,12 +382,13 @@ def test_audit_log_refusals(api):
 def test_stop_session_hook_stops_a_tenant_session(api, clock):
     from uuid import UUID
 
-    from drflow.simulator import Role, entra_id
+    from drflow.simulator import Role
     from drflow.simulator.auth import Principal
 
     who = Principal("administrator", Role.BACKUP_ADMINISTRATOR, "t")
     session_id = mount_tenant(api)["sessionId"]
     clock.advance(17)
-    assert entra_id.stop_session(api.sim, api.sim.sessions[UUID(session_id)], who)
+    entra_id = api.sim.workloads["entra_id"]
+    assert entra_id.stop_session(api.sim.sessions[UUID(session_id)], who)
     clock.advance(5)
     assert api.session(session_id)["state"] == "Stopped"

@@ -192,7 +192,7 @@ def test_invalid_requests_are_400_naming_the_field(api, spec, needle):
     response = api.post(FCD, user=OP, json=spec)
     assert response.status_code == 400, response.text
     assert response.json()["message"].startswith(needle), response.json()
-    assert api.sim.fcd_mounts == {}
+    assert api.sim.workloads["fcd"].state.mounts == {}
 
 
 def test_unknown_ids_are_404(api):
@@ -274,7 +274,7 @@ def test_roles_mounts_and_stats(make_api, clock):
     }
     api = make_api(SimulatorConfig(users=users))
     assert api.post(FCD, user="viewer", json=fcd_spec()).status_code == 403
-    assert api.sim.fcd_mounts == {}
+    assert api.sim.workloads["fcd"].state.mounts == {}
     sid = start(api)["id"]
     (listed,) = api.client.get("/_sim/mounts").json()["mounts"]
     assert (listed["kind"], listed["id"], listed["state"]) == ("vSphereFCD", sid, "Mounting")

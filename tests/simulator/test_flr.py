@@ -170,7 +170,7 @@ def test_invalid_mount_requests_are_400_naming_the_field(api, spec, needle):
     response = api.post(FLR, user=OP, json=spec)
     assert response.status_code == 400, response.text
     assert response.json()["message"].startswith(needle), response.json()
-    assert api.sim.flr_mounts == {}
+    assert api.sim.workloads["flr"].state.mounts == {}
 
 
 def test_unknown_restore_point_is_400_with_the_id(api):
@@ -263,7 +263,7 @@ def test_credential_validation_errors(api, clock):
 
 def test_roles(api):
     assert api.post(FLR, user="viewer", json=flr_spec()).status_code == 403
-    assert api.sim.flr_mounts == {}
+    assert api.sim.workloads["flr"].state.mounts == {}
     sid = mount(api)["sessionId"]
     assert api.post(f"{FLR}/{sid}/unmount", user="viewer").status_code == 403
     denied = api.post(

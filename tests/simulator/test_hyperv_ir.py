@@ -99,7 +99,7 @@ def test_migration_answers_204_and_puts_the_vm_in_production(api, clock):
     found = api.get("/api/v1/sessions", params={"typeFilter": "QuickMigration"}).json()["data"]
     assert len(found) == 1
     migration = found[0]
-    assert migration["name"] == "hv-sql01"  # named after the VM: how a caller finds it
+    assert migration["name"] == "Quick Migration Job"  # as VBR names it: found by type, time
     assert migration["parentSessionId"] == sid
     assert migration["resourceId"] == sid
     assert api.post(f"{HV}/{sid}/migrate", user=OP).status_code == 400  # already migrating
@@ -189,7 +189,7 @@ def test_invalid_body_is_400_naming_the_field(api, body, field):
     assert response.status_code == 400
     assert response.json()["errorCode"] == "UnexpectedContent"
     assert response.json()["message"].startswith(field)
-    assert api.sim.hyperv_mounts == {}
+    assert api.sim.workloads["hyperv"].state.mounts == {}
 
 
 def test_list_filters_sort_then_page(api, clock):
@@ -283,7 +283,7 @@ def test_mounts_stats_and_roles(api, clock):
     assert "Veeam Backup Administrator, Veeam Restore Operator" in denied.json()["message"]
     assert api.post(f"{HV}/{sid}/unmount", user="viewer").status_code == 403
     assert api.post(f"{HV}/{sid}/migrate", user="viewer").status_code == 403
-    assert len(api.sim.hyperv_mounts) == 1
+    assert len(api.sim.workloads["hyperv"].state.mounts) == 1
     clock.advance(22)
     api.post(f"{HV}/{sid}/unmount", user=OP)
     clock.advance(5)

@@ -92,7 +92,7 @@ def test_each_change_is_saved_before_it_is_answered(
         reloaded = Simulator(SimulatorConfig(state_file=state_path), clock=server.state.clock)
 
     assert reloaded.tokens.active_count(reloaded.clock.now()) == 1
-    [mount] = reloaded.vsphere_mounts.values()
+    [mount] = reloaded.workloads["vsphere"].state.mounts.values()
     assert str(mount.id) == started["id"]
     assert reloaded.sessions[mount.id] is mount.session  # one record, as before the save
     assert mount.vm is reloaded.estate.vm("web02")  # the estate's own objects, not copies
@@ -109,7 +109,7 @@ def test_a_restart_without_a_state_file_starts_afresh(clock: FakeClock) -> None:
         running.restart()
         refused = client.get(IR_PATH, headers=headers)
     assert refused.status_code == 401
-    assert running.state.vsphere_mounts == {}
+    assert running.state.workloads["vsphere"].state.mounts == {}
 
 
 def test_a_file_it_did_not_write_is_refused(state_path: Path) -> None:

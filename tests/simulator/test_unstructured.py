@@ -565,7 +565,7 @@ def test_roles(api):
 def test_stop_session_hook_cancels_a_migration_only(api, clock):
     from uuid import UUID
 
-    from drflow.simulator import Role, unstructured
+    from drflow.simulator import Role
     from drflow.simulator.auth import Principal
 
     who = Principal("administrator", Role.BACKUP_ADMINISTRATOR, "t")
@@ -573,7 +573,8 @@ def test_stop_session_hook_cancels_a_migration_only(api, clock):
     clock.advance(22)
     migration = migrate(api, session["id"], {"type": "Auto"}).json()
     clock.advance(10)
-    assert unstructured.stop_session(api.sim, api.sim.sessions[UUID(migration["id"])], who)
+    shares, restores = api.sim.workloads["file_share"], api.sim.workloads["nas_restore"]
+    assert shares.stop_session(api.sim.sessions[UUID(migration["id"])], who)
     clock.advance(100)
     assert api.session(migration["id"])["result"]["isCanceled"] is True
     assert mount(api, session["id"])["state"] == "Published"  # still published
@@ -581,7 +582,7 @@ def test_stop_session_hook_cancels_a_migration_only(api, clock):
     restore = api.post(
         f"{RESTORE}/fileShare", user="restore-operator", json={"restorePointId": point(HR)}
     )
-    assert unstructured.stop_session(api.sim, api.sim.sessions[UUID(restore.json()["id"])], who)
+    assert restores.stop_session(api.sim.sessions[UUID(restore.json()["id"])], who)
     clock.advance(2)
     assert api.session(restore.json()["id"])["result"]["isCanceled"] is True
 

@@ -215,7 +215,7 @@ def test_restore_point_of_another_platform_is_400(api, path, vm, age):
     response = api.post(path, user=OP, json=body(vm, age))
     assert response.status_code == 400
     assert response.json()["resourceId"] == str(estate_uuid("restorePoint", vm, age))
-    assert api.sim.vm_restores == {}
+    assert api.sim.workloads["vm_restore"].state.restores == {}
 
 
 @pytest.mark.parametrize("path", [VI, HV, CD])
@@ -253,7 +253,7 @@ def test_invalid_body_is_400_naming_the_field(api, path, spec, field):
     response = api.post(path, user=OP, json=spec)
     assert response.status_code == 400
     assert response.json()["message"].startswith(field), response.json()
-    assert api.sim.vm_restores == {}
+    assert api.sim.workloads["vm_restore"].state.restores == {}
 
 
 def test_second_restore_of_a_target_being_restored_is_400(api, clock):
@@ -282,7 +282,7 @@ def test_stats_roles_and_session_listing(api, clock):
     assert api.client.get("/_sim/stats").json()["restore_sessions"] == {"running": 3, "peak": 3}
     denied = api.post(VI, user="viewer", json=body("web02", 4, overwrite=True))
     assert denied.status_code == 403
-    assert len(api.sim.vm_restores) == 3
+    assert len(api.sim.workloads["vm_restore"].state.restores) == 3
     listed = api.get("/api/v1/sessions", params={"typeFilter": "RestoreVm,CloudDirectorVmRestore"})
     assert listed.json()["pagination"]["total"] == 3
     clock.advance(92)

@@ -17,14 +17,6 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 ROOT = SRC / "drflow"
 NO_PREFECT = ("drflow.vbr", "drflow.simulator")
 
-KNOWN_OFFENDERS = {
-    # the models' base: removed by the simulator's owner (drflow.vbr.models exports OpenEnum)
-    ("drflow.simulator.errors", "drflow.vbr.models._base"),
-    ("drflow.simulator.listing", "drflow.vbr.models._base"),
-}
-"""(importing module, private module it imports) outside ``drflow.vbr`` and ``drflow.tasks``
-that break the first rule today, each to go once its owner exports what it needs."""
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(SRC).with_suffix("").parts
@@ -68,7 +60,7 @@ def offences_of(name: str, imported: Iterator[tuple[str, int]], where: str) -> I
             yield f"{where}:{line}: {name} imports Prefect ({target})"
         if not target.startswith("drflow.") or top_package(target) == home:
             continue
-        if private(target) and (name, target) not in KNOWN_OFFENDERS:
+        if private(target):
             yield f"{where}:{line}: {name} imports {target}, private to {top_package(target)}"
 
 
@@ -88,16 +80,6 @@ def test_no_package_reaches_into_another_and_the_client_has_no_prefect() -> None
         )
     ]
     assert not found, "layering broken:\n" + "\n".join(found)
-
-
-def test_every_known_offender_still_offends() -> None:
-    """An allow-list entry whose import is gone must go too."""
-    seen = {
-        (name, target)
-        for name, source, path in modules()
-        for target, _ in imports_of(source, name, is_package=path.name == "__init__.py")
-    }
-    assert seen >= KNOWN_OFFENDERS, KNOWN_OFFENDERS - seen
 
 
 def test_function_level_and_relative_imports_are_caught() -> None:

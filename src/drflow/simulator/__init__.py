@@ -7,8 +7,16 @@ client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`d
   there and in :mod:`.roles`.
 - :class:`SimulatorConfig` (:mod:`.config`); :class:`FakeClock` (:mod:`.clock`).
 - :class:`SimulatorServer` / :func:`serve` (:mod:`.server`): real HTTP(S) on 127.0.0.1.
+- :class:`Simulator` (:mod:`.state`): the state of one simulated server, guarded by one lock.
 - The estate file and its deterministic ids: :mod:`.estate` (:func:`estate_uuid`).
-- Sessions and mounts as lazily evaluated state machines: :mod:`.sessions`, :mod:`.vsphere`.
+- Sessions as lazily evaluated state machines, and what relates each to its object:
+  :mod:`.sessions`.
+- Workload kinds, one module or package each, in one registry: :mod:`.workload` (the plugin
+  contract), :mod:`.workloads` (the kinds; the one mount state machine of vSphere, Hyper-V
+  and FCD is :mod:`.workloads.mounts`); their operations are declared with
+  :mod:`.routes.operations`.
+- Everything else the API serves: :mod:`.routes` (login, sessions, catalog, admin).
+- Faults and outages: :mod:`.faults`, :mod:`.outage`; the state file: :mod:`.persistence`.
 - Admin API, no auth, outside ``/api`` (:mod:`.routes.admin`):
 
   ========================================  ==================================================
@@ -18,11 +26,18 @@ client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`d
                                             (see :mod:`.faults`); GET adds ``fired`` counts
   ``GET|PUT /_sim/config``                  PUT ``{"token_ttl", "refresh_token_ttl",
                                             "speed", "password"}`` (any subset)
+  ``POST /_sim/outage``                     go dark: ``{"seconds", "mode": "refuse"|"503",
+                                            "retry_after"}`` (see :mod:`.outage`); 409 while
+                                            one is on; ``GET`` says which is on
   ``POST /_sim/reset``                      fresh state, estate reloaded
   ``POST /_sim/tokens/revoke``              every token invalid (as after a server restart)
   ``GET /_sim/stats``                       ``requests`` per "METHOD /template",
                                             ``statuses``, ``faults_injected`` per kind,
                                             ``restore_sessions`` {running, peak},
+                                            ``outages`` {count, simulated_seconds,
+                                            real_seconds, current}, ``workloads`` per kind
+                                            {starts, held {mounts, sessions}, duplicates
+                                            {run mark: starts}},
                                             ``tokens`` {issued, refreshed, active}
   ``GET /_sim/mounts[?include_gone=true]``  every mount with reason, state, vmName, ...
   ========================================  ==================================================

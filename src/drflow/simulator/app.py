@@ -3,8 +3,10 @@
 Every request first passes the *gate* (outermost, before FastAPI's own middleware):
 
 1. counted in ``GET /_sim/stats`` by method and route template;
-2. fault rules (:mod:`drflow.simulator.faults`) may delay, fail or drop it;
-3. under ``/api``: ``x-api-version`` must be one of ``config.api_versions`` (else 400 listing
+2. during an outage (:mod:`drflow.simulator.outage`) it is dropped (refuse mode) or, under
+   ``/api``, answered 503 ``ServiceUnavailable`` (503 mode);
+3. fault rules (:mod:`drflow.simulator.faults`) may delay, fail or drop it, or start an outage;
+4. under ``/api``: ``x-api-version`` must be one of ``config.api_versions`` (else 400 listing
    them); every route but the token route needs a valid Bearer token (401 ``InvalidToken`` /
    ``ExpiredToken``); the caller's role must be in the route's row of
    :data:`drflow.simulator.roles.OPERATION_ROLES` (else 403 ``AccessDenied`` naming the roles).
@@ -12,11 +14,20 @@ Every request first passes the *gate* (outermost, before FastAPI's own middlewar
 Errors are always the contract's ``Error`` model: body/parameter validation answers 400
 ``UnexpectedContent`` naming the field (never FastAPI's 422), an unknown path 404
 ``InvalidURI``, a wrong method 405 ``MethodNotAllowed``, a crash 500 ``UnknownError``.
+
+Telling the simulator from a real VBR: every answer carries the header
+``x-drflow-simulator: <drflow version>`` (:data:`SIMULATOR_HEADER`), which a real VBR never
+sends. ``GET /api/v1/serverInfo`` answers, besides the estate's ``buildVersion`` (a VBR build
+number) and ``platform`` (``Linux`` or ``Windows``): ``vbrId``, an installation id drawn afresh
+for each new state (a start without a state file, ``POST /_sim/reset``) and kept in the state
+file across restarts; and ``name``, the host the simulator serves as (the host name the request
+was addressed to, e.g. ``127.0.0.1``), never the estate's made-up server name.
 """
 
 from __future__ import annotations
 
 import asyncio
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI
@@ -32,24 +43,24 @@ from .clock import Clock
 from .config import SimulatorConfig
 from .errors import ApiError, describe_validation_errors, error_response
 from .faults import FaultRule
+from .outage import OutageRefused, OutageSpec
 from .roles import describe, roles_for
-from .routes import (
-    admin,
-    auth,
-    azure_ir,
-    catalog,
-    entra_id,
-    fcd,
-    flr,
-    hyperv_ir,
-    sessions,
-    unstructured,
-    vm_restore,
-    vsphere_ir,
-)
+from .routes import admin, auth, catalog, sessions
 from .state import Simulator
 
 TOKEN_PATH = "/api/oauth2/token"  # noqa: S105 - a path, not a secret
+SIMULATOR_HEADER = "x-drflow-simulator"
+"""On every answer of the simulator, with drflow's version: a real VBR never sends it."""
+
+
+def _drflow_version() -> str:
+    try:
+        return version("drflow")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree not installed
+        return "unknown"
+
+
+_SIGNATURE = (SIMULATOR_HEADER.encode(), _drflow_version().encode())
 
 
 class SimulatedConnectionDrop(ConnectionError):
@@ -93,11 +104,16 @@ class SimulatorApp(FastAPI):
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen.append(message["status"])
+                message = {**message, "headers": [*message.get("headers", []), _SIGNATURE]}
             await send(message)
 
         with sim.lock:
             sim.requests[f"{method} {template or '(no route)'}"] += 1
         try:
+            on = sim.outages.current()
+            if on is not None and (on.spec.mode == "refuse" or _is_api(path)):
+                await _unavailable(on.spec, scope, receive, send, counting_send)
+                return
             decision = sim.faults.decide(method, path)
             if decision.latency:
                 await asyncio.sleep(decision.latency)
@@ -108,11 +124,19 @@ class SimulatorApp(FastAPI):
             if rule is not None and rule.status is not None:
                 await _fault_response(rule)(scope, receive, counting_send)
                 return
-            if path.startswith("/api/") or path == "/api":
-                refusal = self._check(scope, operation_id, match)
-                if refusal is not None:
-                    await refusal(scope, receive, counting_send)
-                    return
+            if rule is not None and rule.outage is not None and rule.outage.request == "refused":
+                self._go_dark(rule.outage)
+                await _unavailable(rule.outage, scope, receive, send, counting_send)
+                return
+            refusal = self._check(scope, operation_id, match) if _is_api(path) else None
+            if rule is not None and rule.outage is not None:  # lost: carried out, then dark
+                await (refusal or super().__call__)(scope, receive, _discard)
+                self._go_dark(rule.outage)
+                await _unavailable(rule.outage, scope, receive, send, counting_send)
+                return
+            if refusal is not None:
+                await refusal(scope, receive, counting_send)
+                return
             if rule is not None and rule.commit_then_fail is not None:
                 await super().__call__(scope, receive, _discard)
                 if rule.commit_then_fail == "drop":
@@ -130,6 +154,13 @@ class SimulatorApp(FastAPI):
             if status_seen:
                 with sim.lock:
                     sim.statuses[status_seen[0]] += 1
+
+    def _go_dark(self, spec: OutageSpec) -> None:
+        """Start the outage a fault rule triggers (in refuse mode, only over HTTP)."""
+        try:
+            self.sim.outages.start(spec, self.sim.config.speed)
+        except OutageRefused as exc:
+            raise SimulatedConnectionDrop(str(exc)) from exc
 
     def _check(self, scope: Scope, operation_id: str | None, match: Match) -> Response | None:
         sim = self.sim
@@ -166,6 +197,27 @@ class SimulatorApp(FastAPI):
 
 async def _discard(message: Message) -> None:
     return None
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/") or path == "/api"
+
+
+async def _unavailable(
+    spec: OutageSpec, scope: Scope, receive: Receive, send: Send, counting_send: Send
+) -> None:
+    """The answer while the server is dark: none in refuse mode (the connection is dropped),
+    503 ``ServiceUnavailable`` in 503 mode."""
+    if spec.mode == "refuse":
+        await _drop(send)
+        return
+    headers = {FAULT_HEADER: "outage-503"}
+    if spec.retry_after is not None:
+        headers["Retry-After"] = str(spec.retry_after)
+    response = error_response(
+        503, "ServiceUnavailable", "The service is unavailable (simulated outage).", headers=headers
+    )
+    await response(scope, receive, counting_send)
 
 
 async def _drop(send: Send) -> None:
@@ -256,11 +308,10 @@ def create_app(
     app.sim = sim
     app.state.sim = sim
     app.sim_routes = []
-    restore_workloads = (hyperv_ir, vm_restore, fcd, flr)
-    restore_data = (azure_ir, unstructured, entra_id)
-    for module in (auth, sessions, catalog, vsphere_ir, *restore_workloads, *restore_data, admin):
-        app.include_router(module.router)
-        app.sim_routes.extend(module.router.routes)
+    kinds = [type(workload).router for workload in sim.workloads]
+    for router in (auth.router, sessions.router, catalog.router, *kinds, admin.router):
+        app.include_router(router)
+        app.sim_routes.extend(router.routes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -8,8 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
 
-from drflow.vbr.models import Error
-from drflow.vbr.models._base import OpenEnum
+from drflow.vbr.models import Error, OpenEnum
 
 
 class ApiError(Exception):

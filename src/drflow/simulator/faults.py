@@ -1,9 +1,11 @@
-"""Fault injection: rules that make chosen requests slow, fail, or lose their connection.
+"""Fault injection: rules that make chosen requests slow, fail, lose their connection, or take
+the whole server down for a while.
 
 A rule matches a request by ``method`` (``*`` for any) and ``path`` (a regular expression
-searched in the request path, e.g. ``^/api/v1/sessions``). A matching rule *fires* with
-probability ``error_rate`` (drawn from the simulator's seeded RNG) and at most ``max_count``
-times. When it fires:
+searched in the request path, e.g. ``^/api/v1/sessions``). The first ``skip`` matching
+requests pass untouched (``skip: 2`` fires on the third); after them a matching rule *fires*
+with probability ``error_rate`` (drawn from the simulator's seeded RNG) and at most
+``max_count`` times. When it fires:
 
 - ``latency`` seconds are waited first (latencies of all firing rules add up);
 - then the first firing rule that has an action decides the answer:
@@ -12,7 +14,10 @@ times. When it fires:
   connection (``"drop"``) instead of the real answer;
   ``status`` answers that status without touching the operation (500/503 and 429 carry the
   VBR ``Error`` body; 502/504 a plain-text body, as a reverse proxy would; 429 always sends
-  ``Retry-After`` (``retry_after``, default 1 s), 503 when ``retry_after`` is set).
+  ``Retry-After`` (``retry_after``, default 1 s), 503 when ``retry_after`` is set);
+  ``outage`` starts an outage (:mod:`drflow.simulator.outage`), e.g.
+  ``{"method": "POST", "path": "/unmount$", "max_count": 1,
+  "outage": {"seconds": 30, "mode": "refuse", "request": "lost"}}``.
 
 Requests under ``/_sim`` are never faulted.
 """
@@ -26,6 +31,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .outage import TriggeredOutage
 
 FaultStatus = Literal[500, 502, 503, 504, 429]
 
@@ -41,6 +48,8 @@ class FaultRule(BaseModel):
     latency: float = Field(default=0.0, ge=0.0, le=120.0)
     drop_connection: bool = False
     commit_then_fail: Literal["500", "drop"] | None = None
+    outage: TriggeredOutage | None = None
+    skip: int = Field(default=0, ge=0)
     max_count: int | None = Field(default=None, ge=0)
 
     @field_validator("method")
@@ -59,14 +68,21 @@ class FaultRule(BaseModel):
 
     @model_validator(mode="after")
     def _one_action(self) -> FaultRule:
-        actions = [self.status is not None, self.drop_connection, self.commit_then_fail is not None]
-        if sum(actions) > 1:
-            raise ValueError("choose one of status, drop_connection, commit_then_fail")
+        if sum(self._actions()) > 1:
+            raise ValueError("choose one of status, drop_connection, commit_then_fail, outage")
         return self
+
+    def _actions(self) -> list[bool]:
+        return [
+            self.status is not None,
+            self.drop_connection,
+            self.commit_then_fail is not None,
+            self.outage is not None,
+        ]
 
     @property
     def has_action(self) -> bool:
-        return self.status is not None or self.drop_connection or self.commit_then_fail is not None
+        return any(self._actions())
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method.upper())) and re.search(self.path, path) is not None
@@ -88,6 +104,8 @@ class FaultDecision:
             return "drop"
         if rule.commit_then_fail is not None:
             return f"commit_then_fail:{rule.commit_then_fail}"
+        if rule.outage is not None:
+            return f"outage:{rule.outage.mode}"
         return f"status:{rule.status}"
 
 
@@ -99,6 +117,7 @@ class FaultInjector:
         self._rng = random.Random(seed)
         self._rules: list[FaultRule] = []
         self._fired: list[int] = []
+        self._matched: list[int] = []
         self.injected: dict[str, int] = {}
         self.replace(rules or [])
 
@@ -106,6 +125,7 @@ class FaultInjector:
         with self._lock:
             self._rules = list(rules)
             self._fired = [0] * len(self._rules)
+            self._matched = [0] * len(self._rules)
 
     def clear(self) -> None:
         self.replace([])
@@ -124,6 +144,9 @@ class FaultInjector:
         with self._lock:
             for index, rule in enumerate(self._rules):
                 if not rule.matches(method, path):
+                    continue
+                self._matched[index] += 1
+                if self._matched[index] <= rule.skip:
                     continue
                 if rule.max_count is not None and self._fired[index] >= rule.max_count:
                     continue

@@ -1,43 +1,71 @@
-"""The workload probe of a machine (``GET /_sim/guests/{vm}/health``) over every workload.
+"""The workload probe of a machine (``GET /_sim/guests/{vmName}/health``) over every workload.
 
-vSphere instant recovery answers first (:func:`drflow.simulator.vsphere.guest_health`); the
-restore workloads (Hyper-V instant recovery, entire VM restore) then add what they know. A
-machine is healthy when any of them runs it healthily; otherwise the reason is the one of the
-most recent thing that happened to it (vSphere's own reason when only vSphere knows it).
+Each workload kind says what it knows of a machine of that name
+(:meth:`~drflow.simulator.workload.Workload.guest_state`): instant recovery of vSphere and
+Hyper-V VMs, entire VM restore. A machine is healthy when any of them runs it healthily;
+otherwise the reason is the one of the most recent thing that happened to it (the first kind of
+the registry at a tie), or ``no running VM named ...`` when none knows it.
+
+A guest's health is derived, like everything else, from timestamps: a machine is healthy once
+it runs (mounted and powered on, or restored and powered on), its boot time has passed, and it
+carries no ``never_healthy`` trap.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
-
-from . import hyperv, vm_restore, vsphere
-from .restore_support import GuestState
 
 if TYPE_CHECKING:
     from .state import Simulator
 
 
+@dataclass(frozen=True)
+class GuestState:
+    """What one source (a mount, a restore) says about a machine, as of ``since``."""
+
+    healthy: bool
+    reason: str
+    since: datetime
+
+
+def running_guest(
+    *,
+    started_at: datetime,
+    powered_on: bool,
+    boot_s: float,
+    never_healthy: str | None,
+    now: datetime,
+    running_as: str,
+    powered_off_reason: str,
+    since: datetime | None = None,
+) -> GuestState:
+    """A machine that runs (or could run) from ``started_at``; what happened to it happened
+    at ``since`` (default: ``started_at``)."""
+    since = since or started_at
+    if not powered_on:
+        return GuestState(False, powered_off_reason, since)
+    if now.timestamp() < started_at.timestamp() + boot_s:
+        return GuestState(False, "guest OS is booting", since)
+    if never_healthy is not None:
+        return GuestState(False, never_healthy, since)
+    return GuestState(True, running_as, since)
+
+
 def guest_health(sim: Simulator, vm_name: str) -> tuple[bool, str]:
+    """(healthy, reason) of the workload of ``vm_name``."""
+    now = sim.now()
     with sim.lock:
-        healthy, reason = vsphere.guest_health(sim, vm_name)
-        if healthy:
-            return healthy, reason
-        known: list[GuestState] = [
+        known = [
             state
-            for state in (hyperv.guest_state(sim, vm_name), vm_restore.guest_state(sim, vm_name))
-            if state is not None
+            for workload in sim.workloads
+            if (state := workload.guest_state(vm_name, now)) is not None
         ]
-        for state in known:
-            if state.healthy:
-                return True, state.reason
-        if not known:
-            return healthy, reason
-        latest = max(known, key=lambda state: state.since)
-        vsphere_since = [
-            mount.session.created
-            for mount in sim.vsphere_mounts.values()
-            if mount.vm_name.lower() == vm_name.lower()
-        ]
-        if vsphere_since and max(vsphere_since) >= latest.since:
-            return healthy, reason  # vSphere instant recovery is the most recent word
-        return False, latest.reason
+    for state in known:
+        if state.healthy:
+            return True, state.reason
+    if not known:
+        return False, f"no running VM named {vm_name}"
+    latest = max(known, key=lambda state: state.since)
+    return False, latest.reason

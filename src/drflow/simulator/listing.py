@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from drflow.vbr.models import PaginationResult
-from drflow.vbr.models._base import OpenEnum
+from drflow.vbr.models import OpenEnum, PaginationResult
 
 from .errors import bad_request
 

@@ -22,11 +22,14 @@ What a restart keeps, as a restarted VBR server would (its configuration databas
 service):
 
 - the estate as it was loaded (restore-point times do not move), restore and instant-recovery
-  sessions with their logs, mounts of every kind, restores, Entra ID restore sessions;
+  sessions with their logs, and what each workload kind keeps (its ``state``: mounts of every
+  kind, restores, Entra ID restore sessions and sign-ins, its count of starts);
 - issued access and refresh tokens, valid until they expire or are revoked. Veeam documents
   token lifetimes (counted from issue), not what a restart of the REST service does to them;
   the simulator takes the case where a client keeps its logon. ``POST /_sim/tokens/revoke``
   after a restart gives the other case (every token refused: the client logs in again);
+- its installation id (``vbrId`` of ``GET /api/v1/serverInfo``): the same server after a
+  restart, a new one without the file;
 - request and status counters, and the id generator (no id is handed out twice).
 
 Everything time-driven is derived from timestamps on read (:mod:`drflow.simulator.clock`), so a
@@ -60,29 +63,15 @@ if TYPE_CHECKING:
     from .estate import Estate
     from .state import Simulator
 
-FORMAT = 1
+FORMAT = 2
 """Version of the file's layout; a file of another version is refused."""
 
 SAVE_INTERVAL = 1.0
 """Seconds after which a read also saves (reads change only counters and activity times)."""
 
-KEPT = (
-    "rng",
-    "tokens",
-    "sessions",
-    "vsphere_mounts",
-    "azure_mounts",
-    "unstructured",
-    "entra",
-    "hyperv_mounts",
-    "fcd_mounts",
-    "flr_mounts",
-    "vm_restores",
-    "requests",
-    "statuses",
-    "_usn",
-)
-"""The :class:`~drflow.simulator.state.Simulator` attributes a save writes (and its estate)."""
+KEPT = ("vbr_id", "rng", "tokens", "sessions", "requests", "statuses", "_usn")
+"""The :class:`~drflow.simulator.state.Simulator` attributes a save writes, besides its estate
+and the state of each workload kind (``Simulator.workloads``)."""
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -223,6 +212,7 @@ class StateFile:
         state = _unpickle(self.path, stream, index)
         with self.sim.lock:
             self.sim.estate = index.estate
+            self.sim.workloads.load(state.pop("workloads"))
             for name, value in state.items():
                 setattr(self.sim, name, value)
         self._index = index
@@ -240,7 +230,9 @@ class StateFile:
                     estate = pickle.dumps(sim.estate, protocol=pickle.HIGHEST_PROTOCOL)
                 header = {"format": FORMAT, "saved": sim.clock.now(), "estate": self._index.token}
                 pickle.dump(header, buffer, protocol=pickle.HIGHEST_PROTOCOL)
-                _Pickler(buffer, self._index).dump({name: getattr(sim, name) for name in KEPT})
+                kept = {name: getattr(sim, name) for name in KEPT}
+                kept["workloads"] = sim.workloads.states()
+                _Pickler(buffer, self._index).dump(kept)
             if estate is not None:
                 write_atomically(estate_path(self.path, self._index.token), estate)
             write_atomically(self.path, buffer.getvalue())

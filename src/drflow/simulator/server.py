@@ -5,10 +5,15 @@
   ``restart()`` stops it and starts a new simulator on the same port, as a restarted VBR
   server (what it keeps is in ``config.state_file``: :mod:`drflow.simulator.persistence`).
 - :func:`serve`: runs in the foreground until interrupted, for ``drflow simulator``.
+
+Both serve with :class:`_Server`, uvicorn's server made a
+:class:`~drflow.simulator.outage.Listener`: an outage in refuse mode closes its listening
+socket and connections, and it listens again on the same address when the outage ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import sys
@@ -41,13 +46,17 @@ def _is_loopback(host: str) -> bool:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return _bind_address(family, (host, port))
+
+
+def _bind_address(family: socket.AddressFamily, address: tuple[object, ...]) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this on Linux. Without it, the response body (a second
     # small write after the headers) waits for the client's delayed ACK: ~40 ms a request.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((host, port))
+        sock.bind(address)
     except OSError:
         sock.close()
         raise
@@ -66,16 +75,71 @@ def _url(scheme: str, host: str, port: int) -> str:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, telling a thread when it accepts connections."""
+    """uvicorn's server on given sockets, telling a thread when it accepts connections, and able
+    to stop listening for a while (an outage in refuse mode)."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, sim: Simulator) -> None:
         super().__init__(config)
         self.ready = threading.Event()
+        self.sim = sim
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._address: tuple[socket.AddressFamily, tuple[object, ...]] | None = None
+        self._dark: asyncio.Task[None] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
+            assert sockets, "the simulator's server listens on the sockets it is given"
+            self._loop = asyncio.get_running_loop()
+            self._address = (sockets[0].family, sockets[0].getsockname())
+            self.sim.outages.listener = self
             self.ready.set()
+
+    def go_dark(self, seconds: float) -> None:
+        """Stop listening now, and listen again ``seconds`` later (from any thread; on the
+        server's own loop, the listening socket is closed before this returns)."""
+        assert self._loop is not None
+        try:
+            here = asyncio.get_running_loop() is self._loop
+        except RuntimeError:  # another thread
+            here = False
+        if here:
+            self._go_dark(seconds)
+        else:
+            self._loop.call_soon_threadsafe(self._go_dark, seconds)
+
+    def _go_dark(self, seconds: float) -> None:
+        listening, self.servers = self.servers, []
+        for server in listening:
+            server.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # closes it once its answer, if any, is out
+        self._dark = asyncio.get_running_loop().create_task(self._listen_again(seconds))
+
+    async def _listen_again(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        assert self._address is not None
+        family, address = self._address
+        while not self.should_exit:
+            try:
+                sock = _bind_address(family, address)
+            except OSError:  # the port is briefly held by the closing socket
+                await asyncio.sleep(0.05)
+                continue
+            server = await asyncio.get_running_loop().create_server(
+                self._protocol, sock=sock, ssl=self.config.ssl, backlog=self.config.backlog
+            )
+            self.servers.append(server)
+            return
+
+    def _protocol(self, _loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Protocol:
+        """A connection's protocol, as uvicorn makes them."""
+        return self.config.http_protocol_class(  # type: ignore[call-arg]
+            config=self.config,
+            server_state=self.server_state,
+            app_state=self.lifespan.state,
+            _loop=_loop,
+        )
 
 
 def _served(sim: Simulator, app: ASGIApp) -> ASGIApp:
@@ -152,7 +216,8 @@ class SimulatorServer:
         self.port = sock.getsockname()[1]
         self.url = _url("https" if self.tls else "http", self.host, self.port)
         self._server = _Server(
-            _uvicorn_config(_served(self.state, self.app), self.tls_material, self.log_level)
+            _uvicorn_config(_served(self.state, self.app), self.tls_material, self.log_level),
+            self.state,
         )
         self._thread = threading.Thread(
             target=self._server.run,
@@ -252,7 +317,10 @@ def serve(
     print(f"  estate: {config.estate}", file=out)
     if config.faults:
         print(f"  fault rules: {len(config.faults)} (GET {url}/_sim/faults)", file=out)
-    print(f"  admin API: {url}/_sim/stats, {url}/_sim/faults, {url}/_sim/reset", file=out)
+    print(
+        f"  admin API: {url}/_sim/stats, {url}/_sim/faults, {url}/_sim/outage, {url}/_sim/reset",
+        file=out,
+    )
     if config.state_file is not None:
         print(f"  state file: {config.state_file} (kept across restarts)", file=out)
     if material is not None:
@@ -268,7 +336,7 @@ def serve(
         )
     out.flush()
     sim: Simulator = app.state.sim
-    server = uvicorn.Server(_uvicorn_config(_served(sim, app), material, log_level))
+    server = _Server(_uvicorn_config(_served(sim, app), material, log_level), sim)
     try:
         server.run(sockets=[sock])
     finally:

@@ -13,6 +13,52 @@ outcome. While a session works, ``result.result`` is ``None``. A stop requested 
 completion point cancels it (``Stopped``, ``Failed``, ``isCanceled: true``).
 
 Nothing runs in the background: :meth:`SessionRecord.view` derives the state at any instant.
+
+What each session of the simulator carries to relate it to its object: ``sessionType``,
+``creationTime`` (when it started; for an Azure switchover, the instant it was planned for),
+``resourceId`` (what it acts on; ``resourceReference`` where the API has a path for it) and
+``parentSessionId`` (the session it derives from). Names follow VBR where it is known (an
+instant recovery session is named after the VM and a Quick Migration session
+``Quick Migration Job``, as in the vendor's examples; a backup job run after its job) and are
+plausible elsewhere (the object's name; FCD migrations, quick migrations too, as Quick
+Migration sessions): no name says which VM a migration moves, so callers must not find
+sessions by name but by type, time, ``resourceId`` and ``parentSessionId``.
+
+Per operation (sessionType; name; resourceId; parentSessionId):
+
+- vSphere or Hyper-V instant recovery start (201, the session): ``InstantRecovery``; the VM's
+  (new) name; the mount, whose id is the session's; none. Its unmount answers the same session
+  (``Stopping``, then ``Stopped``), as ``POST /sessions/{id}/stop`` does.
+- their migrate (vSphere: 200 with the session; Hyper-V: 204, no body): ``QuickMigration``;
+  ``Quick Migration Job``; the mount; the instant recovery session.
+- FCD instant recovery start (201): ``FirstClassDiskInstantRestore``; the source VM's name;
+  the mount (= the session's id); none. Its migrate (200): ``FirstClassDiskQuickMigration``;
+  ``Quick Migration Job``; the mount; the FCD session.
+- entire VM restore (201): ``RestoreVm`` (Cloud Director: ``CloudDirectorVmRestore``); the
+  source VM's name; the restore point; none.
+- file-level restore start (201, the mount): ``FileLevelRestore`` (Linux:
+  ``LinuxFileLevelRestore``); the source VM's name; the restore point; none.
+- Azure instant recovery start (201, the mount): ``AzureInstantRecovery``; the VM's name in
+  Azure; the mount (its own id); none. Its migrate: ``AzureInstantRecoveryMigration``, and
+  its switchover (created at the instant it was planned for):
+  ``AzureInstantRecoverySwitchover``; the same name; the mount; the instant recovery session.
+- file share instant recovery (201, a session a share): ``FileInstantRecovery``; the share's
+  path; the mount (= the session's id); none. Its migrate (201):
+  ``FileInstantRecoveryMigration``; the share's path; the mount; the share's session.
+- file share or bucket restore (201): ``NasRestore``; ``Restore of <share or bucket>``; the
+  restore point; none.
+- unstructured data or Entra ID audit log browse mount (201, the mount): ``FileLevelRestore``;
+  what is mounted; the mount (= the session's id); none.
+- Entra ID tenant mount (201, the mount) or restore from a copy (201, the session):
+  ``EntraIdRestore`` / ``EntraIdRestoreFromCopy``; the tenant's name; the mount (= the
+  session's id); none.
+- a backup job run of the estate: ``BackupJob``; the job's name; the backup; none.
+
+A migration leaves its mount ``Mounted`` while it runs (an unmount, or another migrate, is
+refused with 400 naming the running migration); when it succeeds the mount is gone (404,
+absent from lists) and the holding session ends ``Success`` at the same instant (FCD: the
+migrated disks leave ``mountedDisks``, and the mount goes with the last one). Stopping a
+running migration cancels it and the mount stays.
 """
 
 from __future__ import annotations
@@ -182,6 +228,10 @@ class SessionRecord:
     resource_reference: str | None = None
     platform_name: str | None = None
     parent_session_id: uuid.UUID | None = None
+    workload: str | None = None
+    """The kind of the workload that started it (None: a backup job run)."""
+    subject: str | None = None
+    """The name of what it acts on (a VM, a share), where ``name`` does not say it."""
     usn: int = 0
     stop_at: datetime | None = None
     stop_s: float = 0.0
@@ -259,7 +309,6 @@ class SessionRecord:
         self.stop_outcome = outcome
         self.stop_title = title
         self.stopped_title = stopped_title
-        self.usn += 1
         return True
 
     def schedule_release(self, at: datetime, outcome: Outcome, title: str) -> None:

@@ -1,19 +1,29 @@
-"""What every route module needs: the simulator, the caller, JSON answers, error docs."""
+"""What every route module needs: the simulator, the caller, JSON answers, pages, error docs."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from starlette.responses import JSONResponse
 
 from drflow.vbr.models import Error, VBRModel
 
 from ..auth import Principal
 from ..errors import ApiError
-from ..state import Simulator
+from ..listing import paginate, sort_items
 
-API_VERSION_HEADER = "x-api-version"
+if TYPE_CHECKING:
+    from ..state import Simulator
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+OrderBy = Annotated[E | None, Query(alias="orderColumn")]
+"""``orderColumn`` of a list, of the list's enum."""
+StateFilter = Annotated[E | None, Query(alias="stateFilter")]
+"""``stateFilter`` of a list, of the list's enum."""
 
 _ERROR_TEXT = {
     400: "Bad request: the body or a parameter is invalid.",
@@ -43,3 +53,37 @@ def caller(request: Request) -> Principal:
 
 def answer(model: VBRModel, status: int = 200) -> JSONResponse:
     return JSONResponse(model.to_api(), status_code=status)
+
+
+class Paging:
+    """``skip``, ``limit`` and ``orderAsc`` of a list request (a FastAPI dependency)."""
+
+    def __init__(
+        self,
+        skip: Annotated[int | None, Query()] = None,
+        limit: Annotated[int | None, Query()] = 200,
+        order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
+    ) -> None:
+        self.skip = skip
+        self.limit = limit
+        self.ascending = order_asc is not False
+
+
+Page = Annotated[Paging, Depends()]
+
+
+def page(
+    result: Callable[..., VBRModel],
+    items: Sequence[T],
+    to_model: Callable[[T], Any],
+    paging: Paging,
+    *,
+    order: Any = None,
+    keys: Mapping[str, Callable[[T], Any]] | None = None,
+) -> JSONResponse:
+    """A list answer: ``items`` sorted by ``keys[order.value]`` (when ``order`` is given), then
+    ``skip`` and ``limit``; only the page is turned into models."""
+    if order is not None and keys is not None:
+        items = sort_items(list(items), keys[order.value], paging.ascending)
+    selected, pagination = paginate(items, paging.skip, paging.limit)
+    return answer(result(data=[to_model(item) for item in selected], pagination=pagination))

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 from .. import guests
-from ..entra_id import AdminError, decide_authorization, decide_device_code
 from ..faults import FaultRule
+from ..outage import OutageRefused, OutageSpec
 from ..state import Simulator
 from ._common import sim_of
 
@@ -79,6 +79,21 @@ async def put_config(body: Annotated[ConfigChange, Body()], sim: Sim):
     return _runtime_config(sim)
 
 
+@router.post("/outage", summary="Go dark for a while: refuse connections, or answer 503")
+async def start_outage(body: Annotated[OutageSpec, Body()], sim: Sim):
+    try:
+        outage = sim.outages.start(body, sim.config.speed)
+    except OutageRefused as exc:
+        return JSONResponse({"error": str(exc)}, status_code=409)
+    return {"outage": outage.describe()}
+
+
+@router.get("/outage", summary="The outage on now, if any")
+async def get_outage(sim: Sim):
+    on = sim.outages.current()
+    return {"outage": on.describe() if on else None}
+
+
 @router.post("/reset", summary="Start afresh: estate reloaded; tokens, sessions, mounts cleared")
 async def reset(sim: Sim):
     sim.reset()
@@ -104,56 +119,3 @@ async def stats(sim: Sim):
 @router.get("/mounts", summary="Every mount with its reason and state")
 async def mounts(sim: Sim, include_gone: bool = False):
     return {"mounts": sim.mounts(include_gone=include_gone)}
-
-
-# --- the simulated Entra ID sign-in (what the restore operator does in a browser) ------------
-
-
-class EntraSignIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str | None = Field(default=None, min_length=1)
-
-
-def _entra(call: Any) -> JSONResponse:
-    try:
-        return JSONResponse(call())
-    except AdminError as exc:
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
-
-
-@router.post(
-    "/entra/deviceCodes/{userCode}/confirm",
-    summary="Sign in with an Entra ID device code (the operator confirms the sign-in)",
-)
-async def confirm_device_code(
-    userCode: str, sim: Sim, body: Annotated[EntraSignIn | None, Body()] = None
-):
-    username = body.username if body else None
-    return _entra(lambda: decide_device_code(sim, userCode, True, username))
-
-
-@router.post(
-    "/entra/deviceCodes/{userCode}/reject",
-    summary="Decline the Entra ID sign-in of a device code",
-)
-async def reject_device_code(userCode: str, sim: Sim):
-    return _entra(lambda: decide_device_code(sim, userCode, False))
-
-
-@router.post(
-    "/entra/authCodes/{state}/approve",
-    summary="Sign in at the Entra ID authorization address: answers the code and redirect",
-)
-async def approve_authorization(
-    state: str, sim: Sim, body: Annotated[EntraSignIn | None, Body()] = None
-):
-    username = body.username if body else None
-    return _entra(lambda: decide_authorization(sim, state, True, username))
-
-
-@router.post(
-    "/entra/authCodes/{state}/deny",
-    summary="Decline the Entra ID authorization-code sign-in: answers the error redirect",
-)
-async def deny_authorization(state: str, sim: Sim):
-    return _entra(lambda: decide_authorization(sim, state, False))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import JSONResponse
 
 from drflow.vbr.models import (
     BackupModel,
@@ -25,11 +27,13 @@ from drflow.vbr.models.backups import (
 )
 
 from ..errors import not_found
-from ..listing import aware, known, name_matches, paginate, sort_items
+from ..estate import RestorePoint
+from ..listing import aware, known, name_matches
 from ..state import Simulator
-from ._common import answer, errors, sim_of
+from ._common import OrderBy, Page, Paging, answer, errors, page, sim_of
 
 router = APIRouter()
+T = TypeVar("T")
 
 _RP_SORT = {
     "CreationTime": lambda m: m.creation_time,
@@ -45,66 +49,73 @@ _BACKUP_SORT = {
 }
 
 
-def _restore_points(
-    sim: Simulator,
-    only_object: UUID | None,
-    skip: int | None,
-    limit: int | None,
-    order_column: RestorePointsOrderColumn | None,
-    order_asc: bool | None,
-    created_after: datetime | None,
-    created_before: datetime | None,
-    name_filter: str | None,
-    platform_name: PlatformType | None,
-    platform_id: UUID | None,
-    backup_id: UUID | None,
-    backup_object_id: UUID | None,
-    malware_status: SuspiciousActivitySeverity | None,
-):
-    known(order_column, "orderColumn")
-    known(platform_name, "platformNameFilter")
-    known(malware_status, "malwareStatusFilter")
-    created_after, created_before = aware(created_after), aware(created_before)
-    points = list(sim.estate.restore_points.values())
+def _found(table: Mapping[UUID, T], id: UUID, what: str) -> T:
+    """``table[id]`` (else 404 naming ``what``)."""
+    found = table.get(id)
+    if found is None:
+        raise not_found(what, id)
+    return found
 
-    def keep(point) -> bool:
-        m: ObjectRestorePointModel = point.model
-        object_id = point.vm.object_id
-        return (
-            (only_object is None or object_id == only_object)
-            and (created_after is None or m.creation_time > created_after)
-            and (created_before is None or m.creation_time < created_before)
-            and name_matches(name_filter, m.name)
-            and (platform_name is None or m.platform_name == platform_name)
-            and (platform_id is None or m.platform_id == platform_id)
-            and (backup_id is None or m.backup_id == backup_id)
-            and (backup_object_id is None or object_id == backup_object_id)
-            and (malware_status is None or m.malware_status == malware_status)
+
+class RestorePointFilter:
+    """The filters and order of the restore point lists (a FastAPI dependency)."""
+
+    def __init__(
+        self,
+        order: OrderBy[RestorePointsOrderColumn] = None,
+        created_after: Annotated[datetime | None, Query(alias="createdAfterFilter")] = None,
+        created_before: Annotated[datetime | None, Query(alias="createdBeforeFilter")] = None,
+        name: Annotated[str | None, Query(alias="nameFilter")] = None,
+        platform_name: Annotated[PlatformType | None, Query(alias="platformNameFilter")] = None,
+        platform_id: Annotated[UUID | None, Query(alias="platformIdFilter")] = None,
+        backup_id: Annotated[UUID | None, Query(alias="backupIdFilter")] = None,
+        backup_object_id: Annotated[UUID | None, Query(alias="backupObjectIdFilter")] = None,
+        malware: Annotated[
+            SuspiciousActivitySeverity | None, Query(alias="malwareStatusFilter")
+        ] = None,
+    ) -> None:
+        self.order = known(order, "orderColumn")
+        self.platform_name = known(platform_name, "platformNameFilter")
+        self.malware = known(malware, "malwareStatusFilter")
+        self.created_after, self.created_before = aware(created_after), aware(created_before)
+        self.name, self.platform_id = name, platform_id
+        self.backup_id, self.backup_object_id = backup_id, backup_object_id
+
+    def answer(self, sim: Simulator, paging: Paging, of: UUID | None = None) -> JSONResponse:
+        """The restore points (of backup object ``of``) that pass, newest first unless the
+        request orders them."""
+        objects = {id for id in (of, self.backup_object_id) if id is not None}
+        points: Iterable[RestorePoint] = ()  # two different objects: no point is of both
+        if not objects:
+            points = sim.estate.restore_points.values()
+        elif len(objects) == 1:
+            points = sim.estate.object_points.get(objects.pop(), ())
+        selected = [point.model for point in points if self._keeps(point.model)]
+        if self.order is None:
+            selected.sort(key=_RP_SORT["CreationTime"], reverse=True)
+        return page(
+            ObjectRestorePointsResult,
+            selected,
+            lambda model: model,
+            paging,
+            order=self.order,
+            keys=_RP_SORT,
         )
 
-    selected = [p.model for p in points if keep(p)]
-    if order_column is None:  # newest first
-        selected = sort_items(selected, _RP_SORT["CreationTime"], ascending=False)
-    else:
-        selected = sort_items(selected, _RP_SORT[order_column.value], order_asc is not False)
-    page, pagination = paginate(selected, skip, limit)
-    return answer(ObjectRestorePointsResult(data=page, pagination=pagination))
+    def _keeps(self, m: ObjectRestorePointModel) -> bool:
+        return (
+            (self.created_after is None or m.creation_time > self.created_after)
+            and (self.created_before is None or m.creation_time < self.created_before)
+            and name_matches(self.name, m.name)
+            and (self.platform_name is None or m.platform_name == self.platform_name)
+            and (self.platform_id is None or m.platform_id == self.platform_id)
+            and (self.backup_id is None or m.backup_id == self.backup_id)
+            and (self.malware is None or m.malware_status == self.malware)
+        )
 
 
-# the query parameters shared by both restore point lists
-Skip = Annotated[int | None, Query()]
-Limit = Annotated[int | None, Query()]
-RPOrder = Annotated[RestorePointsOrderColumn | None, Query(alias="orderColumn")]
-OrderAsc = Annotated[bool | None, Query(alias="orderAsc")]
-CreatedAfter = Annotated[datetime | None, Query(alias="createdAfterFilter")]
-CreatedBefore = Annotated[datetime | None, Query(alias="createdBeforeFilter")]
-NameFilter = Annotated[str | None, Query(alias="nameFilter")]
-PlatformName = Annotated[PlatformType | None, Query(alias="platformNameFilter")]
-PlatformId = Annotated[UUID | None, Query(alias="platformIdFilter")]
-BackupIdFilter = Annotated[UUID | None, Query(alias="backupIdFilter")]
-BackupObjectIdFilter = Annotated[UUID | None, Query(alias="backupObjectIdFilter")]
-Malware = Annotated[SuspiciousActivitySeverity | None, Query(alias="malwareStatusFilter")]
 Sim = Annotated[Simulator, Depends(sim_of)]
+Points = Annotated[RestorePointFilter, Depends()]
 
 
 @router.get(
@@ -115,25 +126,8 @@ Sim = Annotated[Simulator, Depends(sim_of)]
     response_model=ObjectRestorePointsResult,
     responses=errors(401, 403, 500),
 )
-async def get_all_restore_points(
-    sim: Sim,
-    skip: Skip = None,
-    limit: Limit = 200,
-    order_column: RPOrder = None,
-    order_asc: OrderAsc = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
-    name_filter: NameFilter = None,
-    platform_name: PlatformName = None,
-    platform_id: PlatformId = None,
-    backup_id: BackupIdFilter = None,
-    backup_object_id: BackupObjectIdFilter = None,
-    malware_status: Malware = None,
-):
-    return _restore_points(
-        sim, None, skip, limit, order_column, order_asc, created_after, created_before,
-        name_filter, platform_name, platform_id, backup_id, backup_object_id, malware_status,
-    )  # fmt: skip
+async def get_all_restore_points(sim: Sim, paging: Page, points: Points):
+    return points.answer(sim, paging)
 
 
 @router.get(
@@ -145,10 +139,7 @@ async def get_all_restore_points(
     responses=errors(401, 403, 404, 500),
 )
 async def get_restore_point(id: UUID, sim: Sim):
-    point = sim.estate.restore_points.get(id)
-    if point is None:
-        raise not_found("Restore point", id)
-    return answer(point.model)
+    return answer(_found(sim.estate.restore_points, id, "Restore point").model)
 
 
 @router.get(
@@ -159,12 +150,9 @@ async def get_restore_point(id: UUID, sim: Sim):
     response_model=ObjectRestorePointDisksResult,
     responses=errors(401, 403, 404, 500),
 )
-async def get_restore_point_disks(id: UUID, sim: Sim, skip: Skip = None, limit: Limit = 200):
-    point = sim.estate.restore_points.get(id)
-    if point is None:
-        raise not_found("Restore point", id)
-    page, pagination = paginate(point.disks, skip, limit)
-    return answer(ObjectRestorePointDisksResult(data=page, pagination=pagination))
+async def get_restore_point_disks(id: UUID, sim: Sim, paging: Page):
+    point = _found(sim.estate.restore_points, id, "Restore point")
+    return page(ObjectRestorePointDisksResult, point.disks, lambda disk: disk, paging)
 
 
 @router.get(
@@ -177,19 +165,17 @@ async def get_restore_point_disks(id: UUID, sim: Sim, skip: Skip = None, limit: 
 )
 async def get_all_backups(
     sim: Sim,
-    skip: Skip = None,
-    limit: Limit = 200,
-    order_column: Annotated[BackupsOrderColumn | None, Query(alias="orderColumn")] = None,
-    order_asc: OrderAsc = None,
-    name_filter: NameFilter = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
-    platform_id: PlatformId = None,
+    paging: Page,
+    order: OrderBy[BackupsOrderColumn] = None,
+    name_filter: Annotated[str | None, Query(alias="nameFilter")] = None,
+    created_after: Annotated[datetime | None, Query(alias="createdAfterFilter")] = None,
+    created_before: Annotated[datetime | None, Query(alias="createdBeforeFilter")] = None,
+    platform_id: Annotated[UUID | None, Query(alias="platformIdFilter")] = None,
     job_id: Annotated[UUID | None, Query(alias="jobIdFilter")] = None,
     policy_tag: Annotated[str | None, Query(alias="policyTagFilter")] = None,
     job_type: Annotated[JobType | None, Query(alias="jobTypeFilter")] = None,
 ):
-    known(order_column, "orderColumn")
+    known(order, "orderColumn")
     known(job_type, "jobTypeFilter")
     created_after, created_before = aware(created_after), aware(created_before)
 
@@ -205,12 +191,9 @@ async def get_all_backups(
         )
 
     selected = [m for m in sim.estate.backups.values() if keep(m)]
-    if order_column is None:
-        selected = sort_items(selected, _BACKUP_SORT["Name"], ascending=True)
-    else:
-        selected = sort_items(selected, _BACKUP_SORT[order_column.value], order_asc is not False)
-    page, pagination = paginate(selected, skip, limit)
-    return answer(BackupsResult(data=page, pagination=pagination))
+    if order is None:
+        selected.sort(key=_BACKUP_SORT["Name"])
+    return page(BackupsResult, selected, lambda m: m, paging, order=order, keys=_BACKUP_SORT)
 
 
 @router.get(
@@ -222,10 +205,7 @@ async def get_all_backups(
     responses=errors(401, 403, 404, 500),
 )
 async def get_backup(id: UUID, sim: Sim):
-    backup = sim.estate.backups.get(id)
-    if backup is None:
-        raise not_found("Backup", id)
-    return answer(backup)
+    return answer(_found(sim.estate.backups, id, "Backup"))
 
 
 @router.get(
@@ -236,28 +216,9 @@ async def get_backup(id: UUID, sim: Sim):
     response_model=ObjectRestorePointsResult,
     responses=errors(401, 403, 404, 500),
 )
-async def get_backup_object_restore_points(
-    id: UUID,
-    sim: Sim,
-    skip: Skip = None,
-    limit: Limit = 200,
-    order_column: RPOrder = None,
-    order_asc: OrderAsc = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
-    name_filter: NameFilter = None,
-    platform_name: PlatformName = None,
-    platform_id: PlatformId = None,
-    backup_id: BackupIdFilter = None,
-    backup_object_id: BackupObjectIdFilter = None,
-    malware_status: Malware = None,
-):
-    if id not in sim.estate.backup_objects:
-        raise not_found("Backup object", id)
-    return _restore_points(
-        sim, id, skip, limit, order_column, order_asc, created_after, created_before,
-        name_filter, platform_name, platform_id, backup_id, backup_object_id, malware_status,
-    )  # fmt: skip
+async def get_backup_object_restore_points(id: UUID, sim: Sim, paging: Page, points: Points):
+    _found(sim.estate.backup_objects, id, "Backup object")
+    return points.answer(sim, paging, id)
 
 
 @router.get(
@@ -268,5 +229,8 @@ async def get_backup_object_restore_points(
     response_model=ServerInfoModel,
     responses=errors(401, 403, 500),
 )
-async def get_server_info(sim: Sim):
-    return answer(sim.estate.server)
+async def get_server_info(request: Request, sim: Sim):
+    """The estate's server, named as the simulator serves, with this state's installation id
+    (see :mod:`drflow.simulator.app`)."""
+    name = request.url.hostname or sim.estate.server.name
+    return answer(sim.estate.server.model_copy(update={"vbr_id": sim.vbr_id, "name": name}))

@@ -1,4 +1,4 @@
-"""``/api/v1/sessions``: list, get, logs, stop."""
+"""``/api/v1/sessions``: list, get, logs, stop (stopping asks each workload kind in turn)."""
 
 from __future__ import annotations
 
@@ -11,38 +11,35 @@ from fastapi import APIRouter, Depends, Query
 from drflow.vbr.models import EmptySuccessResponse, SessionLogResult, SessionsResult
 from drflow.vbr.models.sessions import (
     SessionModel,
-    SessionResult,
     SessionsOrderColumn,
-    SessionState,
     TaskLogRecordStatus,
 )
 
-from .. import azure, entra_id, fcd, flr, hyperv, unstructured, vm_restore, vsphere
 from ..auth import Principal
-from ..errors import bad_request, not_found
-from ..listing import aware, known, known_all, name_matches, paginate, sort_items, split_multi
-from ..sessions import ALL_SESSION_TYPES, SessionRecord
+from ..errors import not_found
+from ..listing import known, split_multi
+from ..sessions import SessionRecord
 from ..state import Simulator
-from ._common import answer, caller, errors, sim_of
+from ._common import OrderBy, Page, answer, caller, errors, sim_of
+from .session_list import SessionFilter, sessions_page
 
 router = APIRouter(tags=["Sessions"])
-
-_SORT_KEYS = {
-    "Name": lambda m: m.name.lower(),
-    "SessionType": lambda m: m.session_type.value,
-    "CreationTime": lambda m: m.creation_time,
-    "EndTime": lambda m: m.end_time,
-    "State": lambda m: m.state.value,
-    "Result": lambda m: m.result.result.value if m.result else None,
-    "InitiatedBy": lambda m: (m.initiated_by or "").lower() or None,
-}
+Sim = Annotated[Simulator, Depends(sim_of)]
 
 
-def _session(sim: Simulator, session_id: UUID) -> SessionRecord:
-    record = sim.sessions.get(session_id)
+def _read(sim: Simulator) -> tuple[datetime, dict[UUID, SessionRecord]]:
+    """Now, and the sessions as they are now (what was planned for earlier has come)."""
+    now = sim.now()
+    sim.settle(now)
+    return now, sim.sessions
+
+
+def _session(sim: Simulator, session_id: UUID) -> tuple[datetime, SessionRecord]:
+    now, sessions = _read(sim)
+    record = sessions.get(session_id)
     if record is None:
         raise not_found("Session", session_id)
-    return record
+    return now, record
 
 
 @router.get(
@@ -53,53 +50,17 @@ def _session(sim: Simulator, session_id: UUID) -> SessionRecord:
     responses=errors(401, 403, 500),
 )
 async def get_all_sessions(
-    sim: Annotated[Simulator, Depends(sim_of)],
-    skip: Annotated[int | None, Query()] = None,
-    limit: Annotated[int | None, Query()] = 200,
-    order_column: Annotated[SessionsOrderColumn | None, Query(alias="orderColumn")] = None,
-    order_asc: Annotated[bool | None, Query(alias="orderAsc")] = None,
+    sim: Sim,
+    paging: Page,
+    where: Annotated[SessionFilter, Depends()],
+    order: OrderBy[SessionsOrderColumn] = None,
     name_filter: Annotated[str | None, Query(alias="nameFilter")] = None,
-    created_after: Annotated[datetime | None, Query(alias="createdAfterFilter")] = None,
-    created_before: Annotated[datetime | None, Query(alias="createdBeforeFilter")] = None,
-    ended_after: Annotated[datetime | None, Query(alias="endedAfterFilter")] = None,
-    ended_before: Annotated[datetime | None, Query(alias="endedBeforeFilter")] = None,
     type_filter: Annotated[list[str] | None, Query(alias="typeFilter")] = None,
-    state_filter: Annotated[SessionState | None, Query(alias="stateFilter")] = None,
-    result_filter: Annotated[list[SessionResult] | None, Query(alias="resultFilter")] = None,
     job_id_filter: Annotated[UUID | None, Query(alias="jobIdFilter")] = None,
 ):
-    known(order_column, "orderColumn")
-    known(state_filter, "stateFilter")
-    results = {r.value for r in known_all(result_filter, "resultFilter")}
-    types = set(split_multi(type_filter))
-    for value in types - ALL_SESSION_TYPES:
-        raise bad_request(f"typeFilter: unsupported value {value!r}")
-    created_after, created_before = aware(created_after), aware(created_before)
-    ended_after, ended_before = aware(ended_after), aware(ended_before)
-    now = sim.now()
-    with sim.lock:
-        models = [record.to_model(now) for record in sim.sessions.values()]
-
-    def keep(m: SessionModel) -> bool:
-        return (
-            name_matches(name_filter, m.name)
-            and (created_after is None or m.creation_time > created_after)
-            and (created_before is None or m.creation_time < created_before)
-            and (ended_after is None or (m.end_time is not None and m.end_time > ended_after))
-            and (ended_before is None or (m.end_time is not None and m.end_time < ended_before))
-            and (not types or m.session_type.value in types)
-            and (state_filter is None or m.state == state_filter)
-            and (not results or (m.result is not None and m.result.result.value in results))
-            and (job_id_filter is None or m.job_id == job_id_filter)
-        )
-
-    selected = [m for m in models if keep(m)]
-    if order_column is None:  # newest first
-        selected = sort_items(selected, _SORT_KEYS["CreationTime"], ascending=False)
-    else:
-        selected = sort_items(selected, _SORT_KEYS[order_column.value], order_asc is not False)
-    page, pagination = paginate(selected, skip, limit)
-    return answer(SessionsResult(data=page, pagination=pagination))
+    where.narrow(split_multi(type_filter), name_filter, job_id_filter)
+    now, records = _read(sim)
+    return sessions_page(records.values(), now, where, paging, order)
 
 
 @router.get(
@@ -109,10 +70,10 @@ async def get_all_sessions(
     response_model=SessionModel,
     responses=errors(401, 403, 404, 500),
 )
-async def get_session(id: UUID, sim: Annotated[Simulator, Depends(sim_of)]):
-    now = sim.now()
+async def get_session(id: UUID, sim: Sim):
     with sim.lock:
-        return answer(_session(sim, id).to_model(now))
+        now, record = _session(sim, id)
+        return answer(record.to_model(now))
 
 
 @router.get(
@@ -124,13 +85,13 @@ async def get_session(id: UUID, sim: Annotated[Simulator, Depends(sim_of)]):
 )
 async def get_session_logs(
     id: UUID,
-    sim: Annotated[Simulator, Depends(sim_of)],
+    sim: Sim,
     status_filter: Annotated[TaskLogRecordStatus | None, Query(alias="statusFilter")] = None,
 ):
     known(status_filter, "statusFilter")
-    now = sim.now()
     with sim.lock:
-        records = _session(sim, id).log_records(now)
+        now, record = _session(sim, id)
+        records = record.log_records(now)
     if status_filter is not None:
         records = [r for r in records if r.status == status_filter]
     return answer(SessionLogResult(total_records=len(records), records=records))
@@ -143,23 +104,10 @@ async def get_session_logs(
     response_model=EmptySuccessResponse,
     responses=errors(401, 403, 404, 500),
 )
-async def stop_session(
-    id: UUID,
-    sim: Annotated[Simulator, Depends(sim_of)],
-    who: Annotated[Principal, Depends(caller)],
-):
+async def stop_session(id: UUID, sim: Sim, who: Annotated[Principal, Depends(caller)]):
     with sim.lock:
-        record = _session(sim, id)
-        vsphere.stop_session(sim, record, who)
-        for stop in (
-            hyperv.stop_session,
-            vm_restore.stop_session,
-            fcd.stop_session,
-            flr.stop_session,
-            azure.stop_session,
-            unstructured.stop_session,
-            entra_id.stop_session,
-        ):
-            if stop(sim, record, who):
+        _, record = _session(sim, id)
+        for workload in sim.workloads:
+            if workload.stop_session(record, who):
                 break
     return answer(EmptySuccessResponse())

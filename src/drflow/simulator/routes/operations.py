@@ -1,0 +1,169 @@
+"""Serving a workload kind's operations, one declaration each.
+
+Most operations of the contract are one call on a workload kind with what the request names:
+the ids in its path, its body, the caller. :class:`Operations` declares such an operation once
+(method, path, ``operationId``, handler, answer model and status, documented errors) and
+builds its FastAPI route, whose summary is the first line of the handler's docstring:
+
+- the handler is called as ``handler(workload, *path_ids, body, who)``: the path's ids (UUIDs)
+  in order, the body when the operation takes one, and the caller when the handler has a
+  parameter named ``who``;
+- a body is validated against its model, and refused with 400 when it carries an enum value
+  the contract does not list;
+- the handler's result is the answer: a contract model as it is; anything with
+  ``to_model(now)`` (a session record, a mount) as it is at the time of the answer; None is
+  204 without a body.
+
+Operations whose requests carry more (list filters, query parameters) are plain FastAPI routes
+on the kind's router.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, Protocol, TypeVar
+
+from fastapi import Body, Depends
+from starlette.responses import Response
+
+from drflow.vbr.models import VBRModel
+
+from ..auth import Principal
+from ..errors import reject_unknown_enums
+from ..workload import Workload
+from ._common import answer, caller, errors
+
+W = TypeVar("W", bound=Workload[Any])
+_PATH_PARAM = re.compile(r"{(\w+)}")
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+class Answerable(Protocol):
+    def to_model(self, now: datetime) -> VBRModel: ...
+
+
+Result = VBRModel | Answerable | None
+
+
+class Operations(Generic[W]):
+    """The operations ``kind`` serves on its router, at paths under ``base``. Each one's
+    summary is the first line of its handler's docstring."""
+
+    def __init__(self, kind: type[W], base: str) -> None:
+        self.kind = kind
+        self.base = base
+
+    def get(
+        self,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Result],
+        answers: type[VBRModel],
+        *,
+        codes: Sequence[int] = (401, 403, 404, 500),
+    ) -> None:
+        """A read: 200 with ``answers``; ``codes``: its documented errors."""
+        self._add("GET", path, operation_id, handler, answers, 200, None, codes)
+
+    def post(
+        self,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Result],
+        answers: type[VBRModel] | None,
+        status: int = 200,
+        *,
+        body: Any = None,
+        codes: Sequence[int] = (400, 401, 403, 404, 500),
+    ) -> None:
+        """A change: ``status`` with ``answers`` (None: no body). ``body`` is the model of the
+        request body (``Model | None`` when it may be left out)."""
+        self._add("POST", path, operation_id, handler, answers, status, body, codes)
+
+    def put(
+        self,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Result],
+        answers: type[VBRModel],
+        status: int = 200,
+        *,
+        body: Any,
+        codes: Sequence[int] = (401, 403, 404, 500),
+    ) -> None:
+        """A replacement of a resource by the request body."""
+        self._add("PUT", path, operation_id, handler, answers, status, body, codes)
+
+    def _add(
+        self,
+        method: str,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Result],
+        answers: type[VBRModel] | None,
+        status: int,
+        body: Any,
+        codes: Sequence[int],
+    ) -> None:
+        path = self.base + path
+        ids = _PATH_PARAM.findall(path)
+        wants_caller = "who" in inspect.signature(handler).parameters
+        kind = self.kind
+
+        async def endpoint(**values: Any) -> Response:
+            workload: W = values["workload"]
+            args = [values[name] for name in ids]
+            if body is not None:
+                spec = values["spec"]
+                if spec is not None:
+                    reject_unknown_enums(spec)
+                args.append(spec)
+            if wants_caller:
+                args.append(values["who"])
+            result = handler(workload, *args)
+            if result is None:
+                return Response(status_code=status)
+            if not isinstance(result, VBRModel):
+                result = result.to_model(workload.sim.now())
+            return answer(result, status)
+
+        params = [inspect.Parameter(name, _KEYWORD, annotation=uuid.UUID) for name in ids]
+        if body is not None:
+            optional = type(None) in getattr(body, "__args__", ())
+            params.append(
+                inspect.Parameter(
+                    "spec",
+                    _KEYWORD,
+                    annotation=Annotated[body, Body()],
+                    default=None if optional else inspect.Parameter.empty,
+                )
+            )
+        params.append(
+            inspect.Parameter("workload", _KEYWORD, annotation=Annotated[kind, Depends(kind.of)])
+        )
+        if wants_caller:
+            params.append(
+                inspect.Parameter("who", _KEYWORD, annotation=Annotated[Principal, Depends(caller)])
+            )
+        endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        endpoint.__name__ = operation_id
+        documented = errors(*codes)
+        no_body: dict[str, Any] = {}
+        if answers is None:
+            documented[status] = {"description": "Done (no body)."}
+            no_body["response_class"] = Response
+        kind.router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            operation_id=operation_id,
+            summary=(inspect.getdoc(handler) or operation_id).splitlines()[0].rstrip("."),
+            status_code=status,
+            response_model=answers,
+            responses=documented,
+            **no_body,
+        )

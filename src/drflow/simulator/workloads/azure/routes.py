@@ -1,0 +1,135 @@
+"""``/api/v1/restore/instantRecovery/azure/vm``: the routes of instant recovery to Azure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Query
+
+from drflow.vbr.models import (
+    AzureInstantRecoveryMountState,
+    AzureInstantVMRecoveryMigrationSpec,
+    AzureInstantVMRecoveryMount,
+    AzureInstantVMRecoveryMountsOrderColumn,
+    AzureInstantVMRecoveryMountsResult,
+    AzureInstantVMRecoverySpec,
+    SessionsResult,
+)
+from drflow.vbr.models.sessions import SessionsOrderColumn
+
+from ...listing import known
+from ...routes._common import OrderBy, Page, StateFilter, errors, page
+from ...routes.operations import Operations
+from ...routes.session_list import SessionFilter, sessions_page
+from .mount import Settings
+from .workload import MOUNT_PATH as PATH
+from .workload import AzureWorkload
+
+Azure = Annotated[AzureWorkload, Depends(AzureWorkload.of)]
+
+_SORT = {
+    "State": lambda pair: pair[1],
+    "Name": lambda pair: pair[0].vm_name.lower(),
+}
+
+api = Operations(AzureWorkload, PATH)
+api.post(
+    "",
+    "AzureInstantVMRecoveryMount",
+    AzureWorkload.start,
+    AzureInstantVMRecoveryMount,
+    201,
+    body=AzureInstantVMRecoverySpec,
+)
+api.get(
+    "/{mountId}", "GetAzureInstantVMRecoveryMount", AzureWorkload.get, AzureInstantVMRecoveryMount
+)
+api.post(
+    "/{mountId}/unmount",
+    "AzureInstantVMRecoveryUnmount",
+    AzureWorkload.unmount,
+    AzureInstantVMRecoveryMount,
+    201,
+)
+api.post(
+    "/{mountId}/migrate",
+    "AzureInstantVMRecoveryMigrate",
+    AzureWorkload.migrate,
+    AzureInstantVMRecoveryMount,
+    201,
+    body=AzureInstantVMRecoveryMigrationSpec,
+)
+api.get(
+    "/{mountId}/switchoverSettings",
+    "GetAzureInstantVMRecoverySwitchoverSettings",
+    AzureWorkload.get_settings,
+    Settings,
+)
+api.put(
+    "/{mountId}/switchoverSettings",
+    "UpdateAzureInstantVMRecoverySwitchoverSettings",
+    AzureWorkload.update_settings,
+    Settings,
+    201,
+    body=Settings,
+)
+api.post(
+    "/{mountId}/switchover",
+    "AzureInstantVMRecoverySwitchover",
+    AzureWorkload.switchover,
+    AzureInstantVMRecoveryMount,
+    201,
+    codes=(401, 403, 404, 500),
+)
+
+
+@AzureWorkload.router.get(
+    PATH,
+    operation_id="GetAllAzureInstantVMRecoveryMounts",
+    summary="Get all instant recovery mount points of machines recovered to Microsoft Azure",
+    response_model=AzureInstantVMRecoveryMountsResult,
+    responses=errors(401, 403, 404, 500),
+)
+async def get_all_mounts(
+    azure: Azure,
+    paging: Page,
+    order: OrderBy[AzureInstantVMRecoveryMountsOrderColumn] = None,
+    state: StateFilter[AzureInstantRecoveryMountState] = None,
+):
+    known(order, "orderColumn")
+    known(state, "stateFilter")
+    now = azure.sim.now()
+    with azure.sim.lock:
+        pairs = [(mount, mount.state(now)) for mount in azure.state.mounts.values()]
+    selected = [pair for pair in pairs if state is None or pair[1] == state.value]
+    return page(
+        AzureInstantVMRecoveryMountsResult,
+        selected,
+        lambda pair: pair[0].to_model(now),
+        paging,
+        order=order,
+        keys=_SORT,
+    )
+
+
+@AzureWorkload.router.get(
+    PATH + "/{mountId}/sessions",
+    operation_id="GetAllAzureInstantVMRecoveryMountSessions",
+    summary="Get the sessions of an instant recovery mount point in Microsoft Azure",
+    response_model=SessionsResult,
+    responses=errors(401, 403, 404, 500),
+)
+async def get_mount_sessions(
+    mountId: UUID,
+    azure: Azure,
+    paging: Page,
+    where: Annotated[SessionFilter, Depends()],
+    order: OrderBy[SessionsOrderColumn] = None,
+    type_filter: Annotated[str | None, Query(alias="typeFilter")] = None,
+):
+    where.narrow([type_filter] if type_filter is not None else [])
+    now = azure.sim.now()
+    with azure.sim.lock:
+        azure.settle(now)
+        return sessions_page(azure.get(mountId).sessions(), now, where, paging, order)

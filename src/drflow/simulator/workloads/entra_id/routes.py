@@ -1,0 +1,173 @@
+"""``/api/v1/restore/entraId``: the routes of Entra ID restore, and the simulated sign-in of
+the restore operator (``/_sim/entra``: what the operator does in a browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import Body, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import JSONResponse
+
+from drflow.vbr.models import (
+    EntraIdTenantBrowseMountModel,
+    EntraIdTenantRestoreAuthorizeModel,
+    EntraIdTenantRestoreAuthorizeSpec,
+    EntraIdTenantRestoreDeviceCodeModel,
+    EntraIdTenantRestoreDeviceCodeSpec,
+    EntraIdTenantRestoreDeviceCodeStateModel,
+    EntraIdTenantRestoreDeviceCodeStateSpec,
+    EntraIdTenantRestoreStartAuthorizationModel,
+    EntraIdTenantStartRestoreFromCopySpec,
+    EntraIdTenantStartRestoreSpec,
+    JobStopSpec,
+    SessionModel,
+    UnstructuredDataFlrBrowseMountModel,
+    UnstructuredDataMountSpec,
+)
+
+from ...routes._common import answer, errors
+from ...routes.operations import Operations
+from . import sign_in
+from .sign_in import AdminError
+from .workload import TENANT_PATH, EntraIdWorkload
+
+router = EntraIdWorkload.router
+Entra = Annotated[EntraIdWorkload, Depends(EntraIdWorkload.of)]
+
+api = Operations(EntraIdWorkload, "/api/v1/restore/entraId")
+api.post(
+    "/tenant/deviceCode",
+    "GetEntraIdTenantRestoreDeviceCode",
+    sign_in.issue_device_code,
+    EntraIdTenantRestoreDeviceCodeModel,
+    201,
+    body=EntraIdTenantRestoreDeviceCodeSpec,
+    codes=(400, 401, 403, 500),
+)
+api.post(
+    "/tenant/deviceCode/state",
+    "GetEntraIdTenantRestoreDeviceCodeState",
+    sign_in.device_code_state,
+    EntraIdTenantRestoreDeviceCodeStateModel,
+    body=EntraIdTenantRestoreDeviceCodeStateSpec,
+    codes=(400, 401, 403, 500),
+)
+api.post(
+    "/tenant/authCode/authorize",
+    "EntraIdTenantRestoreAuthorize",
+    sign_in.authorize,
+    EntraIdTenantRestoreAuthorizeModel,
+    body=EntraIdTenantRestoreAuthorizeSpec,
+    codes=(400, 401, 403, 500),
+)
+api.post(
+    "/tenant",
+    "StartEntraIDTenantRestore",
+    EntraIdWorkload.start_tenant_restore,
+    EntraIdTenantBrowseMountModel,
+    201,
+    body=EntraIdTenantStartRestoreSpec,
+    codes=(400, 401, 403, 500),
+)
+api.post(
+    "/tenant/fromCopy",
+    "StartEntraIDTenantRestoreFromCopy",
+    EntraIdWorkload.start_from_copy,
+    SessionModel,
+    201,
+    body=EntraIdTenantStartRestoreFromCopySpec,
+    codes=(400, 401, 403, 500),
+)
+api.post(
+    "/tenant/{sessionId}/stop",
+    "StopEntraIDTenantRestore",
+    EntraIdWorkload.stop_tenant_restore,
+    SessionModel,
+    201,
+    body=JobStopSpec | None,
+    codes=(401, 403, 404, 500),
+)
+api.post(
+    "/auditLog",
+    "StartEntraIDAuditLogMount",
+    EntraIdWorkload.mount_audit_log,
+    UnstructuredDataFlrBrowseMountModel,
+    201,
+    body=UnstructuredDataMountSpec,
+    codes=(400, 401, 403, 500),
+)
+api.post(
+    "/auditLog/{sessionId}/unmount",
+    "StopEntraIDAuditLogMount",
+    EntraIdWorkload.unmount_audit_log,
+    SessionModel,
+    201,
+    codes=(401, 403, 404, 500),
+)
+
+
+@router.get(
+    TENANT_PATH + "/{sessionId}/authCode/startAuthorization",
+    operation_id="StartEntraIdTenantRestoreAuthorization",
+    summary="Get the sign-in address of an authorization-code sign-in",
+    response_model=EntraIdTenantRestoreStartAuthorizationModel,
+    responses=errors(400, 401, 403, 500),
+)
+async def start_authorization(
+    sessionId: UUID,
+    entra: Entra,
+    vdc_session_id: Annotated[str, Query(alias="vdcSessionId")],
+    redirect_uri: Annotated[str, Query(alias="redirectUri")],
+):
+    return answer(sign_in.start_authorization(entra, sessionId, vdc_session_id, redirect_uri))
+
+
+# --- the simulated Entra ID sign-in (what the restore operator does in a browser) ------------
+
+
+class EntraSignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str | None = Field(default=None, min_length=1)
+
+
+def _admin(call: Callable[[], dict[str, Any]]) -> JSONResponse:
+    try:
+        return JSONResponse(call())
+    except AdminError as exc:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+
+@router.post(
+    "/_sim/entra/deviceCodes/{userCode}/{decision}",
+    summary="Sign in with an Entra ID device code (confirm), or decline the sign-in (reject)",
+    tags=["Simulator"],
+)
+async def decide_device_code(
+    userCode: str,
+    decision: Literal["confirm", "reject"],
+    entra: Entra,
+    body: Annotated[EntraSignIn | None, Body()] = None,
+):
+    username = body.username if body else None
+    confirm = decision == "confirm"
+    return _admin(lambda: sign_in.decide_device_code(entra, userCode, confirm, username))
+
+
+@router.post(
+    "/_sim/entra/authCodes/{state}/{decision}",
+    summary="Sign in at the Entra ID authorization address (approve) or decline (deny): answers "
+    "what the browser brings back to the redirect address",
+    tags=["Simulator"],
+)
+async def decide_authorization(
+    state: str,
+    decision: Literal["approve", "deny"],
+    entra: Entra,
+    body: Annotated[EntraSignIn | None, Body()] = None,
+):
+    username = body.username if body else None
+    approve = decision == "approve"
+    return _admin(lambda: sign_in.decide_authorization(entra, state, approve, username))

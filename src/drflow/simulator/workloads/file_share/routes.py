@@ -1,0 +1,144 @@
+"""``/api/v1/restore/instantRecovery/unstructuredData``: the routes of instant file share
+recovery."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from drflow.vbr.models import (
+    InstantUnstructuredDataRecoveryMount,
+    InstantUnstructuredDataRecoveryMountsOrderColumn,
+    InstantUnstructuredDataRecoveryMountsResult,
+    InstantUnstructuredDataRestoreMigrationSpec,
+    InstantUnstructuredDataRestoreSpec,
+    PaginationResult,
+    SessionModel,
+    SessionsResult,
+)
+
+from ...auth import Principal
+from ...errors import bad_request
+from ...listing import known, name_matches
+from ...routes._common import OrderBy, Page, errors, page
+from ...routes.operations import Operations
+from .mount import Settings
+from .workload import PATH, FileShareWorkload
+
+# The contract types ``stateFilter`` with the VM mount states; they map onto publishing states.
+# The publishing states themselves are accepted too.
+_STATE_FILTER = {
+    "Mounting": {"Publishing"},
+    "Mounted": {"Published"},
+    "Dismounting": {"Unpublishing"},
+    "Failed": {"PublishFailed", "UnpublishFailed"},
+    **{s: {s} for s in ("Publishing", "PublishFailed", "Published", "Unpublishing",
+                        "UnpublishFailed", "Unpublished")},
+}  # fmt: skip
+_SORT = {
+    "State": lambda pair: pair[1],
+    "Name": lambda pair: pair[0].share.name.lower(),
+}
+
+
+def _publish(
+    shares: FileShareWorkload, spec: InstantUnstructuredDataRestoreSpec, who: Principal
+) -> SessionsResult:
+    """Start instant recovery of file shares: answers the session of each share."""
+    now = shares.sim.now()
+    data = [mount.session.to_model(now) for mount in shares.start(spec, who)]
+    pagination = PaginationResult(total=len(data), count=len(data), skip=0, limit=len(data))
+    return SessionsResult(data=data, pagination=pagination)
+
+
+api = Operations(FileShareWorkload, PATH)
+api.post(
+    "",
+    "InstantUnstructuredDataRecoveryMount",
+    _publish,
+    SessionsResult,
+    201,
+    body=InstantUnstructuredDataRestoreSpec,
+)
+api.get(
+    "/{mountId}",
+    "GetInstantUnstructuredDataRecoveryMount",
+    FileShareWorkload.get,
+    InstantUnstructuredDataRecoveryMount,
+)
+api.post(
+    "/{mountId}/unmount",
+    "InstantUnstructuredDataRecoveryUnmount",
+    FileShareWorkload.unmount,
+    SessionModel,
+)
+api.post(
+    "/{mountId}/migrate",
+    "InstantUnstructuredDataRecoveryMigrate",
+    FileShareWorkload.migrate,
+    SessionModel,
+    201,
+    body=InstantUnstructuredDataRestoreMigrationSpec,
+)
+api.post(
+    "/{mountId}/switchover",
+    "InstantUnstructuredDataShareSwitchover",
+    FileShareWorkload.switchover,
+    SessionModel,
+    201,
+    codes=(401, 403, 404, 500),
+)
+api.get(
+    "/{mountId}/switchoverSettings",
+    "GetUnstructuredDataShareIRSwitchoverSettings",
+    FileShareWorkload.get_settings,
+    Settings,
+    codes=(400, 401, 403, 404, 500),
+)
+api.put(
+    "/{mountId}/switchoverSettings",
+    "UpdateUnstructuredDataShareIRSwitchoverSettings",
+    FileShareWorkload.update_settings,
+    Settings,
+    body=Settings,
+    codes=(400, 401, 403, 404, 500),
+)
+
+
+@FileShareWorkload.router.get(
+    PATH,
+    operation_id="GetAllInstantUnstructuredDataRecoveryMounts",
+    summary="Get all instant file share recovery mount points",
+    response_model=InstantUnstructuredDataRecoveryMountsResult,
+    responses=errors(401, 403, 404, 500),
+)
+async def get_all_share_mounts(
+    shares: Annotated[FileShareWorkload, Depends(FileShareWorkload.of)],
+    paging: Page,
+    order: OrderBy[InstantUnstructuredDataRecoveryMountsOrderColumn] = None,
+    state_filter: Annotated[str | None, Query(alias="stateFilter")] = None,
+    share_name: Annotated[str | None, Query(alias="shareNameFilter")] = None,
+):
+    known(order, "orderColumn")
+    states = None
+    if state_filter is not None:
+        states = _STATE_FILTER.get(state_filter)
+        if states is None:
+            raise bad_request(f"stateFilter: unsupported value {state_filter!r}")
+    now = shares.sim.now()
+    with shares.sim.lock:
+        pairs = [(mount, mount.state(now)) for mount in shares.state.mounts.values()]
+    selected = [
+        (mount, state)
+        for mount, state in pairs
+        if (states is None or state in states) and name_matches(share_name, mount.share.name)
+    ]
+    return page(
+        InstantUnstructuredDataRecoveryMountsResult,
+        selected,
+        lambda pair: pair[0].to_model(now),
+        paging,
+        order=order,
+        keys=_SORT,
+    )
