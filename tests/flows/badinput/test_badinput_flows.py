@@ -54,7 +54,8 @@ def test_workloads_vbr_does_not_know_are_refused_at_preflight(
     path = tmp_path / "ghosts.yaml"
     path.write_text(yaml.safe_dump(plan))
     report_path = tmp_path / "report.json"
-    result = CliRunner().invoke(app, ["drill", str(path), "--report", str(report_path)])
+    args = ["drill", str(path), "--simulator", "--report", str(report_path)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     report = json.loads(report_path.read_text())

@@ -152,7 +152,7 @@ def test_janitor_removes_what_a_killed_drill_held(
         released_by(flag),
         [{"name": "app", "workloads": [{"name": "app01", "kind": "vsphere", "vm": "app01"}]}],
     )
-    killed = Child([DRFLOW, "drill", killed_plan], env, tmp_path / "killed.log")
+    killed = Child([DRFLOW, "drill", killed_plan, "--simulator"], env, tmp_path / "killed.log")
     try:
         # the whole first group of tier1 (db01, hv-sql01) is mounted: kill the drill
         first = poll(

@@ -89,7 +89,7 @@ def test_a_viewer_is_refused_once_and_told_which_role(sim, admin, connection, mo
     monkeypatch.setenv("DRFLOW_VBR_USERNAME", "viewer")
     since = datetime.now(UTC)
 
-    result = run_cli("vsphere-instant-recovery", "--vm", "web01")
+    result = run_cli("vsphere-instant-recovery", "--vm", "web01", "--simulator")
 
     assert result.exit_code == 1, result.output
     output = flat(result.output)

@@ -187,7 +187,9 @@ def test_demo_leaks_nothing(canary, monkeypatch, caplog, capfd) -> None:
 def test_drill_leaks_nothing(canary_sim, canary, tmp_path, caplog, capfd) -> None:
     """Credentials from the environment: ``drflow drill plans/tier1.yaml --report ...``."""
     report = tmp_path / "tier1.json"
-    result = invoke("drill", str(ROOT / "plans" / "tier1.yaml"), "--report", str(report))
+    result = invoke(
+        "drill", str(ROOT / "plans" / "tier1.yaml"), "--simulator", "--report", str(report)
+    )
 
     assert result.exit_code == 0, result.output
     places = {
@@ -214,7 +216,7 @@ def test_failing_drill_with_secret_block_leaks_nothing(
     report = tmp_path / "failing.json"
     plan = failing_plan(tmp_path, {"secret_block": block})
 
-    result = invoke("drill", str(plan), "--report", str(report))
+    result = invoke("drill", str(plan), "--simulator", "--report", str(report))
 
     assert result.exit_code == 1, result.output
     places = {
