@@ -22,30 +22,23 @@ from typing import Any
 
 from rich.console import Console
 
+from drflow.errors import DrflowError
+
 
 def plain_console(*, stderr: bool = False) -> Console:
     """A console for drflow's output: markup for drflow's own styling, no emoji codes."""
     return Console(stderr=stderr, emoji=False)
 
 
-def _expected() -> tuple[type[BaseException], ...]:
-    from drflow.drills import DrillFailed
-    from drflow.flows.engine import RecoveryFailed, RecoveryProblem, Unverified
-    from drflow.vbr import VBRError
-
-    return (VBRError, RecoveryFailed, DrillFailed, RecoveryProblem, Unverified)
-
-
 class _Untraced(logging.Formatter):
     """Formats like ``inner``, without the traceback of an expected failure."""
 
-    def __init__(self, inner: logging.Formatter, expected: tuple[type[BaseException], ...]):
+    def __init__(self, inner: logging.Formatter):
         super().__init__()
         self._inner = inner
-        self._expected = expected
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and isinstance(record.exc_info[1], self._expected):
+        if record.exc_info and isinstance(record.exc_info[1], DrflowError):
             record = copy.copy(record)
             record.exc_info = None
             record.exc_text = None
@@ -71,12 +64,11 @@ def plain_console_logs() -> Iterator[None]:
     failures without their traceback."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
-    expected = _expected()
     swapped: list[tuple[PrefectConsoleHandler, logging.Formatter | None, Console]] = []
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler):
             swapped.append((handler, handler.formatter, handler.console))
-            handler.setFormatter(_Untraced(handler.formatter or logging.Formatter(), expected))
+            handler.setFormatter(_Untraced(handler.formatter or logging.Formatter()))
             handler.console = _AsWritten(handler.console)  # type: ignore[assignment]
     try:
         yield

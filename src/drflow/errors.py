@@ -25,13 +25,12 @@ of failure. The tree (a leaf module: it imports nothing of drflow, so every pack
     │   ├── WaitTimeout                     a wait ran past its deadline
     │   └── AmbiguousAdoption               a lost start matches more than one candidate
     ├── PlanError                       drflow.plans: a plan file that cannot be used
-    ├── UsageError                      drflow.cli_args: a mistake on the command line
+    ├── Unverified                      drflow.flows: a recovered workload failed its checks
+    ├── RecoveryProblem                 drflow.flows: a recovery cannot go on (the message says why)
     ├── RecoveryFailed                  drflow.flows: a recovery's verdict is not passed
-    ├── DrillFailed                     drflow.flows: a drill's verdict is failed
-    └── HandoverFailed                  drflow.flows: a mount cannot be handed to the operator
-
-``drflow.vbr`` raises its tree today; the other packages' exceptions derive from
-:class:`Exception` until their owners rebase them here (a change of base class, nothing more).
+    ├── ReleaseError                    drflow.flows: nothing could be released
+    ├── DrillFailed                     drflow.drills: a drill's verdict is failed
+    └── UsageError                      drflow.cli: a mistake on the command line
 """
 
 from __future__ import annotations

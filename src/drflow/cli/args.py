@@ -9,10 +9,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from drflow.errors import DrflowError
+
 _OPTION = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$")
 
 
-class UsageError(Exception):
+class UsageError(DrflowError):
     """A mistake in the command line or the parameters file: said plainly, no traceback."""
 
 

@@ -5,6 +5,7 @@ How a plan is carried out (preflight, order, limits, evidence): :mod:`.run`.
 
 from prefect import flow
 
+from drflow.errors import DrflowError
 from drflow.flows.engine import remove_what_the_children_started
 from drflow.plans import Plan, PlanError, load_plan
 
@@ -20,7 +21,7 @@ def _load(plan: str) -> Plan:
         raise ValueError(str(exc)) from None
 
 
-class DrillFailed(Exception):
+class DrillFailed(DrflowError):
     """The drill's verdict is failed; ``report`` has the details."""
 
     def __init__(self, report: DrillReport) -> None:

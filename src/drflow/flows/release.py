@@ -15,6 +15,7 @@ from prefect import flow, get_client, get_run_logger
 from prefect.exceptions import ObjectNotFound
 from pydantic import BaseModel, ConfigDict, Field
 
+from drflow.errors import DrflowError
 from drflow.tasks import VBRConnection
 from drflow.tasks import get_client as vbr_client
 from drflow.vbr.marks import MarkedObject, find_marked, remove
@@ -42,7 +43,7 @@ class ReleaseParams(BaseModel):
     )
 
 
-class ReleaseError(Exception):
+class ReleaseError(DrflowError):
     """Nothing could be released; the message says why and what to do."""
 
 

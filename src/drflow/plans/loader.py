@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from drflow.errors import DrflowError
 from drflow.flows import PLAN_KINDS
 
 from .graph import find_cycle
@@ -30,7 +31,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class PlanError(Exception):
+class PlanError(DrflowError):
     """A plan file that cannot be used; ``problems`` lists every reason at once."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:

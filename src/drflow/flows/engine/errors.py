@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drflow.errors import DrflowError
 
-class Unverified(Exception):
+
+class Unverified(DrflowError):
     """The recovered workload did not pass verification."""
 
 
-class RecoveryProblem(Exception):
+class RecoveryProblem(DrflowError):
     """The recovery cannot go on; the message says why, for the report."""

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from drflow.checks import CheckResult
+from drflow.errors import DrflowError
 
 from .ownership import Disposition, DispositionRecord
 
@@ -195,7 +196,7 @@ class RecoveryReport(BaseModel):
         ]
 
 
-class RecoveryFailed(Exception):
+class RecoveryFailed(DrflowError):
     """A recovery did not reach the verdict ``passed``; ``report`` says what happened."""
 
     def __init__(self, report: RecoveryReport) -> None:
