@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
 from drflow.deployments.up import up as run_up
+from drflow.env import environment
+from drflow.flows.engine.prefect_api import CLIENT_MAX_RETRIES
 from drflow.simulator.cli import simulator_command
 
 from . import azure, drill, janitor, run
@@ -67,7 +73,23 @@ def up(
 def main() -> None:
     """Entry point of the console script."""
     try:
-        app()
+        with _prefect_client_retries():
+            app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
+
+@contextmanager
+def _prefect_client_retries() -> Iterator[None]:
+    """Prefect's client retries through a restart of its server (minutes), in this process and
+    the ones it starts (``drflow up``'s flow runs), unless the operator chose otherwise
+    (``PREFECT_CLIENT_MAX_RETRIES``)."""
+    if "PREFECT_CLIENT_MAX_RETRIES" in os.environ:
+        yield
+        return
+    with (
+        environment({"PREFECT_CLIENT_MAX_RETRIES": str(CLIENT_MAX_RETRIES)}),
+        temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: CLIENT_MAX_RETRIES}),
+    ):
+        yield

@@ -25,12 +25,14 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
+from prefect import get_client as prefect_client
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.exceptions import TerminationSignal
+from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.runtime import flow_run
 
-from drflow.flows.engine import Progress, artifact_key, slot_handed_over
+from drflow.flows.engine import Handoff, Progress, RecoveryReport, artifact_key, handed_over
+from drflow.flows.engine.prefect_api import ride_out, transient
 from drflow.plans import Plan, dependencies, workload_params
 from drflow.tasks import VBRConnection, get_client
 
@@ -61,16 +63,17 @@ def ensure_concurrency_limit(limit: int | None = None) -> int:
     Its size comes from ``DRFLOW_RESTORE_SESSIONS`` (default 10) when drflow creates it; an
     existing limit is left as the administrator set it.
     """
-    from prefect import get_client as prefect_client
-    from prefect.exceptions import ObjectNotFound
 
-    with prefect_client(sync_client=True) as client:
-        try:
-            return client.read_global_concurrency_limit_by_name(LIMIT_NAME).limit
-        except ObjectNotFound:
-            size = limit or int(os.environ.get("DRFLOW_RESTORE_SESSIONS", DEFAULT_LIMIT))
-            client.upsert_global_concurrency_limit_by_name(LIMIT_NAME, size)
-            return size
+    def ensure() -> int:
+        with prefect_client(sync_client=True) as client:
+            try:
+                return client.read_global_concurrency_limit_by_name(LIMIT_NAME).limit
+            except ObjectNotFound:
+                size = limit or int(os.environ.get("DRFLOW_RESTORE_SESSIONS", DEFAULT_LIMIT))
+                client.upsert_global_concurrency_limit_by_name(LIMIT_NAME, size)
+                return size
+
+    return ride_out(ensure, what=f"the global limit {LIMIT_NAME}")
 
 
 def run_plan(
@@ -346,7 +349,7 @@ def _recover_one(
 
     The global limit ``vbr-restore-sessions`` counts workloads recovering, across every drill.
     A workload flow run in this process takes its slot itself, around its VBR work only
-    (:mod:`drflow.flows.engine.slot`): Prefect's seconds to start and finish the run are then
+    (:mod:`drflow.flows.engine.handoff`): Prefect's seconds to start and finish the run are then
     spent outside the slot, and the next runs are started ahead so that a freed slot goes to
     one already waiting. Any other run (a deployment run on another worker, a switchover that
     may suspend) is started only once the drill holds its slot, and the slot is held until the
@@ -376,6 +379,22 @@ def _recover_one(
             started.release()
             slots.starting.release()
 
+    def run_here() -> RecoveryReport | str:
+        """The workload's run in this process; retried (by ``ride_out``) while Prefect's API
+        is away, but only when the recovery had not begun: nothing was started in VBR."""
+        link = Handoff(take_slot=taken_by_the_run if own_slot else None)
+        try:
+            with handed_over(link):
+                report = runner(result.kind, params, deadline)
+        except Exception as exc:
+            if link.report is not None:  # it ran; Prefect could not record the run's end
+                return link.report
+            if transient(exc) and not link.began:
+                raise
+            return f"its run could not be carried out by Prefect: {type(exc).__name__}: {exc}"
+        return link.report if isinstance(report, str) and link.report is not None else report
+
+    report: RecoveryReport | str
     try:
         with slots.in_flight if own_slot else slots.take(deadline):
             result.started_at = datetime.now(UTC)
@@ -383,13 +402,13 @@ def _recover_one(
                 slots.starting.acquire()
                 slots.limit.prefetch()
                 started.acquire()
-                try:
-                    with slot_handed_over(taken_by_the_run):
-                        report = runner(result.kind, params, deadline)
-                finally:
-                    _started()  # a run that ended before its slot
-            else:
-                report = runner(result.kind, params, deadline)
+            try:
+                if runner is run_in_process:
+                    report = ride_out(run_here, what=f"the run of {result.name}")
+                else:
+                    report = runner(result.kind, params, deadline)
+            finally:
+                _started()  # a run that ended before its slot
             result.ended_at = datetime.now(UTC)
     except DeadlinePassed:
         missed.set()
@@ -424,11 +443,20 @@ def _recover_one(
 
 def _publish(report: DrillReport) -> None:
     key = artifact_key(report.mode, report.plan)
-    create_markdown_artifact(
-        report.markdown(), key=key, description=f"{report.mode} of {report.plan}: {report.verdict}"
+    what = f"the evidence of the {report.mode} of {report.plan}"
+    ride_out(
+        lambda: create_markdown_artifact(
+            report.markdown(),
+            key=key,
+            description=f"{report.mode} of {report.plan}: {report.verdict}",
+        ),
+        what=what,
     )
-    create_table_artifact(
-        report.table(),
-        key=f"{key}-table",
-        description=f"{report.mode} of {report.plan}: per workload",
+    ride_out(
+        lambda: create_table_artifact(
+            report.table(),
+            key=f"{key}-table",
+            description=f"{report.mode} of {report.plan}: per workload",
+        ),
+        what=what,
     )

@@ -3,7 +3,7 @@
 A drill takes a slot of ``vbr-restore-sessions`` for every workload it recovers. Taking one is
 a call to Prefect's API; a workload that ends hands its slot straight to the drill's next one
 instead (:class:`HeldSlots`), and the first workloads' slots are taken while their runs start.
-How a workload's run takes the slot the drill hands it: :mod:`drflow.flows.engine.slot`.
+How a workload's run takes the slot the drill hands it: :mod:`drflow.flows.engine.handoff`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from prefect.concurrency.sync import concurrency
 
 from drflow.flows import registry
+from drflow.flows.engine.prefect_api import ride_out
 
 PIPELINED_KINDS = frozenset(kind for kind, entry in registry.KINDS.items() if entry.pipelined)
 """Workload kinds whose runs take the slot themselves, around their VBR work only."""
@@ -153,13 +154,18 @@ class _Slot:
 
     @classmethod
     def acquire(cls, limit: str) -> _Slot:
-        """Wait until Prefect grants a slot of ``limit``; raise what it raised instead."""
-        held = cls()
-        _start_in_this_context(held._hold, limit, name="drflow-slot")
-        held._acquired.wait()
-        if held._error is not None:
-            raise held._error
-        return held
+        """Wait until Prefect grants a slot of ``limit`` (while its API is away too); raise
+        what it raised instead."""
+
+        def attempt() -> _Slot:
+            held = cls()
+            _start_in_this_context(held._hold, limit, name="drflow-slot")
+            held._acquired.wait()
+            if held._error is not None:
+                raise held._error
+            return held
+
+        return ride_out(attempt, what=f"a slot of {limit}")
 
     def alive(self) -> bool:
         """Whether the slot is still held (its lease was not lost)."""

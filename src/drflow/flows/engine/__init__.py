@@ -8,6 +8,7 @@ parameters, decision, evidence, clean-up hooks, and the switchover of a migratio
 from .decision import OperatorDecision, decide, wait_for_input
 from .errors import RecoveryProblem, Unverified
 from .evidence import Progress, publish, watching
+from .handoff import Handoff, handed_over, vbr_work
 from .handover import HandoverParams, HandoverStrategy, OperatorDone
 from .hooks import CLEANUP_HOOKS, REMOVERS, remove_recorded, remove_what_the_children_started
 from .ownership import (
@@ -24,7 +25,6 @@ from .report import RecoveryFailed, RecoveryReport, VBRServer, artifact_key, hum
 from .restore import RestoreStrategy
 from .run import describe_failure, record_restore_point, run_recovery
 from .sessions import result_note, stop_and_wait, wait_until_stopped
-from .slot import slot_handed_over, vbr_work
 from .strategy import Strategy, mount_problems, reason, started_as_drill
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Choice",
     "Disposition",
     "DispositionRecord",
+    "Handoff",
     "HandoverParams",
     "HandoverStrategy",
     "Judgement",
@@ -56,6 +57,7 @@ __all__ = [
     "artifact_key",
     "decide",
     "describe_failure",
+    "handed_over",
     "human_duration",
     "judge",
     "mount_problems",
@@ -66,7 +68,6 @@ __all__ = [
     "remove_what_the_children_started",
     "result_note",
     "run_recovery",
-    "slot_handed_over",
     "started_as_drill",
     "stop_and_wait",
     "vbr_work",

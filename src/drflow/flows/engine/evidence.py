@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import contextvars
 import logging
 import threading
@@ -19,11 +18,10 @@ from prefect.artifacts import (
 )
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.actions import ArtifactUpdate
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
+from .prefect_api import ride_out
 from .report import RecoveryReport, artifact_key
-
-EXIT_WAIT = 5.0
-"""Seconds a process that exits waits for its last progress values to be written."""
 
 ProgressListener = Callable[[str, str, float], None]
 _listeners: list[ProgressListener] = []
@@ -87,21 +85,15 @@ class _ProgressWriter:
 
     Values that arrive while a write is on its way replace each other (only the latest one of
     an artifact is written). The thread runs only while there is something to write, with one
-    Prefect client throughout. A process that ends waits for its last values to be written, for
-    :data:`EXIT_WAIT` seconds at most: with Prefect's API down, a view of progress must not
-    hold the exit.
+    Prefect client throughout, and is not a daemon: a process that ends writes its last values
+    first. Its calls are not retried (a progress update is a view: one lost while Prefect's API
+    is away does not matter), so it never holds a process that exits for long.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._pending: dict[_ProgressArtifact, tuple[float, contextvars.Context]] = {}
         self._running = False
-        atexit.register(self.flush, EXIT_WAIT)
-
-    def flush(self, timeout: float) -> bool:
-        """Wait until every value put so far is written (or ``timeout`` s); whether it was."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._running, timeout)
 
     def put(self, artifact: _ProgressArtifact, value: float) -> None:
         """Write ``value`` soon, in the caller's context (its Prefect settings and run)."""
@@ -109,7 +101,7 @@ class _ProgressWriter:
             self._pending[artifact] = (value, contextvars.copy_context())
             if not self._running:
                 self._running = True
-                threading.Thread(target=self._run, name="drflow-progress", daemon=True).start()
+                threading.Thread(target=self._run, name="drflow-progress").start()
 
     def _run(self) -> None:
         with ExitStack() as stack:
@@ -118,30 +110,43 @@ class _ProgressWriter:
                 with self._cond:
                     if not self._pending:
                         self._running = False
-                        self._cond.notify_all()
                         return
                     artifact, (value, context) = next(iter(self._pending.items()))
                     del self._pending[artifact]
                 try:
                     if client is None:  # with the settings (the API) of the first writer
                         client = stack.enter_context(context.run(get_client, sync_client=True))
-                    context.run(artifact.write, value, client)
+                    context.run(_write_unretried, artifact, value, client)
                 except Exception as exc:  # progress is a view: a lost update must not fail a run
                     logger.warning("progress artifact %s not written: %s", artifact.key, exc)
+
+
+def _write_unretried(artifact: _ProgressArtifact, value: float, client: SyncPrefectClient) -> None:
+    """One write, not retried by Prefect's client (the setting is read at each request)."""
+    with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
+        artifact.write(value, client)
 
 
 _writer = _ProgressWriter()
 
 
 def publish(report: RecoveryReport) -> None:
-    """The report as markdown (key ``recovery-<workload>``) and its phases as a table."""
-    create_markdown_artifact(
-        report.markdown(),
-        key=artifact_key("recovery", report.workload),
-        description=f"Recovery of {report.workload}: {report.verdict}",
+    """The report as markdown (key ``recovery-<workload>``) and its phases as a table; when
+    Prefect's API is away, they wait for it (the evidence is not dropped)."""
+    what = f"the evidence of {report.workload}"
+    ride_out(
+        lambda: create_markdown_artifact(
+            report.markdown(),
+            key=artifact_key("recovery", report.workload),
+            description=f"Recovery of {report.workload}: {report.verdict}",
+        ),
+        what=what,
     )
-    create_table_artifact(
-        report.table(),
-        key=artifact_key("recovery-phases", report.workload),
-        description=f"Phases of the recovery of {report.workload}",
+    ride_out(
+        lambda: create_table_artifact(
+            report.table(),
+            key=artifact_key("recovery-phases", report.workload),
+            description=f"Phases of the recovery of {report.workload}",
+        ),
+        what=what,
     )

@@ -41,6 +41,8 @@ from uuid import UUID
 from prefect import get_client
 from pydantic import BaseModel, ConfigDict, Field
 
+from .prefect_api import ride_out
+
 logger = logging.getLogger("drflow")
 
 RECORD_PREFIX = "drflow-disposition-"
@@ -110,13 +112,17 @@ def record(
     entry = DispositionRecord(
         object=obj, disposition=disposition, at=datetime.now(UTC), by=by, note=note
     )
-    with get_client(sync_client=True) as client:
-        client.create_flow_run_input(
-            flow_run_id=UUID(str(run_id)),
-            key=f"{RECORD_PREFIX}{obj.id}-{entry.at:%Y%m%d%H%M%S%f}".lower(),
-            value=entry.model_dump_json(),
-            sender="drflow",
-        )
+
+    def write() -> None:
+        with get_client(sync_client=True) as client:
+            client.create_flow_run_input(
+                flow_run_id=UUID(str(run_id)),
+                key=f"{RECORD_PREFIX}{obj.id}-{entry.at:%Y%m%d%H%M%S%f}".lower(),
+                value=entry.model_dump_json(),
+                sender="drflow",
+            )
+
+    ride_out(write, what=f"the record of {obj.label()}")
     logger.info("%s of run %s: %s", obj.label(), run_id, entry.describe())
     return entry
 

@@ -26,14 +26,13 @@ from drflow.tasks import get_client, run_mark, verify_workload
 from drflow.vbr import MountFailed, SessionFailed, VBRError, WaitTimeout, budget
 from drflow.vbr.models import ObjectRestorePointModel
 
-from . import ownership
+from . import handoff, ownership
 from .decision import decide
 from .errors import RecoveryProblem, Unverified
 from .evidence import Progress, publish
 from .handover import keep_for_operator, publish_handover
 from .ownership import Disposition, DispositionRecord, OwnedObject
 from .report import RecoveryFailed, RecoveryReport, artifact_key
-from .slot import vbr_work
 from .strategy import Strategy
 from .target import vbr_server
 
@@ -98,6 +97,7 @@ class _Recovery:
         tolerance = self.params.outage_tolerance_minutes
         if tolerance:  # each VBR call retries through an outage this long (waits: their timeout)
             slot.enter_context(budget(outage_tolerance=tolerance * 60))
+        handoff.began()
         try:
             resumed = self.strategy.resume()
             if resumed is None:
@@ -137,7 +137,7 @@ class _Recovery:
         self.progress.update(5, "restore point selected")
         self.logger.info("recovering %s from %s (%s)", strategy.name, point.creation_time, point.id)
 
-        if slot.enter_context(vbr_work()):  # a drill's slot: the recovery is requested now
+        if slot.enter_context(handoff.vbr_work()):  # a drill's slot: requested now
             report.requested_at = datetime.now(UTC)
         phase = report.begin(strategy.start_phase)
         self._hold(strategy.start(point, run_mark(), report))
@@ -327,4 +327,5 @@ class _Recovery:
             report.vbr = vbr_server(self.params.connection)
         except Exception as exc:  # evidence of the target must not fail the run
             self.logger.warning("could not identify the VBR server: %s", exc)
+        handoff.ended(report)
         publish(report)
