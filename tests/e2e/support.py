@@ -4,6 +4,7 @@ server, polling with deadlines and the Prefect REST API."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -258,7 +259,25 @@ def postgres_bindir() -> Path | None:
 
 def install_postgres(timeout: float = 900.0) -> float:
     """Install Debian's ``postgresql`` package unless PostgreSQL is already there; return the
-    seconds it took (0 when installed). PostgresUnavailable says why it cannot."""
+    seconds it took (0 when installed). PostgresUnavailable says why it cannot. Tests that
+    ask at once (pytest-xdist workers) install it one after the other."""
+    with _exclusive(Path(tempfile.gettempdir()) / "drflow-install-postgres.lock"):
+        return _install_postgres(timeout)
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    import fcntl
+
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _install_postgres(timeout: float) -> float:
     if postgres_bindir() is not None:
         return 0.0
     if shutil.which("apt-get") is None:
@@ -469,3 +488,124 @@ def command_line(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return "?"
+
+
+def restartable_prefect_server(
+    home: Path, database_url: str | None = None
+) -> tuple[Callable[[], Child], str, dict[str, str]]:
+    """How to start ``prefect server start`` on one port again and again (a server restarted
+    on the same address and database), its API URL, and the environment of its clients."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = child_env(home, api)
+    database = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
+
+    def start() -> Child:
+        server = Child(
+            prefect_cli("server", "start", "--host", "127.0.0.1", "--port", str(port)),
+            {**env, "PREFECT_UI_API_URL": api, **database},
+            home / "server.log",
+        )
+        poll(lambda: healthy(api), 180, f"Prefect server health at {api}", alive=server)
+        return server
+
+    return start, api, env
+
+
+def drill_through_a_prefect_outage(
+    home: Path, outage: float, database_url: str | None = None
+) -> dict[str, Any]:
+    """``drflow drill`` of four VMs (two groups) against a simulator, its Prefect server killed
+    once the first VM is mounted and started again ``outage`` seconds later (same port and
+    database). What the drill, the simulator and Prefect's API then say."""
+    from drflow.simulator.config import SimulatorConfig
+    from drflow.simulator.server import SimulatorServer
+
+    start, api, env = restartable_prefect_server(home, database_url)
+    plan = home / "outage.yaml"
+    plan.write_text(
+        "name: prefect-outage\n"
+        "vbr: {url: '${DRFLOW_VBR_URL}'}\n"
+        "max_parallel: 2\n"
+        "groups:\n"
+        "  - {name: first, workloads: [{name: db01, kind: vsphere, vm: db01},"
+        " {name: app01, kind: vsphere, vm: app01}]}\n"
+        "  - {name: then, workloads: [{name: web01, kind: vsphere, vm: web01},"
+        " {name: web02, kind: vsphere, vm: web02}]}\n"
+    )
+    server = start()
+    try:
+        with SimulatorServer(SimulatorConfig(speed=20)) as sim:
+            report = home / "report.json"
+            drill_env = {
+                **env,
+                "DRFLOW_VBR_URL": sim.url,
+                "DRFLOW_VBR_USERNAME": "administrator",
+                "DRFLOW_VBR_PASSWORD": "simulator",
+                "DRFLOW_VBR_POLL_INITIAL": "0.2",
+                "COLUMNS": "200",
+            }
+            drill = Child(
+                [
+                    *(sys.executable, "-c", "from drflow.cli import main; main()", "drill"),
+                    *(str(plan), "--simulator", "--report", str(report)),
+                ],
+                drill_env,
+                home / "drill.log",
+            )
+            try:
+                poll(
+                    lambda: httpx.get(f"{sim.url}/_sim/mounts").json()["mounts"],
+                    120,
+                    "a VM of the drill to be mounted",
+                    interval=0.1,
+                    alive=drill,
+                )
+                server.stop(signal.SIGKILL)
+                killed = time.monotonic()
+                time.sleep(outage)  # the outage itself: nothing to wait for but time
+                server = start()
+                back = time.monotonic() - killed
+                drill.process.wait(timeout=300)
+                after = time.monotonic() - killed - back
+                print(f"Prefect back after {back:.0f}s; the drill ended {after:.0f}s later")
+            finally:
+                drill.stop()
+            stats = httpx.get(f"{sim.url}/_sim/stats").json()
+            left = httpx.get(f"{sim.url}/_sim/mounts").json()["mounts"]
+        prefect = PrefectAPI(api)
+        try:
+            runs = poll(  # the states recorded while the server was away catch up
+                lambda: (
+                    (found := prefect.flow_runs())
+                    and all(r["state_type"] == "COMPLETED" for r in found)
+                    and found
+                ),
+                120,
+                "every flow run to be Completed in Prefect",
+                interval=1,
+            )
+            tasks = poll(
+                lambda: (
+                    (found := prefect.post("/task_runs/filter", {"limit": 200}))
+                    and all(t["state_type"] == "COMPLETED" for t in found)
+                    and found
+                ),
+                120,
+                "every task run to be Completed in Prefect",
+                interval=1,
+            )
+        finally:
+            prefect.close()
+        return {
+            "exit": drill.process.returncode,
+            "log": drill.tail(80),
+            "report": json.loads(report.read_text()) if report.exists() else None,
+            "left": left,
+            "stats": stats,
+            "runs": runs,
+            "tasks": tasks,
+            "outage": back,
+        }
+    finally:
+        server.stop()
