@@ -36,3 +36,66 @@ def assert_rode_it_out(seen: dict) -> None:
 
 def test_drill_rides_out_a_prefect_server_restart_on_sqlite(tmp_path: Path) -> None:
     assert_rode_it_out(drill_through_a_prefect_outage(tmp_path, OUTAGE))
+
+
+def test_a_run_whose_prefect_is_gone_for_good_still_ends_soon(tmp_path: Path) -> None:
+    """The Prefect server dies during ``drflow run`` and never comes back: the recovery ends in
+    VBR as it should, its report is shown, and the process exits within a bounded time (drflow
+    waits DRFLOW_PREFECT_OUTAGE_TOLERANCE for Prefect, then at most 10 s for Prefect's own
+    workers)."""
+    import json
+    import signal
+    import sys
+    import time
+
+    import httpx
+    from tests.e2e.support import Child, poll, restartable_prefect_server
+
+    from drflow.simulator.config import SimulatorConfig
+    from drflow.simulator.server import SimulatorServer
+
+    start, _, env = restartable_prefect_server(tmp_path)
+    server = start()
+    try:
+        with SimulatorServer(SimulatorConfig(speed=20)) as sim:
+            check = [{"kind": "command", "command": ["sleep", "2"], "deadline": 30}]
+            run = Child(
+                [
+                    *(sys.executable, "-c", "from drflow.cli import main; main()", "run"),
+                    *("vsphere-instant-recovery", "--vm", "web01", "--simulator"),
+                    *("--checks", json.dumps(check)),
+                ],
+                {
+                    **env,
+                    "DRFLOW_VBR_URL": sim.url,
+                    "DRFLOW_VBR_USERNAME": "administrator",
+                    "DRFLOW_VBR_PASSWORD": "simulator",
+                    "DRFLOW_PREFECT_OUTAGE_TOLERANCE": "5",
+                    "PREFECT_CLIENT_MAX_RETRIES": "2",
+                    "COLUMNS": "200",
+                },
+                tmp_path / "run.log",
+            )
+            try:
+                poll(
+                    lambda: httpx.get(f"{sim.url}/_sim/mounts").json()["mounts"],
+                    120,
+                    "web01 to be mounted",
+                    interval=0.1,
+                    alive=run,
+                )
+                server.stop(signal.SIGKILL)
+                killed = time.monotonic()
+                run.process.wait(timeout=180)
+                took = time.monotonic() - killed
+            finally:
+                run.stop()
+            left = httpx.get(f"{sim.url}/_sim/mounts").json()["mounts"]
+    finally:
+        server.stop()
+    output = run.log.read_text(errors="replace")
+    assert run.process.returncode == 0, run.tail()
+    assert took < 90, f"exited {took:.0f}s after Prefect died"
+    assert "Prefect's API does not answer" in output
+    assert "web01: passed" in output  # the report of what happened in VBR
+    assert left == []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
 from drflow.deployments.up import up as run_up
@@ -19,6 +22,9 @@ from . import azure, drill, janitor, run
 from .common import err, fail
 from .demo import run_demo
 from .plan import plan_app
+
+EXIT_WAIT = 10.0
+"""Seconds a command that ends waits for Prefect to take what is left to send."""
 
 app = typer.Typer(
     name="drflow",
@@ -72,12 +78,44 @@ def up(
 
 def main() -> None:
     """Entry point of the console script."""
+    code: int | str | None = 1
     try:
         with _prefect_client_retries():
             app()
     except KeyboardInterrupt:
         err.print("interrupted")
-        sys.exit(130)
+        code = 130
+    except SystemExit as done:
+        code = done.code
+    except Exception:  # a bug: its traceback, and an exit that does not wait on Prefect
+        traceback.print_exc()
+    _let_go_of_prefect(code if isinstance(code, int) else 1)
+    sys.exit(code)
+
+
+def _let_go_of_prefect(code: int) -> None:
+    """Send what Prefect still has to send (events, logs) for :data:`EXIT_WAIT` seconds at
+    most, then exit with ``code`` whether or not its API answered.
+
+    Prefect drains its events and log workers when the process exits, without a time limit:
+    with its API gone, each event waits about 7 s for a websocket that never opens, so a process
+    that ran many tasks would hang for minutes. What is left unsent is lost from the UI only:
+    the runs' states and drflow's evidence were written or gave up before.
+    """
+    pending = [
+        not_done
+        for service in (EventsWorker, APILogWorker)
+        for not_done in service.drain_all(timeout=EXIT_WAIT)[1]
+    ]
+    if pending:
+        err.print(
+            f"Prefect's API does not answer: {len(pending)} of its workers could not send "
+            f"everything within {EXIT_WAIT:g}s (what is unsent is missing from the UI only)",
+            highlight=False,
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 @contextmanager

@@ -10,20 +10,36 @@ from rich.table import Table
 
 from drflow.console import plain_console_logs
 from drflow.flows import RecoveryFailed, RecoveryReport, human_duration
-from drflow.flows.engine import watching
+from drflow.flows.engine import Handoff, handed_over, watching
+from drflow.flows.engine.prefect_api import transient
 from drflow.vbr import VBRConfigError
 
 
 def run_with_live_view(flow: Any, params: Any, console: Console) -> int:
-    """Run ``flow(params)`` in this process; 0 when it passed, 1 when it failed."""
+    """Run ``flow(params)`` in this process; 0 when it passed, 1 when it failed.
+
+    The recovery's report is shown even when Prefect's API was gone at its end (its run's
+    state and artifacts could then not be written): what happened in VBR is what counts.
+    """
+    outcome: Any
     with console.status(f"{flow.name}: starting") as status:
 
         def show(workload: str, phase: str, percent: float) -> None:
             status.update(f"{flow.name}[{workload}]: {phase} ({percent:.0f}%)")
 
-        with watching(show), plain_console_logs():
-            state = flow(params, return_state=True)
-    outcome = state.result(raise_on_failure=False)
+        with watching(show), plain_console_logs(), handed_over(Handoff()) as link:
+            try:
+                outcome = flow(params, return_state=True).result(raise_on_failure=False)
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                outcome = exc
+    if not isinstance(outcome, RecoveryReport | RecoveryFailed) and link.report is not None:
+        console.print(
+            f"[yellow]Prefect's API does not answer ({escape(str(outcome))}): this run's state "
+            "and evidence may be missing from it; the report:[/]"
+        )
+        outcome = link.report
     if isinstance(outcome, RecoveryFailed):
         outcome = outcome.report
     if isinstance(outcome, RecoveryReport):
