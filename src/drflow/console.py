@@ -29,11 +29,11 @@ def plain_console(*, stderr: bool = False) -> Console:
 
 
 def _expected() -> tuple[type[BaseException], ...]:
-    from drflow.drills import DrillFailed
+    from drflow.drills import DrillFailed, NotReady
     from drflow.flows.engine import RecoveryFailed, RecoveryProblem, Unverified
     from drflow.vbr import VBRError
 
-    return (VBRError, RecoveryFailed, DrillFailed, RecoveryProblem, Unverified)
+    return (VBRError, RecoveryFailed, DrillFailed, NotReady, RecoveryProblem, Unverified)
 
 
 class _Untraced(logging.Formatter):
