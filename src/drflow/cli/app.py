@@ -9,7 +9,7 @@ import typer
 from drflow.deployments.up import up as run_up
 from drflow.simulator.cli import simulator_command
 
-from . import azure, drill, janitor, run
+from . import azure, drill, janitor, readiness, report, run
 from .common import err, fail
 from .demo import run_demo
 from .plan import plan_app
@@ -31,6 +31,8 @@ app.add_typer(plan_app, name="plan")
 app.command()(drill.drill)
 app.command()(drill.recover)
 app.command()(drill.history)
+app.command()(readiness.readiness)
+app.command()(report.report)
 app.command()(janitor.janitor)
 app.command()(janitor.release)
 app.add_typer(azure.azure_app, name="azure")
