@@ -202,7 +202,9 @@ def test_the_report_names_the_simulator_and_shows_the_plan_and_its_order(
         "web02": "front",
     }
     assert "web01" in rows["web02"]["text"]  # depends on
-    assert "/_sim/guests/{vm}/health" in rows["db01"]["text"]
+    assert "the plan's" in rows["db01"]["text"]  # checks: the plan's defaults, shown once
+    [defaults] = [p for p in doc.find("p") if p["text"].startswith("Checks of every workload")]
+    assert "/_sim/guests/{vm}/health -> 200" in defaults["text"]
 
 
 def test_the_charts_show_the_drills_data(drilled: dict[str, Any]) -> None:

@@ -62,7 +62,7 @@ class WorkloadReadiness(BaseModel):
     checks: list[str] = Field(default=[], description="Its checks, as they would run.")
     problems: list[str] = []
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field
     @property
     def ready(self) -> bool:
         return not self.problems
@@ -87,12 +87,12 @@ class ReadinessReport(BaseModel):
     problems: list[str] = Field(default=[], description="What stops the whole plan.")
     workloads: list[WorkloadReadiness] = []
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field
     @property
     def ready(self) -> bool:
         return not self.problems and all(w.ready for w in self.workloads)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field
     @property
     def reason(self) -> str:
         if self.ready:
@@ -350,7 +350,7 @@ def _concurrency_limit(report: ReadinessReport) -> None:
     if limit.active is False:
         report.problems.append(
             f"the global concurrency limit {LIMIT_NAME} is inactive: recoveries would not be "
-            "limited (`prefect gcl enable " + LIMIT_NAME + "`)"
+            f"limited (`prefect gcl enable {LIMIT_NAME}`)"
         )
     elif limit.limit < 1:
         report.problems.append(

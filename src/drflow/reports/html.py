@@ -76,6 +76,7 @@ def drill_html(
         plan=shown,
         plan_recorded=ran is not None,
         plan_rows=_plan_rows(shown, names) if shown else [],
+        default_checks=[_as_written(c) for c in shown.defaults.checks] if shown else [],
         plan_yaml=yaml.safe_dump(_written(report.definition), sort_keys=False) if ran else "",
         order=waves(shown, only=names & {w.name for _, w in shown.workloads()}) if shown else [],
         timeline=svg("timeline.svg", timeline(report)),
@@ -106,8 +107,7 @@ def _plan_rows(plan: Plan, names: set[str]) -> list[dict[str, Any]]:
     for group, workload in plan.workloads():
         rto = workload.rto_minutes or plan.defaults.rto_minutes
         rpo = workload.rpo_hours or plan.defaults.rpo_hours
-        own = "checks" in workload.params
-        checks = _CHECKS.validate_python(workload.params["checks"]) if own else plan.defaults.checks
+        checks = workload.params.get("checks")
         rows.append(
             {
                 "group": group.name,
@@ -118,8 +118,9 @@ def _plan_rows(plan: Plan, names: set[str]) -> list[dict[str, Any]]:
                 "depends_on": workload.depends_on,
                 "rto_seconds": rto * 60 if rto else None,
                 "rpo_seconds": rpo * 3600 if rpo else None,
-                "checks": [_as_written(check) for check in checks],
-                "checks_from": "its own" if own else "the plan's defaults",
+                "checks": None  # the plan's defaults
+                if checks is None
+                else [_as_written(check) for check in _CHECKS.validate_python(checks)],
                 "drilled": workload.name in names,
             }
         )

@@ -41,7 +41,7 @@ def charts_markdown(report: DrillReport, history: list[DrillRun]) -> str:
     if history:
         lines += [
             "",
-            f"## RTO over the last {len(history)} drills (this one in orange)",
+            f"## RTO in the last {len(history)} drill(s) against this VBR (this one in orange)",
             "",
             "| Workload | RTO per drill |",
             "| --- | --- |",
