@@ -12,6 +12,8 @@ from markupsafe import Markup
 
 from drflow.flows import human_duration
 
+from . import charts
+
 
 @cache
 def environment() -> Environment:
@@ -23,6 +25,15 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+    )
+    env.globals.update(  # the charts' geometry, shared with :mod:`.charts`
+        width=charts.WIDTH,
+        labels=charts.LABELS,
+        plot=charts.PLOT,
+        row=charts.ROW,
+        bar_height=charts.BAR,
+        trend_width=charts.TREND_WIDTH,
+        trend_height=charts.TREND_HEIGHT,
     )
     env.filters["duration"] = human_duration
     env.filters["utc"] = _utc
