@@ -5,6 +5,7 @@ server): the verdicts and their reasons, the exit codes, the evidence, and the h
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from typer.testing import CliRunner
 from drflow.cli import app
 from drflow.drills import LIMIT_NAME, ensure_concurrency_limit
 from drflow.tasks import close_clients
+from drflow.vbr import latest_restore_point
+from drflow.vbr.marks import mark_for
+from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
 
 pytestmark = pytest.mark.flow
 
@@ -63,6 +67,20 @@ def runs_of(flow_name: str, since: Any) -> list[Any]:
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])))
     return [run for run in runs if run.created and run.created >= since]
+
+
+def mount(vbr: Any, vm_name: str, reason: str) -> str:
+    """Mount ``vm_name`` in the simulator as someone (drflow or not) did, with ``reason``."""
+    point = latest_restore_point(vbr, vm_name)
+    vbr.vsphere.start_instant_recovery(
+        InstantViVMOriginalLocationRecoverySpec(
+            restore_point_id=point.id,
+            reason=reason,
+            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
+        )
+    )
+    [found] = [m for m in vbr.vsphere.list_mounts() if m.spec.reason == reason]
+    return str(found.id)
 
 
 def verdict(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -146,12 +164,10 @@ def test_an_unknown_vm_is_named_and_the_plan_is_not_ready(env, admin, tmp_path: 
     assert mounts(admin) == []
 
 
-def test_each_workload_says_why_it_is_not_ready(env, admin, tmp_path: Path) -> None:
-    kept = invoke(
-        "run", "vsphere-instant-recovery", "--vm", "web02", "--then", "keep", "--simulator"
-    )
-    assert kept.exit_code == 0, kept.output
-    [leftover] = mounts(admin)
+def test_each_workload_says_why_it_is_not_ready(env, admin, vbr, tmp_path: Path) -> None:
+    run_id = uuid.uuid4()
+    leftover = mount(vbr, "web02", f"drflow vsphere-instant-recovery drill [{mark_for(run_id)}]")
+    foreign = mount(vbr, "proxy01", "restore test by Bob")
     started = starts(admin)
     own_check = {"kind": "http", "url": "${DRFLOW_VBR_URL}/_sim/{host}/health"}
     no_program = {"kind": "command", "command": ["drflow-no-such-smoke-test", "{vm}"]}
@@ -165,6 +181,7 @@ def test_each_workload_says_why_it_is_not_ready(env, admin, tmp_path: Path) -> N
                 vm("web01", checks=[own_check]),
                 vm("app01", checks=[HEALTH, no_program]),
                 vm("web02"),
+                vm("proxy01"),
             ],
         },
     )
@@ -189,12 +206,16 @@ def test_each_workload_says_why_it_is_not_ready(env, admin, tmp_path: Path) -> N
         "check 2 (command): drflow-no-such-smoke-test is not a program on this machine"
     ]
     [mounted] = problems["web02"]
-    assert mounted.startswith(f"web02 is already mounted (vsphere-vm {leftover['id']}")
-    assert f"`drflow release {leftover['id']}`" in mounted
+    assert mounted.startswith(f"web02 is already mounted (vsphere-vm {leftover}")
+    assert f"by drflow run {run_id}" in mounted
+    assert f"`drflow release {leftover}`" in mounted
+    [theirs] = problems["proxy01"]
+    assert theirs.startswith(f"proxy01 is already mounted by someone else (vsphere-vm {foreign}")
+    assert "'restore test by Bob'" in theirs
     assert problems["mq01"] == []
-    assert report["reason"] == "not ready: db01, legacy-disks, web01, app01, web02"
+    assert report["reason"] == "not ready: db01, legacy-disks, web01, app01, web02, proxy01"
     assert starts(admin) == started  # readiness started nothing more
-    assert mounts(admin) == [leftover]
+    assert {m["id"] for m in mounts(admin)} == {leftover, foreign}
 
 
 def test_a_role_that_cannot_do_the_work_is_not_ready(
