@@ -21,8 +21,7 @@ def run_drill(
     url: str, workdir: Path, *, vms: int, concurrency: int, speed: float
 ) -> dict[str, Any]:
     """Drill the first ``vms`` VMs, ``concurrency`` at once; wall time, ideal, VBR calls."""
-    from drflow.drills import DrillReport
-    from drflow.drills import DrillFailed, dr_drill
+    from drflow.drills import DrillFailed, DrillReport, dr_drill
     from drflow.tasks import close_clients
 
     reset(url)

@@ -1,12 +1,16 @@
-"""Screenshots of a drill in the Prefect UI, for the README: the flow run and its report.
+"""Screenshots of a drill for the README: in the Prefect UI, its run, report and charts; and
+its audit report (HTML).
 
-    uv run python scripts/screenshot.py            # writes docs/img/drill-run.png, drill-report.png
+    uv run python scripts/screenshot.py     # writes docs/img/drill-run.png, drill-report.png,
+                                            # drill-charts.png, drill-html-report.png
 
 Needs Chromium from Debian (``apt-get install -y chromium``); installs nothing at run time.
 Starts what is not given: a Prefect server with its UI on a free port (SQLite in a temporary
 PREFECT_HOME) unless PREFECT_API_URL is set, and the VBR simulator unless DRFLOW_VBR_URL is set.
-Then it runs ``drflow drill plans/tier1.yaml`` against them and points headless Chromium at the
-run's page and at its ``drill-tier1`` report artifact. Everything it started is stopped on exit.
+Then it runs ``drflow drill plans/tier1.yaml`` against them (``--drills`` times, so that the RTO
+trend has points), writes the last drill's audit report with ``drflow report tier1 --html``, and
+points headless Chromium at the run's page, its ``drill-tier1`` report and ``drill-tier1-charts``
+artifacts, and the HTML report. Everything it started is stopped on exit.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 PLAN = "plans/tier1.yaml"
 REPORT_KEY = "drill-tier1"
+CHARTS_KEY = "drill-tier1-charts"
+SHOTS = ("drill-run.png", "drill-report.png", "drill-charts.png", "drill-html-report.png")
 
 
 def log(message: str) -> None:
@@ -114,16 +120,17 @@ def vbr(speed: float) -> Iterator[dict[str, str]]:
         }
 
 
-def run_drill(api: str, vbr_env: dict[str, str]) -> None:
+def drflow(api: str, vbr_env: dict[str, str], *args: str) -> None:
+    """Run ``drflow ARGS`` against the Prefect API ``api`` and the VBR of ``vbr_env``."""
     env = {**os.environ, **vbr_env, "PREFECT_API_URL": api}
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    drflow = shutil.which("drflow", path=str(Path(sys.executable).parent)) or "drflow"
-    log(f"drflow drill {PLAN}")
-    subprocess.run([drflow, "drill", PLAN], cwd=REPO, env=env, check=True)  # noqa: S603
+    command = shutil.which("drflow", path=str(Path(sys.executable).parent)) or "drflow"
+    log(f"drflow {' '.join(args)}")
+    subprocess.run([command, *args], cwd=REPO, env=env, check=True)  # noqa: S603
 
 
-def latest(api: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The newest dr-drill run of the plan and its report artifact."""
+def latest(api: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The newest dr-drill run of the plan and its report and charts artifacts, by key."""
     with httpx.Client(base_url=api, timeout=30) as http:
         runs = http.post(
             "/flow_runs/filter",
@@ -143,15 +150,16 @@ def latest(api: str) -> tuple[dict[str, Any], dict[str, Any]]:
                 "/artifacts/filter",
                 json={
                     "artifacts": {
-                        "key": {"any_": [REPORT_KEY]},
+                        "key": {"any_": [REPORT_KEY, CHARTS_KEY]},
                         "flow_run_id": {"any_": [run["id"]]},
                     }
                 },
             ).json()
-            if artifacts:
-                return run, artifacts[0]
+            found = {artifact["key"]: artifact for artifact in artifacts}
+            if len(found) == 2:
+                return run, found
             if time.monotonic() > deadline:
-                raise SystemExit(f"run {run['id']} has no {REPORT_KEY} artifact")
+                raise SystemExit(f"run {run['id']} has no {REPORT_KEY} or {CHARTS_KEY} artifact")
             time.sleep(1)
 
 
@@ -159,7 +167,7 @@ def screenshot(
     chromium: str, url: str, out: Path, size: str, budget_ms: int, profile: Path
 ) -> None:
     """Headless Chromium: render ``url`` (a JS app: let it run ``budget_ms`` of virtual time)
-    and write a PNG."""
+    and write a PNG of the window's ``size``."""
     args = [
         chromium,
         "--headless",
@@ -195,9 +203,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--speed", type=float, default=20.0, help="simulator speed")
     parser.add_argument(
+        "--drills", type=int, default=3, help="drills to run first (the RTO trend's points)"
+    )
+    parser.add_argument(
         "--no-drill", action="store_true", help="shoot the newest drill already in the API"
     )
+    parser.add_argument(
+        "--report-size", default="900,2300", help="window of the HTML report (width,height)"
+    )
+    parser.add_argument(
+        "--shots",
+        default=",".join(SHOTS),
+        help=f"which PNGs to write, comma separated (default: all of {', '.join(SHOTS)})",
+    )
     args = parser.parse_args(argv)
+    wanted = [name for name in args.shots.split(",") if name]
+    if set(wanted) - set(SHOTS):
+        parser.error(f"--shots: choose among {', '.join(SHOTS)}")
     if not (shutil.which(args.chromium) or Path(args.chromium).exists()):
         raise SystemExit(f"{args.chromium} not found: apt-get install -y chromium")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -211,19 +233,30 @@ def main(argv: list[str] | None = None) -> int:
             (tmp / "home").mkdir()
             api = stack.enter_context(prefect_server(tmp / "home"))
             log(f"started a Prefect server at {api}")
-        if not args.no_drill:
-            run_drill(api, stack.enter_context(vbr(args.speed)))
-        run, artifact = latest(api)
+        vbr_env = stack.enter_context(vbr(args.speed))
+        simulator = ["--simulator"] if vbr_env else []  # the simulator this script started
+        for _ in range(0 if args.no_drill else args.drills):
+            drflow(api, vbr_env, "drill", PLAN, *simulator)
+        run, artifacts = latest(api)
+        html = tmp / "report.html"
+        drflow(api, vbr_env, "report", PLAN, "--run", run["id"], "--html", str(html))
         ui = api.removesuffix("/api")
-        log(f"run {run['name']} ({run['state_type']}), artifact {artifact['id']}")
+        log(f"run {run['name']} ({run['state_type']})")
         shots = {
-            "drill-run.png": f"{ui}/runs/flow-run/{run['id']}",
-            "drill-report.png": f"{ui}/artifacts/artifact/{artifact['id']}",
+            "drill-run.png": (f"{ui}/runs/flow-run/{run['id']}", args.window_size),
+            "drill-report.png": (
+                f"{ui}/artifacts/artifact/{artifacts[REPORT_KEY]['id']}",
+                args.window_size,
+            ),
+            "drill-charts.png": (
+                f"{ui}/artifacts/artifact/{artifacts[CHARTS_KEY]['id']}",
+                args.window_size,
+            ),
+            "drill-html-report.png": (html.as_uri(), args.report_size),
         }
-        for name, url in shots.items():
-            screenshot(
-                args.chromium, url, args.out / name, args.window_size, args.budget, tmp / "chromium"
-            )
+        for name in wanted:
+            url, size = shots[name]
+            screenshot(args.chromium, url, args.out / name, size, args.budget, tmp / "chromium")
             log(f"{args.out / name}: {(args.out / name).stat().st_size // 1024} KB")
     return 0
 

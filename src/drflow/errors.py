@@ -30,6 +30,7 @@ of failure. The tree (a leaf module: it imports nothing of drflow, so every pack
     ├── RecoveryFailed                  drflow.flows: a recovery's verdict is not passed
     ├── ReleaseError                    drflow.flows: nothing could be released
     ├── DrillFailed                     drflow.drills: a drill's verdict is failed
+    ├── NotReady                        drflow.drills: a readiness check found the plan not ready
     └── UsageError                      drflow.cli: a mistake on the command line
 """
 

@@ -18,7 +18,7 @@ from drflow.env import environment
 from drflow.flows.engine.prefect_api import CLIENT_MAX_RETRIES
 from drflow.simulator.cli import simulator_command
 
-from . import azure, drill, janitor, run
+from . import azure, drill, janitor, readiness, report, run
 from .common import err, fail
 from .demo import run_demo
 from .plan import plan_app
@@ -43,6 +43,8 @@ app.add_typer(plan_app, name="plan")
 app.command()(drill.drill)
 app.command()(drill.recover)
 app.command()(drill.history)
+app.command()(readiness.readiness)
+app.command()(report.report)
 app.command()(janitor.janitor)
 app.command()(janitor.release)
 app.add_typer(azure.azure_app, name="azure")

@@ -13,8 +13,9 @@ from rich.table import Table
 
 from drflow.console import plain_console_logs
 from drflow.drills import DrillFailed, DrillReport, dr_drill, dr_recover
-from drflow.drills.history import DrillRun, by_server, drill_history
+from drflow.drills.history import DrillRun, by_server, drill_history, readiness_history
 from drflow.flows import human_duration
+from drflow.reports import Evidence
 from drflow.tasks import VBRConnection
 
 from .common import (
@@ -27,11 +28,15 @@ from .common import (
     load_plan_or_exit,
     vbr_target,
 )
+from .report import write_html
 
 
 def drill(
     file: Path = typer.Argument(..., help="The plan file (YAML)."),
     report: Path | None = typer.Option(None, help="Also write the JSON report there."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write the audit report there (HTML), after the drill."
+    ),
     simulator: bool = typer.Option(
         False,
         "--simulator",
@@ -39,9 +44,9 @@ def drill(
     ),
     speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
 ) -> None:
-    """Rehearse a plan now and print the verdict table. Exit 0 when the drill passed, 1 when
-    it failed (or its preflight found problems), 2 when the plan or the VBR settings are wrong
-    (nothing is started).
+    """Rehearse a plan now and print the verdict table (with --html, also write the audit
+    report). Exit 0 when the drill passed, 1 when it failed (or its preflight found problems),
+    2 when the plan or the VBR settings are wrong (nothing is started).
 
     The VBR is the plan's vbr.url, else DRFLOW_VBR_URL. drflow's VBR simulator is drilled only
     with --simulator (an embedded one when no VBR is configured); its evidence says so.
@@ -55,7 +60,15 @@ def drill(
             state = dr_drill(
                 str(file), report_path=str(report) if report else None, return_state=True
             )
-    raise typer.Exit(_verdict(state))
+    code = _verdict(state)
+    drilled = _report_of(state)
+    if html is not None and drilled is not None:
+        source = (
+            f"this drill's JSON report (as `drflow drill --report` writes it), also the "
+            f"drill-{drilled.plan}-json artifact of flow run {drilled.flow_run_id}"
+        )
+        write_html(drilled, Evidence(drilled.evidence(), source), html, plan=plan)
+    raise typer.Exit(code)
 
 
 def recover(
@@ -119,11 +132,17 @@ def _confirm(plan_name: str, workloads: list[str]) -> None:
         raise fail(f"you typed {answer.strip()!r}, not {plan_name!r}: nothing was started")
 
 
-def _verdict(state: Any) -> int:
+def _report_of(state: Any) -> DrillReport | None:
+    """The report of a finished drill or recovery run (passed or failed), if it finished."""
     outcome = state.result(raise_on_failure=False)
     result = outcome.report if isinstance(outcome, DrillFailed) else outcome
-    if not isinstance(result, DrillReport):
-        err.print(f"[red]it did not finish:[/] {escape(str(outcome))}")
+    return result if isinstance(result, DrillReport) else None
+
+
+def _verdict(state: Any) -> int:
+    result = _report_of(state)
+    if result is None:
+        err.print(f"[red]it did not finish:[/] {escape(str(state.result(raise_on_failure=False)))}")
         return 1
     if result.vbr is not None:
         console.print(f"against {escape(result.vbr.describe())}", highlight=False)
@@ -164,23 +183,53 @@ def history(
     last: int = typer.Option(10, min=1, help="How many past drills to show."),
 ) -> None:
     """Past drills of a plan, read back from the Prefect API: RTO/RPO per workload and their
-    trend, one table per VBR server (drills of the simulator apart). Exit 1 on a regression."""
+    trend, one table per VBR server (drills of the simulator apart); then its past readiness
+    checks, ready or not per workload. Exit 1 on a regression of the RTO."""
     if plan_name.endswith((".yaml", ".yml")):
         plan_name = load_plan_or_exit(Path(plan_name), USAGE_ERROR).name
     runs = drill_history(plan_name, last)
+    checks = readiness_history(plan_name, last)
+    flagged = False
     if not runs:
         console.print(f"no drill of {plan_name!r} recorded in the Prefect API yet")
-        raise typer.Exit(0)
-    flagged = False
     for server, group in by_server(runs).items():
         table, regressed = _server_table(plan_name, server, group)
         console.print(table)
         flagged |= regressed
-    console.print(
-        "cells: RTO / RPO. A regression: the last RTO over its target, "
-        "or 50% over the median of the runs before it (on the same VBR)."
-    )
+    if runs:
+        console.print(
+            "cells: RTO / RPO. A regression: the last RTO over its target, "
+            "or 50% over the median of the runs before it (on the same VBR)."
+        )
+    if not checks:
+        console.print(f"no readiness check of {plan_name!r} recorded in the Prefect API yet")
+    for server, group in by_server(checks).items():
+        console.print(_readiness_table(plan_name, server, group))
     raise typer.Exit(1 if flagged else 0)
+
+
+def _readiness_table(plan_name: str, server: str, runs: list[DrillRun]) -> Table:
+    """Ready or not, per workload and for the plan, at each past readiness check."""
+    workloads = list(dict.fromkeys(row["workload"] for run in runs for row in run.rows))
+    table = Table(
+        title=f"readiness of {plan_name} (oldest first)", caption=f"against {escape(server)}"
+    )
+    table.add_column("workload")
+    for run in runs:
+        table.add_column(f"{run.when:%m-%d %H:%M}")
+    for name in workloads:
+        cells = []
+        for run in runs:
+            row = next((r for r in run.rows if r["workload"] == name), None)
+            cells.append("-" if row is None else _ready(row["ready"], row.get("reason", "")))
+        table.add_row(name, *cells)
+    plan_row = [_ready(run.rows[0]["plan_ready"], "") if run.rows else "-" for run in runs]
+    table.add_row("[bold](plan)[/]", *plan_row)
+    return table
+
+
+def _ready(ready: bool, reason: str) -> str:
+    return "[green]ready[/]" if ready else f"[red]NOT READY[/] {escape(reason)}".rstrip()
 
 
 def _server_table(plan_name: str, server: str, runs: list[DrillRun]) -> tuple[Table, bool]:

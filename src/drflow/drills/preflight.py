@@ -2,18 +2,19 @@
 starts, and reported together.
 
 It checks, without starting anything on VBR: that VBR answers (waiting out a short outage, up
-to the outage tolerance); each workload's newest restore point, which VBR must know, within the
-workload's RPO; that no mount of the same workload exists already (a leftover of a drflow run,
-named with the command that releases it, or someone else's); and, where VBR lets it be told,
-that the user's role can do the work (migrating FCDs and to Azure needs the Veeam Backup
-Administrator role, as does reading ``serverInfo``).
+to the outage tolerance) and takes the credentials; each workload's newest restore point, which
+VBR must know, within the workload's RPO; that no mount of the same workload exists already (a
+leftover of a drflow run, named with the command that releases it, or someone else's); and, where
+VBR lets it be told, that the user's role can do the work (listing the mounts needs the Veeam
+Restore Operator or Backup Administrator role, as does every start; migrating FCDs and to Azure
+needs the Veeam Backup Administrator role, as does reading ``serverInfo``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from drflow.flows import PLAN_KINDS
@@ -21,7 +22,14 @@ from drflow.flows.engine import VBRServer
 from drflow.flows.engine.target import vbr_server
 from drflow.plans import Plan
 from drflow.tasks import VBRConnection, get_client
-from drflow.vbr import NoRestorePoint, NotFound, VBRClient, VBRError, latest_restore_point
+from drflow.vbr import (
+    NoRestorePoint,
+    NotFound,
+    Unauthorized,
+    VBRClient,
+    VBRError,
+    latest_restore_point,
+)
 from drflow.vbr.marks import MARK_PREFIX, MarkedObject, find_marked
 from drflow.vbr.models import ObjectRestorePointModel
 
@@ -52,6 +60,8 @@ class Preflight:
     vbr: VBRServer | None
     findings: list[Finding]
     notes: list[str]
+    points: dict[str, ObjectRestorePointModel | VBRError] = field(default_factory=dict)
+    """The newest restore point of each workload it looked up (VMs), or why it could not."""
 
     def blocked(self) -> bool:
         """VBR itself cannot be used: nothing can run."""
@@ -77,6 +87,9 @@ def run_preflight(
     started = datetime.now(UTC)
     try:
         client.restore_points.list_page(limit=1)
+    except Unauthorized as exc:
+        problem = f"VBR at {client.settings.url} refused the credentials: {exc}"
+        return Preflight(None, [Finding(None, problem)], [])
     except VBRError as exc:
         waited = (datetime.now(UTC) - started).total_seconds() / 60
         problem = f"VBR at {client.settings.url} unreachable for {waited:.1f} min: {exc}"
@@ -84,16 +97,22 @@ def run_preflight(
     notes = [f"VBR at {client.settings.url} answers as {client.settings.username}"]
     server = vbr_server(connection)
     findings = list(_mounted_already(client, plan, results))
-    findings += _restore_points(client, plan, results)
+    points = _newest_points(client, plan, results)
+    findings += _restore_points(points, results)
     findings += _roles(plan, results, server, client.settings.username, mode, params_of)
-    return Preflight(server, findings, notes)
+    return Preflight(server, findings, notes, points)
 
 
 def _mounted_already(
     client: VBRClient, plan: Plan, results: dict[str, WorkloadResult]
 ) -> Iterable[Finding]:
-    """A mount of the same workload exists: a drflow run's leftover, or someone else's."""
-    every: list[MarkedObject] = find_marked(client, mark="")
+    """A mount of the same workload exists: a drflow run's leftover, or someone else's. Mounts
+    that cannot be listed (a role without restores) stop everything."""
+    try:
+        every: list[MarkedObject] = find_marked(client, mark="")
+    except VBRError as exc:
+        yield Finding(None, f"the mounts VBR holds cannot be listed: {exc}")
+        return
     for name in results:
         target = target_of(plan, name)
         for found in every:
@@ -115,10 +134,10 @@ def _mounted_already(
                 )
 
 
-def _restore_points(
+def _newest_points(
     client: VBRClient, plan: Plan, results: dict[str, WorkloadResult]
-) -> list[Finding]:
-    """Each workload's newest restore point exists (VBR knows it) and is within its RPO."""
+) -> dict[str, ObjectRestorePointModel | VBRError]:
+    """The newest restore point of each VM workload, or why it cannot be read."""
     names = [n for n in results if "vm" in plan.workload(n).params]
 
     def newest(name: str) -> ObjectRestorePointModel | VBRError:
@@ -128,7 +147,13 @@ def _restore_points(
             return exc
 
     with ThreadPoolExecutor(AT_ONCE, thread_name_prefix="drflow-preflight") as pool:
-        points = dict(zip(names, pool.map(newest, names), strict=True))
+        return dict(zip(names, pool.map(newest, names), strict=True))
+
+
+def _restore_points(
+    points: dict[str, ObjectRestorePointModel | VBRError], results: dict[str, WorkloadResult]
+) -> list[Finding]:
+    """Each workload's newest restore point exists (VBR knows it) and is within its RPO."""
     findings = []
     for name, point in points.items():
         result = results[name]

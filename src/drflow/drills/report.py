@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -67,6 +67,9 @@ class DrillReport(BaseModel):
     )
     vbr_unavailable_seconds: float | None = None
     results: list[WorkloadResult] = []
+    definition: dict[str, Any] | None = Field(
+        default=None, description="The plan as it ran (its file, variables expanded)."
+    )
 
     def finish(self) -> None:
         self.ended_at = datetime.now(UTC)
@@ -79,8 +82,13 @@ class DrillReport(BaseModel):
         """The machine-readable report (for other tools), written where the operator asks."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.model_dump_json(indent=2))
+        target.write_bytes(self.evidence())
         return target
+
+    def evidence(self) -> bytes:
+        """The JSON evidence, byte for byte as ``write_json``, the ``<mode>-<plan>-json``
+        artifact and the HTML report hold it (so one SHA-256 names it everywhere)."""
+        return self.model_dump_json(indent=2).encode()
 
     def table(self) -> list[dict[str, str | float | None]]:
         return [

@@ -44,6 +44,7 @@ from .dispatch import (
     find_deployments,
     run_in_process,
 )
+from .evidence import publish_evidence
 from .preflight import run_preflight
 from .report import DrillReport, WorkloadResult
 from .slots import PIPELINED_KINDS, DeadlinePassed, HeldSlots
@@ -92,7 +93,10 @@ def run_plan(
     """
     logger = get_run_logger()
     report = DrillReport(
-        plan=plan.name, mode=mode, flow_run_id=str(flow_run.get_id() or "") or None
+        plan=plan.name,
+        mode=mode,
+        flow_run_id=str(flow_run.get_id() or "") or None,
+        definition=plan.model_dump(mode="json"),
     )
     names = [w.name for _, w in plan.workloads()]
     if only:
@@ -104,7 +108,7 @@ def run_plan(
         logger.info("rehearsing a sample of %d: %s", plan.sample, ", ".join(names))
     limit = ensure_concurrency_limit()
     report.preflight.append(f"global concurrency limit {LIMIT_NAME}: {limit} restore sessions")
-    results = {n: _result(plan, n) for n in names}
+    results = {n: workload_result(plan, n) for n in names}
     report.results = list(results.values())
     deadline = datetime.now(UTC) + timedelta(minutes=plan.deadline_minutes)
     connection = VBRConnection.model_validate(plan.vbr.connection())
@@ -183,7 +187,8 @@ def _gate(
     return True
 
 
-def _result(plan: Plan, name: str) -> WorkloadResult:
+def workload_result(plan: Plan, name: str) -> WorkloadResult:
+    """A workload's result before anything is known: its kind and its RTO/RPO targets."""
     workload = plan.workload(name)
     rto = workload.rto_minutes or plan.defaults.rto_minutes
     rpo = workload.rpo_hours or plan.defaults.rpo_hours
@@ -460,3 +465,4 @@ def _publish(report: DrillReport) -> None:
         ),
         what=what,
     )
+    publish_evidence(report)

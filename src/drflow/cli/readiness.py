@@ -1,0 +1,98 @@
+"""``drflow readiness``: could a plan be recovered now? Checked without starting anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from drflow.console import plain_console_logs
+from drflow.drills.readiness import NotReady, ReadinessReport
+from drflow.drills.readiness import readiness as readiness_flow
+from drflow.flows import human_duration
+from drflow.tasks import VBRConnection
+
+from .common import (
+    USAGE_ERROR,
+    check_connection,
+    check_simulator,
+    console,
+    err,
+    load_plan_or_exit,
+    vbr_target,
+)
+
+
+def readiness(
+    file: Path = typer.Argument(..., help="The plan file (YAML)."),
+    json_file: Path | None = typer.Option(
+        None, "--json", help="Also write the verdict as JSON there."
+    ),
+    simulator: bool = typer.Option(
+        False,
+        "--simulator",
+        help="Check against drflow's VBR simulator (the configured one, else an embedded one).",
+    ),
+    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+) -> None:
+    """Check that a plan could be recovered now, starting nothing on VBR: VBR answers and takes
+    the credentials, the role suffices where VBR tells, each workload's restore point is within
+    its RPO and allows the operation its recovery starts, no leftover or foreign mount of it
+    exists, its checks' templates resolve, and the global concurrency limit exists.
+
+    Exit 0 when the plan is ready, 1 when it is not (each workload with its reasons), 2 when
+    the plan or the VBR settings are wrong (nothing is checked).
+    """
+    plan = load_plan_or_exit(file, USAGE_ERROR)
+    with vbr_target("check", plan.vbr.url, simulator=simulator, speed=speed):
+        connection = VBRConnection.model_validate(plan.vbr.connection())
+        check_connection(str(file), connection)
+        check_simulator("check", connection, simulator=simulator)
+        with console.status(f"checking {escape(plan.name)}..."), plain_console_logs():
+            state = readiness_flow(
+                str(file), report_path=str(json_file) if json_file else None, return_state=True
+            )
+    outcome = state.result(raise_on_failure=False)
+    report = outcome.report if isinstance(outcome, NotReady) else outcome
+    if not isinstance(report, ReadinessReport):
+        err.print(f"[red]it did not finish:[/] {escape(str(outcome))}")
+        raise typer.Exit(1)
+    console.print(f"against {escape(report.against())}", highlight=False)
+    console.print(readiness_table(report))
+    colour = "green" if report.ready else "red"
+    verdict = "READY" if report.ready else "NOT READY"
+    console.print(
+        f"{escape(report.plan)}: [{colour}]{verdict}[/]: {escape(report.reason)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for problem in report.problems:  # one line each: greppable
+        err.print(f"not ready: {escape(problem)}", highlight=False, soft_wrap=True)
+    for workload in report.workloads:
+        for problem in workload.problems:
+            err.print(
+                f"not ready: {escape(workload.name)}: {escape(problem)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    raise typer.Exit(0 if report.ready else 1)
+
+
+def readiness_table(report: ReadinessReport) -> Table:
+    """One row per workload: its verdict, the restore point it would use, what is wrong."""
+    table = Table(title=f"readiness of {report.plan}")
+    for column in ("workload", "kind", "in VBR", "ready", "restore point age", "RPO", "why not"):
+        table.add_column(column)
+    for w in report.workloads:
+        table.add_row(
+            w.name,
+            w.kind,
+            escape(w.target),
+            "[green]ready[/]" if w.ready else "[red]NOT READY[/]",
+            human_duration(w.rpo_seconds),
+            human_duration(w.rpo_target_seconds),
+            escape("; ".join(w.problems)),
+        )
+    return table
