@@ -108,3 +108,43 @@ def test_the_errors_module_is_a_leaf() -> None:
     """Every package may derive its exceptions from drflow.errors: it imports none of them."""
     source = (ROOT / "errors.py").read_text()
     assert [t for t, _ in imports_of(source, "drflow.errors") if t.startswith("drflow")] == []
+
+
+def _parts_imported(name: str, source: str, is_package: bool) -> Iterator[str]:
+    """The top-level parts of drflow that module ``name`` imports (any import, anywhere)."""
+    for target, _ in imports_of(source, name, is_package=is_package):
+        if target.startswith("drflow."):
+            part = top_package(target)
+            if part == "drflow":  # a module at the root: drflow.console, drflow.errors...
+                part = ".".join(target.split(".")[:2])
+            yield part
+
+
+def part_of(name: str) -> str:
+    """``drflow.vbr`` for a module of it; the module itself for one at the root."""
+    part = top_package(name)
+    return ".".join(name.split(".")[:2]) if part == "drflow" else part
+
+
+def test_the_top_level_parts_import_each_other_without_cycles() -> None:
+    graph: dict[str, set[str]] = {}
+    for name, source, path in modules():
+        home = part_of(name)
+        for part in _parts_imported(name, source, path.name == "__init__.py"):
+            if part != home and part != "drflow":
+                graph.setdefault(home, set()).add(part)
+
+    def path_back(start: str, to: str, seen: set[str]) -> list[str] | None:
+        for nxt in sorted(graph.get(start, ())):
+            if nxt == to:
+                return [start, nxt]
+            if nxt not in seen:
+                seen.add(nxt)
+                rest = path_back(nxt, to, seen)
+                if rest:
+                    return [start, *rest]
+        return None
+
+    cycles = [c for part in sorted(graph) if (c := path_back(part, part, set()))]
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+    assert "drflow.flows" in graph["drflow.plans"]  # the check sees the layers it guards

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from drflow.drills import DrillReport, WorkloadResult
+from drflow.drills.audit import Evidence, drill_html
+from drflow.drills.audit.charts import LABELS, MET, MISSED, PLOT, against_targets, timeline, trends
 from drflow.drills.evidence import fenced, unfenced
 from drflow.drills.history import DrillRun
 from drflow.flows import RecoveryReport
 from drflow.flows.engine.report import Phase
-from drflow.reports import Evidence, drill_html
-from drflow.reports.charts import LABELS, MET, MISSED, PLOT, against_targets, timeline, trends
 
 T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ from rich.table import Table
 
 from drflow.console import plain_console_logs
 from drflow.drills import DrillFailed, DrillReport, dr_drill, dr_recover
+from drflow.drills.audit import Evidence
 from drflow.drills.history import DrillRun, by_server, drill_history, readiness_history
 from drflow.flows import human_duration
-from drflow.reports import Evidence
 from drflow.tasks import VBRConnection
 
 from .common import (

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from drflow.drills import DrillReport
+from drflow.drills.audit import Evidence, drill_html
 from drflow.drills.evidence import read_evidence
 from drflow.drills.history import trend_of
 from drflow.plans import Plan
-from drflow.reports import Evidence, drill_html
 
 from .common import USAGE_ERROR, console, fail, load_plan_or_exit
 

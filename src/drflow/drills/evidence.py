@@ -3,7 +3,8 @@
 - ``<mode>-<plan>-json``: the report's JSON (:meth:`DrillReport.evidence`) in a markdown code
   block, byte for byte what ``drflow drill --report`` writes: one SHA-256 names it everywhere.
   ``drflow report`` reads it back (:func:`read_evidence`).
-- ``<mode>-<plan>-charts``: its charts for the Prefect UI (:func:`drflow.reports.charts_markdown`).
+- ``<mode>-<plan>-charts``: its charts for the Prefect UI
+  (:func:`drflow.drills.audit.charts_markdown`).
 
 Why an artifact rather than the flow run's result: Prefect persists a result only when told to
 (off by default), into the result storage of the machine that ran the flow (a worker's disk,
@@ -21,8 +22,8 @@ from uuid import UUID
 
 from prefect.artifacts import create_markdown_artifact
 
+from drflow.drills.audit import Evidence, charts_markdown
 from drflow.flows.engine import artifact_key
-from drflow.reports import Evidence, charts_markdown
 
 from .history import trend_of
 from .report import DrillReport

@@ -29,8 +29,8 @@ from .charts import against_targets, timeline, trends
 from .templating import render, svg
 
 if TYPE_CHECKING:
-    from drflow.drills import DrillReport
-    from drflow.drills.history import DrillRun
+    from ..history import DrillRun
+    from ..report import DrillReport
 
 PLAN_FIELDS = frozenset({"name", "kind", "depends_on", "rpo_hours", "rto_minutes", "checks"})
 _CHECKS = TypeAdapter(list[Check])

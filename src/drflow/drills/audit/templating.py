@@ -17,9 +17,9 @@ from . import charts
 
 @cache
 def environment() -> Environment:
-    """Templates from ``drflow/reports/templates``, every value escaped unless marked safe."""
+    """Templates from ``drflow/drills/audit/templates``, every value escaped unless marked safe."""
     env = Environment(
-        loader=PackageLoader("drflow.reports", "templates"),
+        loader=PackageLoader("drflow.drills.audit", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from drflow.flows import human_duration
 
 if TYPE_CHECKING:
-    from drflow.drills import DrillReport, WorkloadResult
-    from drflow.drills.history import DrillRun
+    from ..history import DrillRun
+    from ..report import DrillReport, WorkloadResult
 
 WIDTH = 760.0
 """Every chart's width in SVG units (an A4 page's text width at 96 dpi, with margins)."""

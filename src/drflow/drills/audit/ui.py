@@ -13,8 +13,8 @@ from .charts import against_targets, timeline, trends
 from .templating import data_uri, render
 
 if TYPE_CHECKING:
-    from drflow.drills import DrillReport
-    from drflow.drills.history import DrillRun
+    from ..history import DrillRun
+    from ..report import DrillReport
 
 
 def charts_markdown(report: DrillReport, history: list[DrillRun]) -> str:
