@@ -89,3 +89,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         scopes = {fixture.scope for defs in info.name2fixturedefs.values() for fixture in defs}
         if scopes & {"module", "class", "package"}:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run for minutes longer: with a pytest that builds node ids from a structured id
+    (9.2), ``--dist loadgroup`` silently stops grouping (pytest-dev/pytest-xdist#1386) and each
+    worker sets up a module's fixtures (a Prefect server, a PostgreSQL cluster) again."""
+    if config.getoption("dist", None) != "loadgroup":
+        return
+    if tuple(int(part) for part in pytest.__version__.split(".")[:2]) >= (9, 2):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} with --dist loadgroup does not group tests "
+            "(pytest-dev/pytest-xdist#1386): install the versions pyproject.toml pins (uv sync)"
+        )

@@ -176,14 +176,14 @@ def test_a_workload_prefect_fails_to_run_fails_alone_with_the_reason(tmp_path: P
         LIMIT_NAME,
         Slots,
         _recover_one,
-        _result,
         ensure_concurrency_limit,
+        workload_result,
     )
     from drflow.drills.slots import HeldSlots
     from drflow.plans import load_plan, workload_params
 
     plan = load_plan(plan_file(tmp_path, ["web01"]))
-    result = _result(plan, "web01")
+    result = workload_result(plan, "web01")
     request = httpx.Request("POST", "http://prefect.invalid/api/task_runs/")
     refused = PrefectHTTPStatusError(
         "Server error '503 Service Unavailable'",

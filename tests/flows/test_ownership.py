@@ -353,3 +353,50 @@ def test_release_of_an_unknown_target_says_what_to_give(sim, connection, monkeyp
     assert result.exit_code == 1
     assert "neither an object drflow started" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
+
+
+def test_the_janitor_judges_the_records_of_its_own_vbr_server_only(sim, admin, connection) -> None:
+    """What VBR cannot list by mark (an FLR mount) is found by its run's record, which names the
+    VBR server holding it: the janitor of another server sharing the Prefect server leaves it
+    (its id means nothing there), the janitor of its own removes it."""
+    from drflow.flows.engine import OwnedObject
+    from drflow.flows.engine.ownership import record
+    from drflow.simulator import SimulatorConfig, SimulatorServer
+    from drflow.tasks import VBRConnection
+    from drflow.tasks import get_client as vbr_client
+    from drflow.vbr.models import FlrAutoUnmountModel, WindowsFlrMountSpec
+
+    @flow(name="file-level-restore")
+    def owner() -> None:  # pragma: no cover - never run, only its run is created
+        pass
+
+    with SimulatorServer(SimulatorConfig(speed=50)) as other:
+        there = VBRConnection(url=other.url)
+        client = vbr_client(there)
+        mount = client.flr.start_mount(
+            WindowsFlrMountSpec(
+                restore_point_id=latest_restore_point(client, "dc01").id,
+                auto_unmount=FlrAutoUnmountModel(is_enabled=True, no_activity_period_in_minutes=60),
+                mount_mode="Automatic",
+                reason="drflow test",
+            )
+        )
+        with get_client(sync_client=True) as prefect:
+            run = prefect.create_flow_run(owner, state=Failed())
+        held_there = OwnedObject(
+            kind="flr-mount", id=str(mount.session_id), name="dc01", vbr=other.url
+        )
+        record(run.id, held_there, Disposition.TRANSIENT, by="drflow", note="started")
+
+        here = janitor(connection=connection)
+
+        assert not [line for line in here.removed + here.left if str(mount.session_id) in line]
+        assert not [line for line in here.removed + here.left if "dc01" in line]
+        assert stops_sent(admin) == {}
+        with httpx.Client(base_url=other.url, timeout=10) as other_admin:
+            assert [m["state"] for m in mounts(other_admin)] == ["Mounted"]
+
+            theirs = janitor(connection=there)
+
+            assert [line for line in theirs.removed if "flr-mount dc01" in line], theirs
+            poll(lambda: mounts(other_admin) == [], "the FLR mount to be gone", 30)

@@ -104,7 +104,8 @@ MIGRATION = VmwareFcdQuickMigrationSpec(
 def windows_flr(vm: str = "dc01", age: float = 6) -> WindowsFlrMountSpec:
     return WindowsFlrMountSpec(
         restore_point_id=point(vm, age),
-        auto_unmount=FlrAutoUnmountModel(is_enabled=True, no_activity_period_in_minutes=1),
+        # idle for an hour before VBR unmounts it: more than a test takes on a loaded machine
+        auto_unmount=FlrAutoUnmountModel(is_enabled=True, no_activity_period_in_minutes=60),
         mount_mode="Automatic",
         reason="drflow it flr",
     )

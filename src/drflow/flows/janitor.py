@@ -1,7 +1,8 @@
 """The janitor: remove what drflow runs left behind, and only that.
 
-It looks at everything drflow started that VBR still holds: what VBR lists with a run's mark
-(:mod:`drflow.vbr.marks`), and what runs recorded holding that VBR cannot list by mark. Each is
+It looks at everything drflow started that its VBR server still holds: what VBR lists with a
+run's mark (:mod:`drflow.vbr.marks`), and what runs recorded holding on that server that VBR
+cannot list by mark (several VBR servers may share one Prefect server). Each is
 judged by the one set of rules of :mod:`.engine.ownership`: an object is removed only when its
 disposition is transient and its run is over, dead, or past its drill's deadline. Kept,
 migrating, migrated and switched-over objects are never touched, nor objects VBR is already
@@ -244,6 +245,8 @@ def janitor(
         for entry in owners.records(str(run.id)).values():
             if entry.object.kind not in REMOVERS or entry.disposition == Disposition.RELEASED:
                 continue
+            if entry.object.vbr not in ("", client.settings.url):
+                continue  # another VBR server's (they may share one Prefect server)
             verdict = judge("", entry, owner, now=now)
             label = f"{entry.object.label()} (run {run.id}, {owner.state})"
             act(label, verdict.remove, verdict.why, partial(remove_recorded, client, entry.object))

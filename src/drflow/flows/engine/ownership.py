@@ -76,6 +76,10 @@ class OwnedObject(BaseModel):
     kind: str = Field(description="vsphere-vm, hyperv-vm, azure-vm, fcd, file-share, ...")
     id: str = Field(description="VBR's id of it (a mount or a session).")
     name: str = Field(default="", description="What it is called (a VM, a share, disks).")
+    vbr: str = Field(
+        default="",
+        description="The URL of the VBR server holding it (an id is unique on its server only).",
+    )
 
     def label(self) -> str:
         return f"{self.kind} {self.name or self.id}"

@@ -229,7 +229,7 @@ class _Recovery:
     def _resume(self, report: RecoveryReport, held: Any) -> None:
         """Finish the migration a suspended run was waiting for (a scheduled switchover)."""
         self.report = self.strategy.report = report
-        self.held, self.obj = held, self.strategy.owned(held)
+        self.held, self.obj = held, self._owned(held)
         self.disposition = Disposition.MIGRATING
         self.logger.info("resumed: finishing the migration of %s", self.strategy.name)
         self.progress.update(90, "confirming the switchover")
@@ -246,10 +246,14 @@ class _Recovery:
 
     def _hold(self, held: Any) -> None:
         self.held = held
-        self.obj = self.strategy.owned(held)
+        self.obj = self._owned(held)
         self.disposition = Disposition.TRANSIENT
         if not self.strategy.listable:  # the hooks and the janitor find it by this record only
             self._set(Disposition.TRANSIENT, by="drflow", note="started")
+
+    def _owned(self, held: Any) -> OwnedObject:
+        owned = self.strategy.owned(held)
+        return owned.model_copy(update={"vbr": get_client(self.params.connection).settings.url})
 
     def _set(
         self, disposition: Disposition, *, by: str = "", note: str = "", persist: bool = True
