@@ -23,8 +23,18 @@ from prefect.exceptions import Pause
 from prefect.runtime import flow_run
 
 from drflow.tasks import get_client, run_mark, verify_workload
-from drflow.vbr import MountFailed, SessionFailed, VBRError, WaitTimeout, budget
+from drflow.vbr import (
+    MountFailed,
+    Outage,
+    SessionFailed,
+    VBRError,
+    VBRTransportError,
+    WaitTimeout,
+    budget,
+    is_transient,
+)
 from drflow.vbr.models import ObjectRestorePointModel
+from drflow.vbr.outages import format_duration
 
 from . import ownership
 from .decision import decide
@@ -49,8 +59,17 @@ def run_recovery(strategy: Strategy[Any, Any]) -> RecoveryReport:
     return _Recovery(strategy).run()
 
 
-def describe_failure(exc: BaseException) -> str:
-    """One line for the report: what failed, in VBR's words where there are some."""
+def describe_failure(exc: BaseException, outage: Outage | None = None) -> str:
+    """One line for the report: what failed, in VBR's words where there are some.
+
+    A transient failure (no connection, 5xx, 429, a timeout) that reaches the run means VBR
+    stayed unavailable longer than the run's budget for it: said so, with how long the
+    ``outage`` the client saw had lasted when the run gave up.
+    """
+    if is_transient(exc):
+        how = "unreachable" if isinstance(exc, VBRTransportError) else "unavailable"
+        lasted = f" for {format_duration(outage.duration().total_seconds())}" if outage else ""
+        return f"VBR {how}{lasted}, longer than the run could wait: {exc}"
     if isinstance(exc, SessionFailed):
         return f"VBR session failed: {exc.reason or exc}"
     if isinstance(exc, MountFailed):
@@ -107,7 +126,7 @@ class _Recovery:
             self.report.verdict = "passed"
             self.progress.update(100, "done")
         except EXPECTED as exc:
-            self.report.reason = describe_failure(exc)
+            self.report.reason = describe_failure(exc, self._outage())
             self.logger.error("recovery of %s failed: %s", self.strategy.name, self.report.reason)
         except Pause:
             # suspended until a later step (a scheduled switchover): the resumed run finishes
@@ -315,6 +334,14 @@ class _Recovery:
             report.cleaned_up = False
         finally:
             report.end(phase)
+
+    def _outage(self) -> Outage | None:
+        """The outage of VBR going on now (VBR has not answered since), as the run's client
+        sees it."""
+        try:
+            return get_client(self.params.connection).outages.current
+        except Exception:  # no client (bad settings): no outage to speak of
+            return None
 
     def _publish(self) -> None:
         report = self.report
