@@ -42,6 +42,8 @@ CLEANUP_BUDGET = 2.0
 """Seconds an unmount keeps trying."""
 OUTAGE = 600
 """Simulated seconds VBR stays dark: 12 s at the outage speed, far beyond both budgets."""
+GIVE_UP_WITHIN = 10.0
+"""Real seconds the run may take from its start to its end: its budgets and some slack."""
 
 
 @pytest.fixture
@@ -70,6 +72,7 @@ def test_an_outage_beyond_the_budget_fails_cleanly_and_the_janitor_cleans_up(
     )
 
     outcome = run_flow(vsphere_instant_recovery, params)
+    ended = time.monotonic()
 
     assert isinstance(outcome, RecoveryFailed), outcome
     report = outcome.report
@@ -79,6 +82,10 @@ def test_an_outage_beyond_the_budget_fails_cleanly_and_the_janitor_cleans_up(
     assert report.cleanup() == "cleanup pending: vsphere-vm web01", report.cleanup()
     assert report.cleaned_up is False
     stats_when_back = back(admin)
+    outage_real = stats_when_back["outages"]["real_seconds"]
+    assert ended - began < GIVE_UP_WITHIN < outage_real, (
+        f"the run took {ended - began:.1f}s to give up on a {outage_real}s outage"
+    )
     [left] = mounts(admin)
     assert report.flow_run_id in left["reason"]
 

@@ -351,7 +351,14 @@ class _Recovery:
             client = get_client(self.params.connection)
             unavailable = client.outages.unavailable_between(begun).total_seconds()
             report.vbr_unavailable_seconds = round(unavailable, 1) if unavailable else None
-            report.vbr = vbr_server(self.params.connection)
+            # naming the target must not hold the run: within the run's outage tolerance,
+            # and one try only while VBR is unavailable (the run may have given up on it)
+            tolerance = self.params.outage_tolerance_minutes
+            with budget(
+                0 if client.outages.current is not None else None,
+                outage_tolerance=tolerance * 60 if tolerance else None,
+            ):
+                report.vbr = vbr_server(self.params.connection)
         except Exception as exc:  # evidence of the target must not fail the run
             self.logger.warning("could not identify the VBR server: %s", exc)
         publish(report)
