@@ -6,6 +6,9 @@ give up within its budgets (not wait for VBR to come back), fail with a reason t
 could not be reached (not a traceback), and say what it could not clean up (``cleanup
 pending: <object>``). Once VBR is back, the janitor removes it: nothing is left, nothing was
 started twice.
+
+When VBR comes back within the clean-up budget, the run cleans up itself: even what a start
+whose answer was lost began, which the run never got to hold.
 """
 
 from __future__ import annotations
@@ -56,11 +59,13 @@ def budgets(admin: httpx.Client, connection: VBRConnection, monkeypatch) -> VBRC
 CASES: dict[str, dict[str, Any]] = {
     # the drill's unmount: VBR is gone from then on
     "unmount/refuse": outage_rule("POST", "/unmount$", "refuse", seconds=OUTAGE),
+    # the start is carried out, its answer lost; VBR is gone before it can be adopted
+    "start-lost/503": outage_rule("POST", f"^{VI}$", "503", request="lost", seconds=OUTAGE),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_an_outage_beyond_the_budget_fails_cleanly_and_the_janitor_cleans_up(
+def test_an_outage_beyond_the_budgets_fails_cleanly_and_the_janitor_cleans_up(
     sim, admin: httpx.Client, budgets: VBRConnection, case: str
 ) -> None:
     began = time.monotonic()
@@ -79,7 +84,11 @@ def test_an_outage_beyond_the_budget_fails_cleanly_and_the_janitor_cleans_up(
     assert "VBR" in report.reason, report.reason
     assert "unreachable" in report.reason or "unavailable" in report.reason, report.reason
     assert "Traceback" not in report.reason
-    assert report.cleanup() == "cleanup pending: vsphere-vm web01", report.cleanup()
+    # the unmount's mount is known; what a lost start began is not, until VBR answers
+    assert report.cleanup() in (
+        "cleanup pending: vsphere-vm web01",
+        "cleanup pending: vsphere-instant-recovery web01",
+    ), report.cleanup()
     assert report.cleaned_up is False
     stats_when_back = back(admin)
     outage_real = stats_when_back["outages"]["real_seconds"]
@@ -115,5 +124,53 @@ def test_an_outage_beyond_the_budget_fails_cleanly_and_the_janitor_cleans_up(
         duplicates=0,
         tokens=after["tokens"],
         longest_outage_seconds=stats_when_back["outages"]["real_seconds"],
+        seconds=round(time.monotonic() - began, 1),
+    ).record()
+
+
+def test_what_a_lost_start_began_is_removed_by_the_run_once_vbr_is_back(
+    sim, admin: httpx.Client, connection: VBRConnection, monkeypatch
+) -> None:
+    """VBR carries out the start, loses its answer and stays dark for 6 s: the run gives up
+    after its 3 s tolerance (nothing adopted), then its clean-up (15 s budget) rides out the
+    rest of the outage, finds the mount by the run's mark and unmounts it."""
+    began = time.monotonic()
+    monkeypatch.setenv("DRFLOW_VBR_CLEANUP_BUDGET", "15")
+    admin.put("/_sim/config", json={"speed": OUTAGE_SPEED}).raise_for_status()
+    set_faults(admin, [outage_rule("POST", f"^{VI}$", "refuse", request="lost", seconds=300)])
+    client = get_client(connection)
+    retries_before = client.retry.retries
+    params = VSphereRecoveryParams(
+        vm="web01", outage_tolerance_minutes=TOLERANCE_MINUTES, connection=connection
+    )
+
+    outcome = run_flow(vsphere_instant_recovery, params)
+
+    assert isinstance(outcome, RecoveryFailed), outcome
+    report = outcome.report
+    assert report.reason.startswith("VBR unreachable for "), report.reason
+    assert report.cleanup() == "cleaned up", report.cleanup()
+    assert report.cleaned_up is True
+    [released] = report.objects
+    assert released.object.kind == "vsphere-vm"
+    after = back(admin)
+    assert mounts(admin) == []
+    assert held(after) == {}
+    assert kind_duplicates(after) == {}
+    assert after["workloads"]["vsphere"]["starts"] == 1
+    Figures(
+        scenario="outage-beyond-tolerance/vsphere/start-lost/refuse/cleaned-up-by-the-run",
+        runs=1,
+        verdicts=[report.verdict],
+        requests=sum(n for key, n in after["requests"].items() if " /_sim/" not in key),
+        faults_injected=1,
+        faults=after["faults_injected"],
+        retries=client.retry.retries - retries_before,
+        most_retries_in_one_call=client.retry.most_retries,
+        longest_retrying_seconds=round(client.retry.longest_retrying, 1),
+        retry_budget_seconds=TOLERANCE_MINUTES * 60,
+        starts=after["workloads"]["vsphere"]["starts"],
+        tokens=after["tokens"],
+        longest_outage_seconds=after["outages"]["real_seconds"],
         seconds=round(time.monotonic() - began, 1),
     ).record()

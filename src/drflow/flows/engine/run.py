@@ -14,6 +14,7 @@ switchover keeps what it holds and publishes nothing until it is resumed.
 
 from __future__ import annotations
 
+import math
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from prefect.runtime import flow_run
 
 from drflow.tasks import get_client, run_mark, verify_workload
 from drflow.vbr import (
+    AmbiguousAdoption,
     MountFailed,
     Outage,
     SessionFailed,
@@ -33,6 +35,7 @@ from drflow.vbr import (
     budget,
     is_transient,
 )
+from drflow.vbr.marks import find_marked, remove
 from drflow.vbr.models import ObjectRestorePointModel
 from drflow.vbr.outages import format_duration
 
@@ -110,6 +113,8 @@ class _Recovery:
         self.obj: OwnedObject | None = None
         self.disposition: Disposition | None = None
         self.entries: list[DispositionRecord] = []
+        self.unsettled_start = False
+        """The start failed after VBR may have carried it out: what it began is unknown."""
 
     def run(self) -> RecoveryReport:
         suspended = False
@@ -159,7 +164,13 @@ class _Recovery:
         if slot.enter_context(vbr_work()):  # a drill's slot: the recovery is requested now
             report.requested_at = datetime.now(UTC)
         phase = report.begin(strategy.start_phase)
-        self._hold(strategy.start(point, run_mark(), report))
+        try:
+            started = strategy.start(point, run_mark(), report)
+        except VBRError as exc:
+            # VBR may have carried out a start it did not answer (not adopted in time)
+            self.unsettled_start = is_transient(exc) or isinstance(exc, AmbiguousAdoption)
+            raise
+        self._hold(started)
         self.progress.update(15, f"waiting for VBR ({strategy.start_phase})")
         self.held = strategy.wait_ready(self.held, self.progress)
         if strategy.finished(self.held):
@@ -314,6 +325,9 @@ class _Recovery:
     def _clean_up(self) -> None:
         """Release what the run still holds as transient; what cannot be is recorded as
         cleanup pending, for the janitor. A clean-up error never hides the run's own."""
+        if self.held is None and self.unsettled_start:
+            self._clean_up_unsettled_start()
+            return
         if self.held is None or self.disposition != Disposition.TRANSIENT:
             return
         try:
@@ -334,6 +348,61 @@ class _Recovery:
             report.cleaned_up = False
         finally:
             report.end(phase)
+
+    def _clean_up_unsettled_start(self) -> None:
+        """The start failed once VBR may have carried it out (its answer lost, then VBR
+        unavailable past the budget): remove what VBR lists with the run's mark, within the
+        cleanup budget. What cannot be looked for or removed is cleanup pending: the janitor
+        finds it by the mark. A kind VBR cannot list by mark is said so (VBR ends it)."""
+        strategy, report = self.strategy, self.report
+        mark = run_mark()
+        phase = report.begin(strategy.release_phase)
+        unknown = OwnedObject(
+            kind=report.kind or "recovery", id=f"unknown, marked {mark}", name=strategy.name
+        )
+        try:
+            if not strategy.listable:
+                raise VBRError("VBR cannot list it by the run's mark")
+            client = get_client(self.params.connection)
+            scope = budget(
+                client.settings.cleanup_budget,
+                outage_tolerance=math.inf,
+                detached=True,
+                clock=client.retry.clock,
+            )
+            with scope:
+                found = find_marked(client, mark)
+        except Exception as exc:
+            self.logger.error(
+                "what the start of %s began (if anything) is unknown, cleanup pending: %s",
+                strategy.name,
+                exc,
+            )
+            self.obj = unknown
+            self._set(
+                Disposition.TRANSIENT, by="drflow", note=f"cleanup pending: {exc}", persist=False
+            )
+            report.cleaned_up = False
+            report.end(phase)
+            return
+        report.cleaned_up = True if found else None
+        for marked in found:
+            self.obj = OwnedObject(kind=marked.kind, id=str(marked.id), name=marked.name)
+            self.logger.warning("%s was started by the lost start: removing it", self.obj.label())
+            try:
+                remove(client, marked)
+            except Exception as exc:
+                self.logger.error("cleanup of %s failed, it is pending: %s", self.obj.label(), exc)
+                self._set(Disposition.TRANSIENT, by="drflow", note=f"cleanup pending: {exc}")
+                report.cleaned_up = False
+            else:
+                self._set(
+                    Disposition.RELEASED,
+                    by="drflow",
+                    note="started by a start whose answer was lost",
+                    persist=False,  # gone from VBR: nothing to record for the janitor
+                )
+        report.end(phase)
 
     def _outage(self) -> Outage | None:
         """The outage of VBR going on now (VBR has not answered since), as the run's client
