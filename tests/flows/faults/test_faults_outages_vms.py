@@ -70,6 +70,8 @@ VSPHERE: dict[str, tuple[dict[str, Any], str]] = {
     "unmount-lost/refuse": (outage_rule("POST", "/unmount$", "refuse", request="lost"), "unmount"),
     "unmount-refused/503": (outage_rule("POST", "/unmount$", "503"), "unmount"),
     "migrate-lost/503": (outage_rule("POST", "/migrate$", "503", request="lost"), "migrate"),
+    # the evidence names the VBR server the run talked to: its last call
+    "evidence/503": (outage_rule("GET", "^/api/v1/serverInfo$", "503"), "unmount"),
     "migration-wait/refuse": (
         outage_rule("GET", "^/api/v1/sessions/[^/]+$", "refuse", skip=1),
         "migrate",

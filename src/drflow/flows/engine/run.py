@@ -418,16 +418,21 @@ class _Recovery:
         begun = report.phases[0].started if report.phases else report.requested_at
         try:
             client = get_client(self.params.connection)
+        except Exception as exc:  # no client (bad settings): nothing to measure or name
+            self.logger.warning("could not identify the VBR server: %s", exc)
+        else:
+            try:
+                # naming the target must not hold the run: within the run's outage tolerance,
+                # and one try only while VBR is unavailable (the run may have given up on it)
+                tolerance = self.params.outage_tolerance_minutes
+                with budget(
+                    0 if client.outages.current is not None else None,
+                    outage_tolerance=tolerance * 60 if tolerance else None,
+                ):
+                    report.vbr = vbr_server(self.params.connection)
+            except Exception as exc:  # evidence of the target must not fail the run
+                self.logger.warning("could not identify the VBR server: %s", exc)
+            # measured last: an outage met while naming the server is one the run rode out
             unavailable = client.outages.unavailable_between(begun).total_seconds()
             report.vbr_unavailable_seconds = round(unavailable, 1) if unavailable else None
-            # naming the target must not hold the run: within the run's outage tolerance,
-            # and one try only while VBR is unavailable (the run may have given up on it)
-            tolerance = self.params.outage_tolerance_minutes
-            with budget(
-                0 if client.outages.current is not None else None,
-                outage_tolerance=tolerance * 60 if tolerance else None,
-            ):
-                report.vbr = vbr_server(self.params.connection)
-        except Exception as exc:  # evidence of the target must not fail the run
-            self.logger.warning("could not identify the VBR server: %s", exc)
         publish(report)
