@@ -22,9 +22,12 @@ from tests.flows.faults.support import (
     OUTAGE_SPEED,
     Mode,
     OutageScenario,
+    drill_client,
+    example_plan,
     outage_command,
     outage_rule,
     recovery_report,
+    run_drill,
     set_faults,
 )
 from tests.flows.support import run_flow
@@ -216,3 +219,31 @@ def test_file_share_recovery_rides_out_an_outage(
     checked(report, mode)
     if then == "migrate":
         assert report.details["switchover"] == "switched over (Auto)"
+
+
+# --- a drill of every kind a plan holds ------------------------------------------------------
+
+
+def test_drill_rides_out_an_outage(
+    sim, admin: httpx.Client, connection: VBRConnection, tmp_path, monkeypatch
+) -> None:
+    """``plans/branch-office.yaml`` (a file share, FCDs, an Azure VM, a Hyper-V VM; two at a
+    time) while VBR refuses connections for 30 s from its third restore request on (a start
+    or an unmount, carried out, its answer lost): every workload's calls in flight then meet
+    the same outage. Every workload passes, nothing is left or started twice, and the reports
+    of the workloads that called VBR meanwhile show it."""
+    monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
+    admin.put("/_sim/config", json={"speed": OUTAGE_SPEED}).raise_for_status()
+    path = example_plan("branch-office", tmp_path, whole=True)
+    measured = OutageScenario("outage/drill/branch-office/refuse", admin, drill_client(path))
+    set_faults(admin, [outage_rule("POST", "^/api/v1/restore/", "refuse", request="lost", skip=2)])
+
+    report, _ = run_drill(path)
+
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    reports = [result.report for result in report.results]
+    assert all(r is not None for r in reports), report.model_dump_json(indent=2)
+    measured.finish(
+        [r for r in reports if r is not None],
+        starts={"file_share": 1, "fcd": 1, "azure": 1, "hyperv": 1},
+    )
