@@ -8,7 +8,9 @@ pending: <object>``). Once VBR is back, the janitor removes it: nothing is left,
 started twice.
 
 When VBR comes back within the clean-up budget, the run cleans up itself: even what a start
-whose answer was lost began, which the run never got to hold.
+whose answer was lost began, which the run never got to hold. And an outage longer than the
+tolerance is ridden out where the phase has a budget of its own: a wait (its timeout), an
+unmount (the clean-up budget).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import pytest
 from tests.flows.faults.support import (
     OUTAGE_SPEED,
     Figures,
+    OutageScenario,
     back,
     duplicates,
     held,
     kind_duplicates,
     outage_rule,
+    recovery_report,
     set_faults,
     stats,
 )
@@ -174,3 +178,36 @@ def test_what_a_lost_start_began_is_removed_by_the_run_once_vbr_is_back(
         longest_outage_seconds=after["outages"]["real_seconds"],
         seconds=round(time.monotonic() - began, 1),
     ).record()
+
+
+WITHIN_THEIR_OWN_BUDGET: dict[str, dict[str, Any]] = {
+    # a wait is bounded by its own timeout (timeout_minutes), not by the outage tolerance
+    "wait/refuse": outage_rule("GET", f"^{VI}$", "refuse", skip=2, seconds=300),
+    # an unmount keeps trying for the cleanup budget
+    "unmount-lost/503": outage_rule("POST", "/unmount$", "503", request="lost", seconds=300),
+}
+
+
+@pytest.mark.parametrize("case", list(WITHIN_THEIR_OWN_BUDGET))
+def test_an_outage_beyond_the_tolerance_is_ridden_out_by_waits_and_unmounts(
+    sim, admin: httpx.Client, connection: VBRConnection, monkeypatch, case: str
+) -> None:
+    """VBR dark for 6 s, twice the run's outage tolerance of 3 s, while the run waits for
+    the mount or unmounts it: those are bounded by their own budgets (the wait's timeout, the
+    15 s cleanup budget), so the recovery passes and its report shows the whole outage."""
+    monkeypatch.setenv("DRFLOW_VBR_CLEANUP_BUDGET", "15")
+    admin.put("/_sim/config", json={"speed": OUTAGE_SPEED}).raise_for_status()
+    measured = OutageScenario(
+        f"outage-beyond-tolerance/vsphere/{case}", admin, get_client(connection)
+    )
+    set_faults(admin, [WITHIN_THEIR_OWN_BUDGET[case]])
+    params = VSphereRecoveryParams(
+        vm="web01", outage_tolerance_minutes=TOLERANCE_MINUTES, connection=connection
+    )
+
+    report = recovery_report(run_flow(vsphere_instant_recovery, params))
+
+    figures = measured.finish([report], starts={"vsphere": 1})
+    assert figures.longest_outage_seconds > TOLERANCE_MINUTES * 60
+    assert report.vbr_unavailable_seconds is not None
+    assert report.vbr_unavailable_seconds > TOLERANCE_MINUTES * 60
