@@ -23,13 +23,16 @@ from tests.flows.faults.support import (
     OUTAGE_SPEED,
     Mode,
     OutageScenario,
+    drill_client,
     outage_command,
     outage_rule,
     recovery_report,
+    run_drill,
     set_faults,
     start_outage,
 )
 from tests.flows.support import now, run_flow, run_in_background, wait_for_paused_run
+from tests.flows.test_drill import write_plan
 
 from drflow.checks import CommandCheck, HttpCheck
 from drflow.flows.hyperv import HyperVRecoveryParams, hyperv_instant_recovery
@@ -186,3 +189,32 @@ def test_hyperv_verification_rides_out_an_outage(
     measured.finish([report], starts={"hyperv": 1}, triggered=False, seen=False)
     assert report.checks[1].passed
     assert report.checks[1].attempts > 1, "the guest check never met the outage"
+
+
+# --- a drill of VMs ----------------------------------------------------------------------------
+
+DRILL_VMS = ["web01", "web02", "app01", "db01", "mq01", "hv-web01", "hv-file01"]
+
+
+def test_drill_of_vms_rides_out_an_outage(
+    sim, admin: httpx.Client, connection: VBRConnection, fast: None, tmp_path, monkeypatch
+) -> None:
+    """Seven VMs recovered at once (five vSphere, whose waits share one list of the mounts
+    per poll, two Hyper-V) while VBR answers 503 for 30 s from the fourth poll of the
+    vSphere mounts on: every wait in flight meets the outage. Every workload passes, nothing
+    is left or started twice, and the reports show the outage."""
+    monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
+    workloads = [
+        {"name": vm, "kind": "hyperv" if vm.startswith("hv-") else "vsphere", "vm": vm}
+        for vm in DRILL_VMS
+    ]
+    path = write_plan(tmp_path, "vms", [{"name": "all", "workloads": workloads}], max_parallel=7)
+    measured = OutageScenario("outage/drill/vms/503", admin, drill_client(path))
+    set_faults(admin, [outage_rule("GET", f"^{VI}$", "503", skip=4)])
+
+    report, _ = run_drill(path)
+
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    reports = [result.report for result in report.results]
+    assert all(r is not None for r in reports), report.model_dump_json(indent=2)
+    measured.finish([r for r in reports if r is not None], starts={"vsphere": 5, "hyperv": 2})
