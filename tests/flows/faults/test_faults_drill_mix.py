@@ -5,9 +5,9 @@ The simulator serves a generated estate (``SimulatorConfig(estate_vms=20)``: ``v
 limit of restore sessions set to 20 while it runs), checks each guest and unmounts it. Every
 request to the API fails with a probability of 20 %, split evenly over 500, 502, 503, 504,
 429 and dropped connections; on top, one start in five is carried out by VBR with its answer
-lost (``commit_then_fail``: a 500 or a dropped connection), which the drill must adopt, not
-repeat. The seed of the simulator decides which requests fail: five seeds, five different
-mixes.
+lost (``commit_then_fail``: a 500 or a dropped connection; the third and the tenth always),
+which the drill must adopt, not repeat. The simulator's seed draws which requests fail (in
+the order the drill's threads send them): five seeds, five different mixes.
 
 Every workload must pass; nothing may be left mounted or held; no VM may be started twice
 (neither two instant recovery sessions of one VM, nor one run's mark on two starts); every
@@ -59,8 +59,8 @@ FAULTS: list[dict[str, Any]] = [
 """The faults of the mix, in equal shares of :data:`FAULT_RATE`."""
 SECONDS_PER_DRILL = 150.0
 """A drill that takes longer is held by something (a retry or a wait that does not end when
-it should): it takes 35-55 s on an idle 2-core machine, most of it Prefect's (a drill of the
-same plan without faults takes 30 s), and up to 85 s when the machine is shared."""
+it should). Measured on a 2-core machine: 33-41 s with the machine otherwise quiet (the same
+drill without faults: 30 s, mostly Prefect's), 47-83 s while other test runs load it."""
 BACKOFF = {"initial_wait": 0.1, "max_wait": 2.0, "jitter": 0.1}
 """The client's waits between tries, five times shorter than by default (0.5 s doubling up to
 10 s, plus up to 0.5 s): as the simulator's speed shortens VBR's durations, this shortens the
@@ -96,10 +96,15 @@ def sessions_limit() -> Iterator[None]:
 
 def fault_mix(rate: float) -> list[dict[str, Any]]:
     """Rules failing ``rate`` of every request, split evenly over :data:`FAULTS`, and
-    losing the answer of ``rate`` of the starts of instant recovery (VBR carries them out)."""
-    start = START_ROUTES["vsphere"]
-    rules: list[dict[str, Any]] = [
-        {"method": "POST", "path": f"^{start}$", "commit_then_fail": how, "error_rate": rate / 2}
+    losing the answer of ``rate`` of the starts of instant recovery (VBR carries them out),
+    the third and the tenth start's always (a 500, a dropped connection)."""
+    start = f"^{START_ROUTES['vsphere']}$"
+    rules: list[dict[str, Any]] = [  # whatever the draws: the 3rd and the 10th start
+        {"method": "POST", "path": start, "commit_then_fail": "500", "skip": 2, "max_count": 1},
+        {"method": "POST", "path": start, "commit_then_fail": "drop", "skip": 9, "max_count": 1},
+    ]
+    rules += [
+        {"method": "POST", "path": start, "commit_then_fail": how, "error_rate": rate / 2}
         for how in ("500", "drop")
     ]
     remaining = 1.0
@@ -167,8 +172,6 @@ def test_drill_of_generated_vms_under_a_fault_mix(
     assert after["workloads"]["vsphere"]["starts"] == VMS
     assert figures.starts == VMS  # one instant recovery session per VM
     injected = figures.faults
-    lost = injected.get("commit_then_fail:500", 0) + injected.get("commit_then_fail:drop", 0)
-    assert lost > 0, f"no start lost its answer: {injected}"
-    for kind in ("status:429", "drop"):
+    for kind in ("commit_then_fail:500", "commit_then_fail:drop", "status:429", "drop"):
         assert injected.get(kind, 0) > 0, f"no {kind} in the mix: {injected}"
     assert seconds < SECONDS_PER_DRILL, f"the drill took {seconds:.0f}s: something held it"
