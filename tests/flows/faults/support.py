@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from tests.flows.support import mounts, poll
 from tests.flows.test_drill import drill
 
 from drflow.drills.report import DrillReport
+from drflow.flows.engine import RecoveryFailed, RecoveryReport
 from drflow.plans import load_plan
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import VBRClient
@@ -74,6 +76,9 @@ class Figures:
     leaks: int = 0
     duplicates: int = 0
     tokens: dict[str, int] = field(default_factory=dict)
+    longest_outage_seconds: float = 0.0
+    """The longest outage the runs rode out, as the VBR client saw it (from its first failed
+    call to the next answer)."""
     seconds: float = 0.0
 
     def record(self) -> None:
@@ -223,3 +228,167 @@ def outage_figures(scenario: str, after: dict[str, Any], **measured: Any) -> Fig
         tokens=after["tokens"],
         **measured,
     )
+
+
+# --- outages: VBR going dark while a recovery runs -------------------------------------------
+
+OUTAGE_SPEED = 50
+"""Simulator speed of the outage scenarios: a 30 s outage lasts 0.6 s, a mount 0.4 s."""
+OUTAGE_SECONDS = 30
+"""How long VBR is dark in each outage scenario (simulated seconds)."""
+Mode = Literal["refuse", "503"]
+
+
+def outage_rule(
+    method: str,
+    path: str,
+    mode: Mode,
+    *,
+    request: Literal["refused", "lost"] = "refused",
+    skip: int = 0,
+    seconds: float = OUTAGE_SECONDS,
+) -> dict[str, Any]:
+    """A fault rule: the ``skip + 1``-th ``method`` request to ``path`` (a regular expression)
+    takes VBR dark for ``seconds``; the request itself is ``refused`` or carried out with its
+    answer ``lost``."""
+    return {
+        "method": method,
+        "path": path,
+        "skip": skip,
+        "max_count": 1,
+        "outage": {"seconds": seconds, "mode": mode, "request": request},
+    }
+
+
+def start_outage(admin: httpx.Client, mode: Mode, seconds: float = OUTAGE_SECONDS) -> None:
+    """Take VBR dark now (``POST /_sim/outage``)."""
+    admin.post("/_sim/outage", json={"seconds": seconds, "mode": mode}).raise_for_status()
+
+
+def outage_command(url: str, mode: Mode, seconds: float = OUTAGE_SECONDS) -> list[str]:
+    """A command that takes the simulator at ``url`` dark (a check's command: an outage that
+    begins while a recovery verifies its workload). No braces: a check formats its command."""
+    code = (
+        f"import httpx; httpx.post({url + '/_sim/outage'!r}, "
+        f"json=dict(seconds={seconds!r}, mode={mode!r})).raise_for_status()"
+    )
+    return [sys.executable, "-c", code]
+
+
+def back(admin: httpx.Client, deadline: float = 30.0) -> dict[str, Any]:
+    """The simulator's stats once no outage is on (polled: in refuse mode ``/_sim`` is dark
+    too, and a refused connection only means it is not back yet)."""
+
+    def over() -> dict[str, Any] | None:
+        try:
+            current = stats(admin)
+        except httpx.TransportError:
+            return None
+        return current if current["outages"]["current"] is None else None
+
+    return poll(over, "VBR to be back from its outage", deadline, 0.05)
+
+
+def held(after: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """What each workload kind of the simulator still holds (only the kinds holding some)."""
+    return {
+        kind: figures["held"]
+        for kind, figures in after["workloads"].items()
+        if any(figures["held"].values())
+    }
+
+
+def kind_duplicates(after: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Run marks carried by more than one start, per workload kind (only kinds with some)."""
+    return {
+        kind: figures["duplicates"]
+        for kind, figures in after["workloads"].items()
+        if figures["duplicates"]
+    }
+
+
+def recovery_report(outcome: Any) -> RecoveryReport:
+    """The report of a recovery flow's outcome (its return value or ``RecoveryFailed``)."""
+    report = outcome.report if isinstance(outcome, RecoveryFailed) else outcome
+    assert isinstance(report, RecoveryReport), outcome
+    return report
+
+
+class OutageScenario:
+    """One recovery under an outage: start it before the run, :meth:`finish` after.
+
+    :meth:`finish` proves from the simulator's records that the outage took place (the rule
+    fired once; one outage counted), that nothing is left (no mount listed, nothing held by
+    any workload kind), that nothing was started twice (no run mark on two starts, no restore
+    started twice), and that the run's report shows the outage the client rode out; it
+    records the figures.
+    """
+
+    def __init__(self, name: str, admin: httpx.Client, client: VBRClient) -> None:
+        self.figures = Figures(scenario=name, retry_budget_seconds=client.settings.outage_tolerance)
+        self.admin = admin
+        self.client = client
+        self._retries_before = client.retry.retries
+        self._outages_before = len(client.outages.records())
+        self._started = time.monotonic()
+
+    def finish(
+        self,
+        reports: list[RecoveryReport],
+        *,
+        starts: dict[str, int],
+        triggered: bool = True,
+        seen: bool = True,
+    ) -> Figures:
+        """Check and record; ``starts``: accepted starts expected per workload kind;
+        ``triggered``: a fault rule started the outage (else the test did); ``seen``: the
+        client must have made calls into the outage (its report then shows it)."""
+        figures = self.figures
+        after = back(self.admin)
+        figures.runs = len(reports)
+        figures.verdicts = [report.verdict for report in reports]
+        assert after["outages"]["count"] >= 1, "VBR never went dark: the scenario proves nothing"
+        if triggered:
+            fired = [rule["fired"] for rule in self.admin.get("/_sim/faults").json()["rules"]]
+            assert fired == [1], f"the outage rule fired {fired} times, not once"
+        figures.leaks = assert_nothing_left(self.admin)
+        after = stats(self.admin)
+        assert held(after) == {}, f"still held: {held(after)}"
+        figures.requests = sum(n for key, n in after["requests"].items() if " /_sim/" not in key)
+        injected = dict(after["faults_injected"])
+        if not triggered:  # started through the admin API: not a rule's
+            injected["outage:api"] = after["outages"]["count"]
+        figures.faults = injected
+        figures.faults_injected = sum(
+            n for kind, n in injected.items() if not kind.startswith("latency")
+        )
+        figures.retries = self.client.retry.retries - self._retries_before
+        figures.most_retries_in_one_call = self.client.retry.most_retries
+        figures.longest_retrying_seconds = round(self.client.retry.longest_retrying, 1)
+        outages = self.client.outages.records()[self._outages_before :]
+        longest = max((o.duration().total_seconds() for o in outages), default=0.0)
+        figures.longest_outage_seconds = round(longest, 2)
+        figures.starts = sum(after["starts"].values())
+        figures.start_requests = start_requests(after)
+        figures.tokens = after["tokens"]
+        twice = kind_duplicates(after)
+        figures.duplicates = sum(n - 1 for marks in twice.values() for n in marks.values())
+        figures.duplicates += sum(count - 1 for count in duplicates(after).values())
+        figures.seconds = round(time.monotonic() - self._started, 1)
+        figures.record()
+        assert twice == {}, f"the same run started twice: {twice}"
+        assert duplicates(after) == {}, f"started more than once: {duplicates(after)}"
+        accepted = {k: f["starts"] for k, f in after["workloads"].items() if f["starts"]}
+        assert accepted == starts, f"starts accepted {accepted}, expected {starts}"
+        for report in reports:
+            assert report.verdict == "passed", report.model_dump_json(indent=2)
+        if seen:
+            assert outages, "the client saw no outage"
+            real = after["outages"]["real_seconds"]
+            shown = sum(report.vbr_unavailable_seconds or 0 for report in reports)
+            # the client sees the outage from the call it failed first to the next answer
+            assert shown >= min(longest, real) * 0.5, (
+                f"the reports show {shown}s of VBR unavailable; the client saw {longest:.2f}s "
+                f"of a {real}s outage"
+            )
+        return figures

@@ -14,6 +14,7 @@ switchover keeps what it holds and publishes nothing until it is resumed.
 
 from __future__ import annotations
 
+import math
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -23,8 +24,20 @@ from prefect.exceptions import Pause
 from prefect.runtime import flow_run
 
 from drflow.tasks import get_client, run_mark, verify_workload
-from drflow.vbr import MountFailed, SessionFailed, VBRError, WaitTimeout, budget
+from drflow.vbr import (
+    AmbiguousAdoption,
+    MountFailed,
+    Outage,
+    SessionFailed,
+    VBRError,
+    VBRTransportError,
+    WaitTimeout,
+    budget,
+    is_transient,
+)
+from drflow.vbr.marks import find_marked, remove
 from drflow.vbr.models import ObjectRestorePointModel
+from drflow.vbr.outages import format_duration
 
 from . import handoff, ownership
 from .decision import decide
@@ -48,8 +61,17 @@ def run_recovery(strategy: Strategy[Any, Any]) -> RecoveryReport:
     return _Recovery(strategy).run()
 
 
-def describe_failure(exc: BaseException) -> str:
-    """One line for the report: what failed, in VBR's words where there are some."""
+def describe_failure(exc: BaseException, outage: Outage | None = None) -> str:
+    """One line for the report: what failed, in VBR's words where there are some.
+
+    A transient failure (no connection, 5xx, 429, a timeout) that reaches the run means VBR
+    stayed unavailable longer than the run's budget for it: said so, with how long the
+    ``outage`` the client saw had lasted when the run gave up.
+    """
+    if is_transient(exc):
+        how = "unreachable" if isinstance(exc, VBRTransportError) else "unavailable"
+        lasted = f" for {format_duration(outage.duration().total_seconds())}" if outage else ""
+        return f"VBR {how}{lasted}, longer than the run could wait: {exc}"
     if isinstance(exc, SessionFailed):
         return f"VBR session failed: {exc.reason or exc}"
     if isinstance(exc, MountFailed):
@@ -90,6 +112,8 @@ class _Recovery:
         self.obj: OwnedObject | None = None
         self.disposition: Disposition | None = None
         self.entries: list[DispositionRecord] = []
+        self.unsettled_start = False
+        """The start failed after VBR may have carried it out: what it began is unknown."""
 
     def run(self) -> RecoveryReport:
         suspended = False
@@ -107,7 +131,7 @@ class _Recovery:
             self.report.verdict = "passed"
             self.progress.update(100, "done")
         except EXPECTED as exc:
-            self.report.reason = describe_failure(exc)
+            self.report.reason = describe_failure(exc, self._outage())
             self.logger.error("recovery of %s failed: %s", self.strategy.name, self.report.reason)
         except Pause:
             # suspended until a later step (a scheduled switchover): the resumed run finishes
@@ -140,7 +164,13 @@ class _Recovery:
         if slot.enter_context(handoff.vbr_work()):  # a drill's slot: requested now
             report.requested_at = datetime.now(UTC)
         phase = report.begin(strategy.start_phase)
-        self._hold(strategy.start(point, run_mark(), report))
+        try:
+            started = strategy.start(point, run_mark(), report)
+        except VBRError as exc:
+            # VBR may have carried out a start it did not answer (not adopted in time)
+            self.unsettled_start = is_transient(exc) or isinstance(exc, AmbiguousAdoption)
+            raise
+        self._hold(started)
         self.progress.update(15, f"waiting for VBR ({strategy.start_phase})")
         self.held = strategy.wait_ready(self.held, self.progress)
         if strategy.finished(self.held):
@@ -299,6 +329,9 @@ class _Recovery:
     def _clean_up(self) -> None:
         """Release what the run still holds as transient; what cannot be is recorded as
         cleanup pending, for the janitor. A clean-up error never hides the run's own."""
+        if self.held is None and self.unsettled_start:
+            self._clean_up_unsettled_start()
+            return
         if self.held is None or self.disposition != Disposition.TRANSIENT:
             return
         try:
@@ -320,16 +353,91 @@ class _Recovery:
         finally:
             report.end(phase)
 
+    def _clean_up_unsettled_start(self) -> None:
+        """The start failed once VBR may have carried it out (its answer lost, then VBR
+        unavailable past the budget): remove what VBR lists with the run's mark, within the
+        cleanup budget. What cannot be looked for or removed is cleanup pending: the janitor
+        finds it by the mark. A kind VBR cannot list by mark is said so (VBR ends it)."""
+        strategy, report = self.strategy, self.report
+        mark = run_mark()
+        phase = report.begin(strategy.release_phase)
+        unknown = OwnedObject(
+            kind=report.kind or "recovery", id=f"unknown, marked {mark}", name=strategy.name
+        )
+        try:
+            if not strategy.listable:
+                raise VBRError("VBR cannot list it by the run's mark")
+            client = get_client(self.params.connection)
+            scope = budget(
+                client.settings.cleanup_budget,
+                outage_tolerance=math.inf,
+                detached=True,
+                clock=client.retry.clock,
+            )
+            with scope:
+                found = find_marked(client, mark)
+        except Exception as exc:
+            self.logger.error(
+                "what the start of %s began (if anything) is unknown, cleanup pending: %s",
+                strategy.name,
+                exc,
+            )
+            self.obj = unknown
+            self._set(
+                Disposition.TRANSIENT, by="drflow", note=f"cleanup pending: {exc}", persist=False
+            )
+            report.cleaned_up = False
+            report.end(phase)
+            return
+        report.cleaned_up = True if found else None
+        for marked in found:
+            self.obj = OwnedObject(kind=marked.kind, id=str(marked.id), name=marked.name)
+            self.logger.warning("%s was started by the lost start: removing it", self.obj.label())
+            try:
+                remove(client, marked)
+            except Exception as exc:
+                self.logger.error("cleanup of %s failed, it is pending: %s", self.obj.label(), exc)
+                self._set(Disposition.TRANSIENT, by="drflow", note=f"cleanup pending: {exc}")
+                report.cleaned_up = False
+            else:
+                self._set(
+                    Disposition.RELEASED,
+                    by="drflow",
+                    note="started by a start whose answer was lost",
+                    persist=False,  # gone from VBR: nothing to record for the janitor
+                )
+        report.end(phase)
+
+    def _outage(self) -> Outage | None:
+        """The outage of VBR going on now (VBR has not answered since), as the run's client
+        sees it."""
+        try:
+            return get_client(self.params.connection).outages.current
+        except Exception:  # no client (bad settings): no outage to speak of
+            return None
+
     def _publish(self) -> None:
         report = self.report
         report.objects = list(ownership.latest(self.entries).values())
         begun = report.phases[0].started if report.phases else report.requested_at
         try:
             client = get_client(self.params.connection)
+        except Exception as exc:  # no client (bad settings): nothing to measure or name
+            self.logger.warning("could not identify the VBR server: %s", exc)
+        else:
+            try:
+                # naming the target must not hold the run: within the run's outage tolerance,
+                # and one try only while VBR is unavailable (the run may have given up on it)
+                tolerance = self.params.outage_tolerance_minutes
+                with budget(
+                    0 if client.outages.current is not None else None,
+                    outage_tolerance=tolerance * 60 if tolerance else None,
+                ):
+                    report.vbr = vbr_server(self.params.connection)
+            except Exception as exc:  # evidence of the target must not fail the run
+                self.logger.warning("could not identify the VBR server: %s", exc)
+            # measured last: an outage met while naming the server is one the run rode out
             unavailable = client.outages.unavailable_between(begun).total_seconds()
             report.vbr_unavailable_seconds = round(unavailable, 1) if unavailable else None
-            report.vbr = vbr_server(self.params.connection)
-        except Exception as exc:  # evidence of the target must not fail the run
-            self.logger.warning("could not identify the VBR server: %s", exc)
         handoff.ended(report)
         publish(report)
