@@ -26,6 +26,15 @@ from .plan import plan_app
 EXIT_WAIT = 10.0
 """Seconds a command that ends waits for Prefect to take what is left to send."""
 
+TEMPORARY_SERVER = {
+    # its telemetry would log an ERROR with a traceback on every command of an offline machine
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # a fresh database takes its migrations past Prefect's 20 s on a busy 2-core machine
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+"""The settings drflow gives the temporary Prefect server a command starts (without
+``PREFECT_API_URL``), unless the environment or the Prefect profile sets them."""
+
 app = typer.Typer(
     name="drflow",
     help="Disaster-recovery orchestration for Veeam Backup & Replication, on Prefect.",
@@ -82,7 +91,7 @@ def main() -> None:
     """Entry point of the console script."""
     code: int | str | None = 1
     try:
-        with _prefect_client_retries():
+        with temporary_server_settings(), _prefect_client_retries():
             app()
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -118,6 +127,24 @@ def _let_go_of_prefect(code: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+@contextmanager
+def temporary_server_settings() -> Iterator[None]:
+    """:data:`TEMPORARY_SERVER` for the temporary server a command starts, each unless the
+    environment or the active Prefect profile sets it: in this process's settings (the startup
+    timeout is read here) and environment (the server, and any process started, inherit it)."""
+    import prefect.settings
+
+    chosen = prefect.settings.get_current_settings().to_environment_variables(exclude_unset=True)
+    defaults = {
+        name: value
+        for name, value in TEMPORARY_SERVER.items()
+        if name not in os.environ and name not in chosen
+    }
+    updates = {getattr(prefect.settings, name): value for name, value in defaults.items()}
+    with environment(defaults), prefect.settings.temporary_settings(updates=updates):
+        yield
 
 
 @contextmanager

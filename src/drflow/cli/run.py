@@ -18,9 +18,15 @@ from .common import check_connection, check_simulator, fail, vbr_target
 from .live import run_with_live_view
 
 
+def summary(flow: object) -> str:
+    """The first paragraph of a flow's description (its docstring), on one line."""
+    description = str(getattr(flow, "description", None) or "").strip()
+    return " ".join(description.split("\n\n")[0].split())
+
+
 def flow_list() -> str:
     """Every flow ``drflow run`` can start, with its description."""
-    lines = [f"{name}: {entry.flow.description.splitlines()[0]}" for name, entry in FLOWS.items()]
+    lines = [f"{name}: {summary(entry.flow)}" for name, entry in FLOWS.items()]
     return "Flows:\n\n" + "\n\n".join(lines)
 
 
@@ -46,6 +52,9 @@ def run(
     if entry is None:
         raise fail(f"no flow called {flow_name!r}. " + flow_list())
     if help_params:
+        plain_console().print(
+            f"{flow_name}: {entry.flow.description.strip()}\n\nParameters:", highlight=False
+        )
         print_params(entry.params)
         return
     try:
