@@ -18,7 +18,7 @@ from drflow.env import environment
 from drflow.flows.engine.prefect_api import CLIENT_MAX_RETRIES
 from drflow.simulator.cli import simulator_command
 
-from . import azure, drill, janitor, readiness, report, run
+from . import azure, drill, janitor, readiness, report, resume, run
 from .common import err, fail
 from .demo import run_demo
 from .plan import plan_app
@@ -47,7 +47,7 @@ app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     epilog=run.flow_list() + "\n\nRun `drflow run FLOW --help-params` for a flow's parameters.",
 )(run.run)
-app.command()(run.resume)
+app.command()(resume.resume)
 app.add_typer(plan_app, name="plan")
 app.command()(drill.drill)
 app.command()(drill.recover)

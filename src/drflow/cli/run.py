@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-from uuid import UUID
 
 import typer
 from pydantic import BaseModel
@@ -87,26 +85,3 @@ def print_params(model: type[BaseModel], prefix: str = "") -> None:
             value = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
             default = f"default: {json.dumps(value, default=str)}"
         console.print(f"  {flag:<34} {field.description or ''} ({default})", highlight=False)
-
-
-def resume(
-    flow_run_id: str = typer.Argument(..., help="The paused flow run's id."),
-    choice: str = typer.Argument(..., help="unmount, migrate or keep."),
-    note: str = typer.Option("", help="Why (kept in the evidence)."),
-) -> None:
-    """Answer a recovery paused with then=ask (the Prefect UI's Resume form does the same)."""
-    from prefect.flow_runs import resume_flow_run
-
-    if choice not in ("unmount", "migrate", "keep"):
-        raise fail(f"choice must be unmount, migrate or keep, not {choice!r}")
-    try:
-        run_id = UUID(flow_run_id)
-    except ValueError:
-        raise fail(f"{flow_run_id!r} is not a flow run id (a UUID)") from None
-    try:
-        resume_flow_run(
-            run_id, run_input={"choice": choice, "approver": getpass.getuser(), "note": note}
-        )
-    except Exception as exc:  # the API's words are the useful part
-        raise fail(f"could not resume {run_id}: {exc}", 1) from None
-    plain_console().print(f"resumed {run_id} with {choice}")
