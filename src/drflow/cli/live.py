@@ -86,7 +86,10 @@ def evidence_table(report: RecoveryReport) -> Table:
     if report.vbr is not None:
         table.add_row("against", escape(report.vbr.describe()))
     table.add_row("outcome", escape(report.outcome()))
-    table.add_row("RTO", human_duration(report.rto_seconds))
+    if report.rto_seconds is None and report.verified_at is not None:
+        table.add_row("RTO", "none: a mount for the operator is not timed")
+    else:
+        table.add_row("RTO", human_duration(report.rto_seconds))
     table.add_row(
         "restore point",
         f"{report.restore_point_id} ({human_duration(report.restore_point_age_seconds)} old)",
