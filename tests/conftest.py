@@ -75,3 +75,17 @@ def vbr_factory(sim: object, contract: object) -> Iterator[object]:
 def vbr(vbr_factory: object) -> object:
     """A restore-operator client of the simulator."""
     return vbr_factory()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of a module that shares a module- or class-scoped fixture (a Prefect server, a
+    PostgreSQL cluster) run on one xdist worker (``--dist loadgroup``); every other test goes to
+    whichever worker is free."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {fixture.scope for defs in info.name2fixturedefs.values() for fixture in defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -32,7 +32,7 @@ from drflow.checks import HttpCheck
 from drflow.cli import app
 from drflow.flows.azure import AzureRecoveryParams, azure_instant_recovery
 from drflow.flows.engine import RecoveryFailed, RecoveryReport
-from drflow.flows.engine.switchover import confirm_tag
+from drflow.flows.engine.suspension import confirm_tag
 from drflow.flows.switchover_confirm import switchover_confirm
 
 pytestmark = pytest.mark.flow

@@ -41,3 +41,14 @@ def test_weekly_drill_is_scheduled_with_a_timezone() -> None:
     [schedule] = drill["schedules"]
     assert schedule["cron"]
     assert schedule["timezone"]
+
+
+def test_every_kind_of_the_registry_is_deployed_as_it_says() -> None:
+    from drflow.flows import KINDS
+
+    deployed = {
+        f"{load_flow_from_entrypoint(e['entrypoint']).name}/{e['name']}" for e in DEPLOYMENTS
+    }
+    missing = {kind.name: kind.deployment_name for kind in KINDS.values()}
+    missing = {name: where for name, where in missing.items() if where not in deployed}
+    assert missing == {}, f"kinds whose registry deployment prefect.yaml lacks: {missing}"

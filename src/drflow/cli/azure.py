@@ -10,7 +10,7 @@ from prefect.settings import PREFECT_API_URL
 from rich.console import Console
 
 from drflow.console import plain_console
-from drflow.flows.engine.switchover import move_confirm_runs
+from drflow.flows.engine.suspension import move_confirm_runs
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import NotFound, VBRConfigError, VBRError
 from drflow.vbr.models import AzureInstantVMRecoverySwitchoverType

@@ -11,7 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from drflow.tasks import VBRConnection, get_client
 
-from .engine.switchover import CONFIRM_FLOW, confirm_tag, read_vbr_settings
+from .engine.suspension import CONFIRM_FLOW, confirm_tag
+from .engine.switchover import read_vbr_settings
 
 RESCHEDULE_MARGIN = timedelta(minutes=2)
 """A switchover closer than this is waited for in this run rather than by a new one (workers
