@@ -362,6 +362,7 @@ ROWS: list[tuple[str, list[str], int, list[str]]] = [
         ["error_rate", "less than or equal to 1"],
     ),
     ("unknown-command", ["restore", "web01"], 2, ["No such command 'restore'"]),
+    ("vbr-unknown-command", ["vbr", "points"], 2, ["No such command 'points'"]),
     ("run-flow-name-like-markup", ["run", "[/x]:cd:"], 2, ["no flow called '[/x]:cd:'"]),
     (
         "drill-path-like-markup",

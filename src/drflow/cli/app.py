@@ -18,7 +18,7 @@ from drflow.env import environment
 from drflow.flows.engine.prefect_api import CLIENT_MAX_RETRIES
 from drflow.simulator.cli import simulator_command
 
-from . import azure, drill, janitor, readiness, report, resume, run
+from . import azure, drill, janitor, readiness, report, resume, run, vbr
 from .common import err, fail
 from .demo import run_demo
 from .plan import plan_app
@@ -57,6 +57,7 @@ app.command()(report.report)
 app.command()(janitor.janitor)
 app.command()(janitor.release)
 app.add_typer(azure.azure_app, name="azure")
+app.add_typer(vbr.vbr_app, name="vbr")
 app.command(name="simulator")(simulator_command)
 
 
