@@ -77,7 +77,12 @@ def up(
         10.0, min=1.0, help="Simulator speed (when DRFLOW_VBR_URL is unset)."
     ),
     notify_block: str | None = typer.Option(
-        None, help="Notification block to tell when a drill fails (creates the automation)."
+        None,
+        "--notify",
+        "--notify-block",
+        metavar="BLOCK",
+        help="Notification block to tell when a drill fails or a run waits for a decision "
+        "(creates the two automations once).",
     ),
 ) -> None:
     """Start a local Prefect server (unless PREFECT_API_URL is set) and the simulator (unless
