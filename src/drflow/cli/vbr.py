@@ -56,7 +56,7 @@ def _vbr(what: str, url: str | None, *, simulator: bool, speed: float) -> Iterat
 @vbr_app.command("restore-points")
 def restore_points(
     name: str | None = typer.Argument(
-        None, metavar="[NAME]", help="Only this workload's (VM, share, bucket, tenant...)."
+        None, metavar="NAME", help="Only this workload's (VM, share, bucket, tenant...)."
     ),
     url: str | None = URL,
     simulator: bool = SIMULATOR,
