@@ -5,6 +5,7 @@ mount (read from its mark)."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -158,6 +159,24 @@ def test_mounts_with_their_owning_drflow_run(
     assert "not drflow's (reason: restore test by hand)" in table.stdout
     for row in rows.values():
         assert row["id"] in table.stdout
+
+
+def test_an_unreachable_vbr_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DRFLOW_VBR_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("DRFLOW_VBR_USERNAME", "restore-operator")
+    monkeypatch.setenv("DRFLOW_VBR_PASSWORD", "simulator")
+    monkeypatch.setenv("DRFLOW_VBR_OUTAGE_TOLERANCE", "1s")
+    try:
+        result = invoke("vbr", "mounts")
+    finally:
+        close_clients()
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: VBR's mounts cannot be read:")
+    assert result.stdout == ""
 
 
 def test_no_mounts(target: Any) -> None:

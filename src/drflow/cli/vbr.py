@@ -4,13 +4,15 @@
 mount the client can list (instant recoveries of vSphere and Hyper-V VMs, to Azure, FCDs,
 published file shares) with the drflow run that owns it, read from its mark as the janitor
 reads it. The VBR is chosen as for a drill: ``--connection.url``, else ``DRFLOW_VBR_URL``;
-drflow's simulator only with ``--simulator``.
+drflow's simulator only with ``--simulator``. An unreachable VBR is waited for
+:data:`OUTAGE_TOLERANCE` (or ``DRFLOW_VBR_OUTAGE_TOLERANCE``), then the command exits 1.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ import typer
 from rich.table import Table
 
 from drflow.console import plain_console
+from drflow.env import environment
 from drflow.flows import human_duration
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import NotFound, VBRClient, VBRError
@@ -42,11 +45,20 @@ SPEED = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator).")
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
+OUTAGE_TOLERANCE = "1m"
+"""How long a listing waits for an unreachable VBR, unless DRFLOW_VBR_OUTAGE_TOLERANCE says:
+an operator looking for an id wants an answer, not a recovery's patience."""
+
+
 @contextmanager
 def _vbr(what: str, url: str | None, *, simulator: bool, speed: float) -> Iterator[VBRClient]:
     """A client of the VBR a command lists, chosen as for a drill (exit 2 on bad settings)."""
+    tolerance = os.environ.get("DRFLOW_VBR_OUTAGE_TOLERANCE", OUTAGE_TOLERANCE)
     # the notice of an embedded simulator goes to stderr: --json keeps stdout for the JSON
-    with vbr_target(what, url, simulator=simulator, speed=speed, notice=err):
+    with (
+        environment({"DRFLOW_VBR_OUTAGE_TOLERANCE": tolerance}),
+        vbr_target(what, url, simulator=simulator, speed=speed, notice=err),
+    ):
         connection = VBRConnection(url=url)
         check_connection(what, connection)
         check_simulator(what, connection, simulator=simulator)
