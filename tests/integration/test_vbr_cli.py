@@ -124,7 +124,7 @@ def test_mounts_with_their_owning_drflow_run(
         InstantViVMOriginalLocationRecoverySpec(
             restore_point_id=latest_restore_point(client, "web02").id,
             secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
-            reason="restore test by hand",
+            reason="restore test by hand [ticket 7]",
         )
     )
     client.unstructured.start_share_instant_recovery(
@@ -146,7 +146,7 @@ def test_mounts_with_their_owning_drflow_run(
     assert set(rows) == {"hv-web01", "web02", "\\\\fs01\\hr"}
     assert (rows["hv-web01"]["kind"], rows["hv-web01"]["drflow_run"]) == ("hyperv-vm", str(run))
     assert (rows["web02"]["kind"], rows["web02"]["drflow_run"]) == ("vsphere-vm", None)
-    assert rows["web02"]["reason"] == "restore test by hand"
+    assert rows["web02"]["reason"] == "restore test by hand [ticket 7]"
     assert rows["\\\\fs01\\hr"]["kind"] == "file-share"
     assert rows["\\\\fs01\\hr"]["drflow_run"] == str(share_run)
     assert {r["id"] for r in rows.values()} == {str(m["id"]) for m in held}
@@ -156,7 +156,7 @@ def test_mounts_with_their_owning_drflow_run(
     assert table.exit_code == 0, table.output
     assert str(run) in table.stdout
     assert str(share_run) in table.stdout
-    assert "not drflow's (reason: restore test by hand)" in table.stdout
+    assert "not drflow's (reason: restore test by hand [ticket 7])" in table.stdout
     for row in rows.values():
         assert row["id"] in table.stdout
 

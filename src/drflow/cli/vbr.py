@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from drflow.console import plain_console
@@ -100,14 +101,14 @@ def restore_points(
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"restore points of {name}" if name else "restore points")
+    table = Table(title=f"restore points of {escape(name)}" if name else "restore points")
     for column in ("workload", "platform", "backup", "restore point id", "created (UTC)", "age"):
         table.add_column(column, no_wrap=column in ("restore point id", "created (UTC)"))
     for row, point in zip(rows, points, strict=True):
         table.add_row(
-            row["workload"],
+            escape(row["workload"]),
             row["platform"],
-            row["backup"],
+            escape(row["backup"]),
             row["restore_point_id"],
             f"{point.creation_time.astimezone(UTC):%Y-%m-%d %H:%M}",
             human_duration((now - point.creation_time).total_seconds()),
@@ -158,7 +159,7 @@ def mounts(
         table.add_column(column, no_wrap=column == "mount id")
     for row in rows:
         owner = row["drflow_run"] or f"not drflow's (reason: {row['reason'] or '-'})"
-        table.add_row(row["kind"], row["id"], row["workload"], row["state"], owner)
+        table.add_row(row["kind"], row["id"], escape(row["workload"]), row["state"], escape(owner))
     plain_console().print(table)  # COLUMNS as of now
 
 
