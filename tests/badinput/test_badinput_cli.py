@@ -273,18 +273,25 @@ ROWS: list[tuple[str, list[str], int, list[str]]] = [
         ["cannot read it: No such file or directory"],
     ),
     (
-        "resume-not-a-uuid",
-        ["resume", "run-42", "unmount"],
+        "resume-no-choice",
+        ["resume", "run-42"],
         2,
-        ["'run-42' is not a flow run id (a UUID)"],
+        ["expected RUN CHOICE or PLAN WORKLOAD CHOICE", "drflow resume --list"],
     ),
+    (
+        "resume-too-many-words",
+        ["resume", "tier1", "web01", "keep", "now"],
+        2,
+        ["expected RUN CHOICE or PLAN WORKLOAD CHOICE"],
+    ),
+    ("resume-list-and-a-run", ["resume", "--list", RUN_ID], 2, ["--list takes no RUN"]),
     (
         "resume-bad-choice",
         ["resume", RUN_ID, "destroy"],
         2,
         ["choice must be unmount, migrate or keep, not 'destroy'"],
     ),
-    ("resume-missing-choice", ["resume", RUN_ID], 2, ["Missing argument 'choice'"]),
+    ("resume-missing-choice", ["resume", RUN_ID], 2, ["expected RUN CHOICE or PLAN WORKLOAD"]),
     (
         "history-missing-plan-file",
         ["history", "/nonexistent/plan.yaml"],
@@ -355,6 +362,7 @@ ROWS: list[tuple[str, list[str], int, list[str]]] = [
         ["error_rate", "less than or equal to 1"],
     ),
     ("unknown-command", ["restore", "web01"], 2, ["No such command 'restore'"]),
+    ("vbr-unknown-command", ["vbr", "points"], 2, ["No such command 'points'"]),
     ("run-flow-name-like-markup", ["run", "[/x]:cd:"], 2, ["no flow called '[/x]:cd:'"]),
     (
         "drill-path-like-markup",

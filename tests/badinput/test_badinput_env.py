@@ -133,6 +133,7 @@ COMMANDS = {
     "run": ["run", "vsphere-instant-recovery", "--vm", "web01"],
     "drill": ["drill", "plans/tier1.yaml"],
     "azure-reschedule": ["azure", "reschedule", str(uuid.UUID(int=7)), "2999-01-01T00:00:00Z"],
+    "vbr-mounts": ["vbr", "mounts"],
 }
 
 

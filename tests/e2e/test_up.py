@@ -123,7 +123,8 @@ def test_drflow_up_serves_the_deployments_and_stops_on_ctrl_c(tmp_path: Path) ->
         # The paused run was cancelled and unmounted its VM (its own clean-up, or the hook the
         # runner runs) before the simulator stopped.
         assert re.search(
-            r"hv-web01 unmounted|removed hyperv-vm hv-web01", up.log.read_text(errors="replace")
+            r"hyperv-vm hv-web01 released|removed hyperv-vm hv-web01",
+            up.log.read_text(errors="replace"),
         ), up.tail()
         with pytest.raises(httpx.ConnectError):
             httpx.get(served["ui"] + "/api/health", timeout=2)

@@ -18,13 +18,22 @@ from drflow.env import environment
 from drflow.flows.engine.prefect_api import CLIENT_MAX_RETRIES
 from drflow.simulator.cli import simulator_command
 
-from . import azure, drill, janitor, readiness, report, run
+from . import azure, drill, janitor, readiness, report, resume, run, vbr
 from .common import err, fail
 from .demo import run_demo
 from .plan import plan_app
 
 EXIT_WAIT = 10.0
 """Seconds a command that ends waits for Prefect to take what is left to send."""
+
+TEMPORARY_SERVER = {
+    # its telemetry would log an ERROR with a traceback on every command of an offline machine
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # a fresh database takes its migrations past Prefect's 20 s on a busy 2-core machine
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+"""The settings drflow gives the temporary Prefect server a command starts (without
+``PREFECT_API_URL``), unless the environment or the Prefect profile sets them."""
 
 app = typer.Typer(
     name="drflow",
@@ -38,7 +47,7 @@ app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     epilog=run.flow_list() + "\n\nRun `drflow run FLOW --help-params` for a flow's parameters.",
 )(run.run)
-app.command()(run.resume)
+app.command()(resume.resume)
 app.add_typer(plan_app, name="plan")
 app.command()(drill.drill)
 app.command()(drill.recover)
@@ -48,6 +57,7 @@ app.command()(report.report)
 app.command()(janitor.janitor)
 app.command()(janitor.release)
 app.add_typer(azure.azure_app, name="azure")
+app.add_typer(vbr.vbr_app, name="vbr")
 app.command(name="simulator")(simulator_command)
 
 
@@ -67,7 +77,12 @@ def up(
         10.0, min=1.0, help="Simulator speed (when DRFLOW_VBR_URL is unset)."
     ),
     notify_block: str | None = typer.Option(
-        None, help="Notification block to tell when a drill fails (creates the automation)."
+        None,
+        "--notify",
+        "--notify-block",
+        metavar="BLOCK",
+        help="Notification block to tell when a drill fails or a run waits for a decision "
+        "(creates the two automations once).",
     ),
 ) -> None:
     """Start a local Prefect server (unless PREFECT_API_URL is set) and the simulator (unless
@@ -82,7 +97,7 @@ def main() -> None:
     """Entry point of the console script."""
     code: int | str | None = 1
     try:
-        with _prefect_client_retries():
+        with temporary_server_settings(), _prefect_client_retries():
             app()
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -118,6 +133,24 @@ def _let_go_of_prefect(code: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+@contextmanager
+def temporary_server_settings() -> Iterator[None]:
+    """:data:`TEMPORARY_SERVER` for the temporary server a command starts, each unless the
+    environment or the active Prefect profile sets it: in this process's settings (the startup
+    timeout is read here) and environment (the server, and any process started, inherit it)."""
+    import prefect.settings
+
+    chosen = prefect.settings.get_current_settings().to_environment_variables(exclude_unset=True)
+    defaults = {
+        name: value
+        for name, value in TEMPORARY_SERVER.items()
+        if name not in os.environ and name not in chosen
+    }
+    updates = {getattr(prefect.settings, name): value for name, value in defaults.items()}
+    with environment(defaults), prefect.settings.temporary_settings(updates=updates):
+        yield
 
 
 @contextmanager

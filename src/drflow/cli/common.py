@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from drflow.console import plain_console
@@ -65,13 +66,13 @@ def check_connection(what: str, connection: object) -> None:
 
 @contextmanager
 def vbr_target(
-    what: str, url: str | None, *, simulator: bool, speed: float
+    what: str, url: str | None, *, simulator: bool, speed: float, notice: Console = console
 ) -> Iterator[str | None]:
     """The VBR a drill, recovery or run acts on: the one configured (``url``, else
     ``DRFLOW_VBR_URL``); with ``--simulator`` and nothing configured, drflow's embedded VBR
-    simulator. Never the simulator silently: without a configured VBR and without
-    ``--simulator`` it exits 2, starting nothing (:func:`check_simulator` then holds the
-    configured one to what ``--simulator`` says).
+    simulator, said on ``notice``. Never the simulator silently: without a configured VBR and
+    without ``--simulator`` it exits 2, starting nothing (:func:`check_simulator` then holds
+    the configured one to what ``--simulator`` says).
     """
     if url is None and "DRFLOW_VBR_URL" not in os.environ:
         if not simulator:
@@ -79,7 +80,7 @@ def vbr_target(
         from drflow.embedded import embedded_simulator
 
         with embedded_simulator(speed) as sim:
-            console.print(
+            notice.print(
                 f"--simulator: {what} against drflow's embedded VBR SIMULATOR at {sim.url}, not "
                 "a real VBR (its evidence says so)",
                 highlight=False,

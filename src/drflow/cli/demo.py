@@ -9,9 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from drflow.checks import HttpCheck
-from drflow.console import plain_console
+from drflow.console import plain_console, plain_console_logs
 from drflow.embedded import DEMO_USER, embedded_simulator
-from drflow.env import environment
 from drflow.flows import (
     MigrationTarget,
     RecoveryFailed,
@@ -21,6 +20,8 @@ from drflow.flows import (
     vsphere_instant_recovery,
 )
 from drflow.tasks import VBRConnection
+
+from .where import no_ui, ui_url
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,9 @@ def run_demo(*, speed: float = 20.0, verbose: bool = False, console: Console | N
     started = time.monotonic()
     with embedded_simulator(speed, user=DEMO_USER) as sim:
         console.print(f"[bold]VBR simulator[/] listening on {sim.url} (speed x{speed:g})")
-        env = {
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-        }
-        if not verbose:  # the runs' logs still reach the Prefect API (and its UI)
-            env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
-            env["PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL"] = "CRITICAL"
-            env["PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL"] = "CRITICAL"
-        with environment(env):
+        # without --verbose the runs' logs reach the Prefect API (and its UI) only; with it,
+        # the failures the demo expects are one line each, without a traceback
+        with plain_console_logs(quiet=not verbose):
             _print_ui_hint(console)
             outcomes = [_run_case(case, sim.url, console) for case in CASES]
     ok = all(report.verdict == case.expect for case, report in outcomes)
@@ -121,13 +116,8 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def _print_ui_hint(console: Console) -> None:
-    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
-
-    if PREFECT_API_URL.value():
-        ui = PREFECT_UI_URL.value() or PREFECT_API_URL.value().removesuffix("/api")
+    ui = ui_url()
+    if ui:
         console.print(f"Prefect UI: {ui}/runs (flow runs and their recovery-* artifacts)")
     else:
-        console.print(
-            "No Prefect server configured: flows run on a temporary local API. "
-            "To watch them in the UI, run `prefect server start` and set PREFECT_API_URL."
-        )
+        console.print(no_ui(), highlight=False)

@@ -16,6 +16,7 @@ from drflow.drills import DrillFailed, DrillReport, dr_drill, dr_recover
 from drflow.drills.audit import Evidence
 from drflow.drills.history import DrillRun, by_server, drill_history, readiness_history
 from drflow.flows import human_duration
+from drflow.flows.engine import artifact_key
 from drflow.tasks import VBRConnection
 
 from .common import (
@@ -29,6 +30,7 @@ from .common import (
     vbr_target,
 )
 from .report import write_html
+from .where import announce, artifacts, run_announced
 
 
 def drill(
@@ -56,9 +58,16 @@ def drill(
         connection = VBRConnection.model_validate(plan.vbr.connection())
         check_connection(str(file), connection)
         check_simulator("drill", connection, simulator=simulator)
-        with console.status(f"drilling {escape(plan.name)}..."), plain_console_logs():
-            state = dr_drill(
-                str(file), report_path=str(report) if report else None, return_state=True
+        where = plan_report("drill", plan.name, json_file=report, html=html)
+        with (
+            console.status(f"drilling {escape(plan.name)}..."),
+            plain_console_logs(above=console),
+        ):
+            state = run_announced(
+                dr_drill,
+                str(file),
+                report_path=str(report) if report else None,
+                announce=lambda run: announce(console, run.name or "dr-drill", run.id, where),
             )
     code = _verdict(state)
     drilled = _report_of(state)
@@ -108,14 +117,36 @@ def recover(
         check_simulator("recover", connection, simulator=simulator)
         if not yes:
             _confirm(plan.name, sorted(workloads or known))
-        with console.status(f"recovering {escape(plan.name)}..."), plain_console_logs():
-            state = dr_recover(
+        where = plan_report("recover", plan.name, json_file=report)
+        with (
+            console.status(f"recovering {escape(plan.name)}..."),
+            plain_console_logs(above=console),
+        ):
+            state = run_announced(
+                dr_recover,
                 str(file),
                 workloads=workloads or None,
                 report_path=str(report) if report else None,
-                return_state=True,
+                announce=lambda run: announce(console, run.name or "dr-recover", run.id, where),
             )
     raise typer.Exit(_verdict(state))
+
+
+def plan_report(
+    mode: str, plan_name: str, *, json_file: Path | None = None, html: Path | None = None
+) -> list[str]:
+    """Where the report of a drill or recovery of a plan will be."""
+    key = artifact_key(mode, plan_name)
+    where = [
+        artifacts(key, f"{key}-table", f"{key}-json", f"{key}-charts")
+        + f" (Artifacts > {key} shows the latest {mode})",
+        "the verdict table here at the end",
+    ]
+    if json_file is not None:
+        where.append(f"JSON: {json_file}")
+    if html is not None:
+        where.append(f"HTML: {html} (written after the {mode})")
+    return where
 
 
 def _confirm(plan_name: str, workloads: list[str]) -> None:

@@ -10,26 +10,51 @@ from rich.table import Table
 
 from drflow.console import plain_console_logs
 from drflow.flows import RecoveryFailed, RecoveryReport, human_duration
-from drflow.flows.engine import Handoff, handed_over, watching
+from drflow.flows.engine import Handoff, artifact_key, handed_over, watching
 from drflow.flows.engine.prefect_api import transient
+from drflow.flows.registry import kind_of_flow
 from drflow.vbr import VBRConfigError
+
+from .where import announce, artifacts, run_announced
+
+
+def report_of_run(flow: Any, params: Any) -> list[str]:
+    """Where the report of a run of ``flow`` with ``params`` will be."""
+    kind = kind_of_flow(flow.name)
+    if kind is None:
+        return ["this run's artifacts", "the evidence table here at the end"]
+    strategy = kind.strategy(params)
+    keys = [artifact_key("recovery", strategy.name), artifact_key("recovery-phases", strategy.name)]
+    if strategy.ending == "hand over":
+        keys.insert(0, artifact_key(strategy.handover_key, strategy.name))
+    return [artifacts(*keys), "the evidence table here at the end"]
 
 
 def run_with_live_view(flow: Any, params: Any, console: Console) -> int:
     """Run ``flow(params)`` in this process; 0 when it passed, 1 when it failed.
 
-    The recovery's report is shown even when Prefect's API was gone at its end (its run's
-    state and artifacts could then not be written): what happened in VBR is what counts.
+    Where to follow the run and where its report will be are printed when it starts. The
+    recovery's report is shown even when Prefect's API was gone at its end (its run's state
+    and artifacts could then not be written): what happened in VBR is what counts.
     """
     outcome: Any
+    report = report_of_run(flow, params)
     with console.status(f"{flow.name}: starting") as status:
 
         def show(workload: str, phase: str, percent: float) -> None:
             status.update(f"{flow.name}[{workload}]: {phase} ({percent:.0f}%)")
 
-        with watching(show), plain_console_logs(), handed_over(Handoff()) as link:
+        def started(run: Any) -> None:
+            announce(console, run.name or flow.name, run.id, report)
+
+        with (
+            watching(show),
+            plain_console_logs(above=console),
+            handed_over(Handoff()) as link,
+        ):
             try:
-                outcome = flow(params, return_state=True).result(raise_on_failure=False)
+                state = run_announced(flow, params, announce=started)
+                outcome = state.result(raise_on_failure=False)
             except Exception as exc:
                 if not transient(exc):
                     raise
@@ -61,7 +86,10 @@ def evidence_table(report: RecoveryReport) -> Table:
     if report.vbr is not None:
         table.add_row("against", escape(report.vbr.describe()))
     table.add_row("outcome", escape(report.outcome()))
-    table.add_row("RTO", human_duration(report.rto_seconds))
+    if report.rto_seconds is None and report.verified_at is not None:
+        table.add_row("RTO", "none: a mount for the operator is not timed")
+    else:
+        table.add_row("RTO", human_duration(report.rto_seconds))
     table.add_row(
         "restore point",
         f"{report.restore_point_id} ({human_duration(report.restore_point_age_seconds)} old)",

@@ -12,6 +12,7 @@ from drflow.console import plain_console_logs
 from drflow.drills.readiness import NotReady, ReadinessReport
 from drflow.drills.readiness import readiness as readiness_flow
 from drflow.flows import human_duration
+from drflow.flows.engine import artifact_key
 from drflow.tasks import VBRConnection
 
 from .common import (
@@ -23,6 +24,7 @@ from .common import (
     load_plan_or_exit,
     vbr_target,
 )
+from .where import announce, artifacts, run_announced
 
 
 def readiness(
@@ -50,9 +52,19 @@ def readiness(
         connection = VBRConnection.model_validate(plan.vbr.connection())
         check_connection(str(file), connection)
         check_simulator("check", connection, simulator=simulator)
-        with console.status(f"checking {escape(plan.name)}..."), plain_console_logs():
-            state = readiness_flow(
-                str(file), report_path=str(json_file) if json_file else None, return_state=True
+        key = artifact_key("readiness", plan.name)
+        where = [artifacts(key, f"{key}-table"), "the verdict table here at the end"]
+        if json_file is not None:
+            where.append(f"JSON: {json_file}")
+        with (
+            console.status(f"checking {escape(plan.name)}..."),
+            plain_console_logs(above=console),
+        ):
+            state = run_announced(
+                readiness_flow,
+                str(file),
+                report_path=str(json_file) if json_file else None,
+                announce=lambda run: announce(console, run.name or "readiness", run.id, where),
             )
     outcome = state.result(raise_on_failure=False)
     report = outcome.report if isinstance(outcome, NotReady) else outcome

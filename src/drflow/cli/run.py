@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-from uuid import UUID
 
 import typer
 from pydantic import BaseModel
@@ -18,9 +16,15 @@ from .common import check_connection, check_simulator, fail, vbr_target
 from .live import run_with_live_view
 
 
+def summary(flow: object) -> str:
+    """The first paragraph of a flow's description (its docstring), on one line."""
+    description = str(getattr(flow, "description", None) or "").strip()
+    return " ".join(description.split("\n\n")[0].split())
+
+
 def flow_list() -> str:
     """Every flow ``drflow run`` can start, with its description."""
-    lines = [f"{name}: {entry.flow.description.splitlines()[0]}" for name, entry in FLOWS.items()]
+    lines = [f"{name}: {summary(entry.flow)}" for name, entry in FLOWS.items()]
     return "Flows:\n\n" + "\n\n".join(lines)
 
 
@@ -46,6 +50,9 @@ def run(
     if entry is None:
         raise fail(f"no flow called {flow_name!r}. " + flow_list())
     if help_params:
+        plain_console().print(
+            f"{flow_name}: {entry.flow.description.strip()}\n\nParameters:", highlight=False
+        )
         print_params(entry.params)
         return
     try:
@@ -78,26 +85,3 @@ def print_params(model: type[BaseModel], prefix: str = "") -> None:
             value = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
             default = f"default: {json.dumps(value, default=str)}"
         console.print(f"  {flag:<34} {field.description or ''} ({default})", highlight=False)
-
-
-def resume(
-    flow_run_id: str = typer.Argument(..., help="The paused flow run's id."),
-    choice: str = typer.Argument(..., help="unmount, migrate or keep."),
-    note: str = typer.Option("", help="Why (kept in the evidence)."),
-) -> None:
-    """Answer a recovery paused with then=ask (the Prefect UI's Resume form does the same)."""
-    from prefect.flow_runs import resume_flow_run
-
-    if choice not in ("unmount", "migrate", "keep"):
-        raise fail(f"choice must be unmount, migrate or keep, not {choice!r}")
-    try:
-        run_id = UUID(flow_run_id)
-    except ValueError:
-        raise fail(f"{flow_run_id!r} is not a flow run id (a UUID)") from None
-    try:
-        resume_flow_run(
-            run_id, run_input={"choice": choice, "approver": getpass.getuser(), "note": note}
-        )
-    except Exception as exc:  # the API's words are the useful part
-        raise fail(f"could not resume {run_id}: {exc}", 1) from None
-    plain_console().print(f"resumed {run_id} with {choice}")

@@ -48,6 +48,8 @@ def prefect_server(port: int, console: Console, timeout: float = 120.0) -> Itera
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             # The UI asks this address for the API; by default it is :4200's, not ours.
             "PREFECT_UI_API_URL": api,
+            # The runs' UI links in notifications ({{ flow_run|ui_url }}) start here.
+            "PREFECT_UI_URL": api.removesuffix("/api"),
         },
         # Out of the terminal's process group: Ctrl-C must not kill the server while the
         # runner still cancels the runs in progress (and their hooks clean up through it).
@@ -163,10 +165,12 @@ def up(
         size = ensure_concurrency_limit()
         console.print(f"Global concurrency limit vbr-restore-sessions: {size}")
         if notify_block:
-            from drflow.deployments.notify import ensure_drill_failure_automation
+            from drflow.deployments.notify import ensure_automations
 
-            ensure_drill_failure_automation(notify_block)
-            console.print(f"Failed drills are notified through block {notify_block!r}")
+            for automation in ensure_automations(notify_block):
+                console.print(
+                    f"Automation {automation.name!r} notifies through block {notify_block!r}"
+                )
         deployments = runner_deployments()
         ui = api.removesuffix("/api")
         console.print(

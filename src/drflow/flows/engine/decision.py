@@ -1,8 +1,15 @@
-"""The operator's decision after verification: ``then=ask`` pauses the run for a choice."""
+"""The operator's decision after verification: ``then=ask`` pauses the run for a choice.
+
+Every wait for the operator pauses the run through :func:`wait_for_input` with a form (a
+``RunInput``) whose description begins with one line that says what the run waits for: the
+Prefect UI shows it above the form, and ``drflow resume --list`` shows that line. The decision's
+form allows only the choices possible for the recovery, so the UI offers only those and Prefect
+refuses any other answer.
+"""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from prefect import get_client, get_run_logger
 from prefect.exceptions import FlowPauseTimeout
@@ -10,7 +17,7 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 from prefect.states import Running
-from pydantic import Field
+from pydantic import Field, create_model
 
 from .params import AskOptions, Choice, Then
 
@@ -39,11 +46,23 @@ def wait_for_input(form: type[In], *, timeout_seconds: float, key: str) -> In | 
 
 
 class OperatorDecision(RunInput):
-    """What to do with the verified recovery."""
+    """What to do with the recovery."""
 
     choice: Choice = Field(description="unmount (end the drill), migrate, or keep it running.")
     approver: str = Field(default="", description="Who decides (for the evidence).")
     note: str = Field(default="", description="Why, for the evidence.")
+
+
+def decision_form(allowed: list[Choice]) -> type[OperatorDecision]:
+    """The decision's form, its ``choice`` limited to ``allowed`` (in the form's schema)."""
+    return create_model(
+        "OperatorDecision",
+        __base__=OperatorDecision,
+        choice=(
+            Literal[tuple(allowed)],  # type: ignore[valid-type]
+            Field(description=f"{' or '.join(allowed)}: what becomes of the recovery."),
+        ),
+    )
 
 
 def decide(
@@ -65,8 +84,13 @@ def decide(
         "/".join(allowed),
         default,
     )
-    form = OperatorDecision.with_initial_data(
-        description=f"{summary}\n\nChoose one of: {', '.join(allowed)}.", choice=default
+    waits = (
+        f"{flow_run.name or 'This run'} waits for a decision: {' or '.join(allowed)} "
+        f"(nobody answers in {ask.timeout_minutes:g} minutes: {default})."
+    )
+    form = decision_form(allowed).with_initial_data(
+        description=f"{waits}\n\n{summary}\n\nChoose one of: {', '.join(allowed)}.",
+        choice=default,
     )
     answer = wait_for_input(form, timeout_seconds=ask.timeout_minutes * 60, key=key)
     if answer is None:

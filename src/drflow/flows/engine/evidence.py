@@ -1,4 +1,9 @@
-"""Publishing a recovery's evidence as Prefect artifacts: report, table, live progress."""
+"""Publishing a recovery's evidence as Prefect artifacts: report, table, live progress.
+
+The report and its table carry keys (``recovery-<workload>``, ``recovery-phases-<workload>``):
+the Artifacts page shows each key's latest as a card, and the history of a key across runs.
+The live progress has none: one artifact per run, updated in place, on the run's own page.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,12 @@ def watching(listener: ProgressListener) -> Iterator[None]:
 class Progress:
     """A progress artifact (0 to 100) that follows a recovery while it waits.
 
+    One per run, created once and then updated in place, and without a key: Prefect lists an
+    artifact without a key on its run's page only (its Artifacts tab), not on the Artifacts
+    page, which shows the latest artifact of each key as a card. Keyed by workload, progress
+    bars would add a card per workload ever recovered there (a drill of 74 VMs: 74 cards),
+    burying the reports (``drill-<plan>``, ``recovery-<workload>``) the page is for.
+
     It is created and updated in the background (:class:`_ProgressWriter`): a recovery never
     waits on Prefect's API to say how far it is, since it may hold a slot of the concurrency
     limit or be one of many runs starting at once.
@@ -49,10 +60,7 @@ class Progress:
 
     def __init__(self, workload: str) -> None:
         self._workload = workload
-        self._artifact = _ProgressArtifact(
-            key=artifact_key("progress", workload),
-            description=f"Recovery of {workload}: progress",
-        )
+        self._artifact = _ProgressArtifact(description=f"{workload}: progress")
         self._value = 0.0
         _writer.put(self._artifact, self._value)
 
@@ -67,10 +75,10 @@ class Progress:
 
 @dataclass(eq=False)
 class _ProgressArtifact:
-    """A progress artifact, created by its first write."""
+    """A progress artifact, created by its first write (``key`` None: on its run's page only)."""
 
-    key: str
     description: str
+    key: str | None = None
     id: UUID | None = None
 
     def write(self, value: float, client: SyncPrefectClient) -> None:
@@ -118,7 +126,9 @@ class _ProgressWriter:
                         client = stack.enter_context(context.run(get_client, sync_client=True))
                     context.run(_write_unretried, artifact, value, client)
                 except Exception as exc:  # progress is a view: a lost update must not fail a run
-                    logger.warning("progress artifact %s not written: %s", artifact.key, exc)
+                    logger.warning(
+                        "progress artifact (%s) not written: %s", artifact.description, exc
+                    )
 
 
 def _write_unretried(artifact: _ProgressArtifact, value: float, client: SyncPrefectClient) -> None:

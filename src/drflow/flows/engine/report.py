@@ -108,10 +108,13 @@ class RecoveryReport(BaseModel):
         """One line: what became of it, in words that do not claim more than was checked."""
         if self.reason:
             return self.reason
-        if self.verdict != "passed":
+        if self.verified_at is None:  # verified_at: it got that far (the verdict comes last)
             return "not recovered"
         if self.checks:
-            return f"recovered and verified ({len(self.checks)} checks passed)"
+            count = len(self.checks)
+            return f"recovered and verified ({count} check{'s' if count > 1 else ''} passed)"
+        if self.rto_seconds is None:  # a mount handed to the operator: nothing recovered to time
+            return "mounted for the operator (no checks)"
         return "recovered (no checks)"
 
     def cleanup(self) -> str:

@@ -180,7 +180,7 @@ class _Recovery:
 
         strategy.prepare(self.held, report, self.progress)
         self._verify()
-        self.progress.update(80, "verified")
+        self.progress.update(80, "verified" if self.report.checks else "recovered (no checks)")
         if strategy.ending == "decide":
             self._decide()
         elif strategy.ending == "hand over":
