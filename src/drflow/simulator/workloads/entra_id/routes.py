@@ -12,21 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 from drflow.vbr.models import (
-    EntraIdTenantBrowseMountModel,
-    EntraIdTenantRestoreAuthorizeModel,
-    EntraIdTenantRestoreAuthorizeSpec,
-    EntraIdTenantRestoreDeviceCodeModel,
-    EntraIdTenantRestoreDeviceCodeSpec,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    EntraIdTenantRestoreDeviceCodeStateSpec,
-    EntraIdTenantRestoreStartAuthorizationModel,
-    EntraIdTenantStartRestoreFromCopySpec,
-    EntraIdTenantStartRestoreSpec,
     JobStopSpec,
     SessionModel,
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
 )
+from drflow.vbr.models import entra_id as models
 
 from ...routes._common import answer, errors
 from ...routes.operations import Operations
@@ -42,34 +33,34 @@ api.post(
     "/tenant/deviceCode",
     "GetEntraIdTenantRestoreDeviceCode",
     sign_in.issue_device_code,
-    EntraIdTenantRestoreDeviceCodeModel,
+    models.EntraIdTenantRestoreDeviceCodeModel,
     201,
-    body=EntraIdTenantRestoreDeviceCodeSpec,
+    body=models.EntraIdTenantRestoreDeviceCodeSpec,
     codes=(400, 401, 403, 500),
 )
 api.post(
     "/tenant/deviceCode/state",
     "GetEntraIdTenantRestoreDeviceCodeState",
     sign_in.device_code_state,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    body=EntraIdTenantRestoreDeviceCodeStateSpec,
+    models.EntraIdTenantRestoreDeviceCodeStateModel,
+    body=models.EntraIdTenantRestoreDeviceCodeStateSpec,
     codes=(400, 401, 403, 500),
 )
 api.post(
     "/tenant/authCode/authorize",
     "EntraIdTenantRestoreAuthorize",
     sign_in.authorize,
-    EntraIdTenantRestoreAuthorizeModel,
-    body=EntraIdTenantRestoreAuthorizeSpec,
+    models.EntraIdTenantRestoreAuthorizeModel,
+    body=models.EntraIdTenantRestoreAuthorizeSpec,
     codes=(400, 401, 403, 500),
 )
 api.post(
     "/tenant",
     "StartEntraIDTenantRestore",
     EntraIdWorkload.start_tenant_restore,
-    EntraIdTenantBrowseMountModel,
+    models.EntraIdTenantBrowseMountModel,
     201,
-    body=EntraIdTenantStartRestoreSpec,
+    body=models.EntraIdTenantStartRestoreSpec,
     codes=(400, 401, 403, 500),
 )
 api.post(
@@ -78,7 +69,7 @@ api.post(
     EntraIdWorkload.start_from_copy,
     SessionModel,
     201,
-    body=EntraIdTenantStartRestoreFromCopySpec,
+    body=models.EntraIdTenantStartRestoreFromCopySpec,
     codes=(400, 401, 403, 500),
 )
 api.post(
@@ -113,7 +104,7 @@ api.post(
     TENANT_PATH + "/{sessionId}/authCode/startAuthorization",
     operation_id="StartEntraIdTenantRestoreAuthorization",
     summary="Get the sign-in address of an authorization-code sign-in",
-    response_model=EntraIdTenantRestoreStartAuthorizationModel,
+    response_model=models.EntraIdTenantRestoreStartAuthorizationModel,
     responses=errors(400, 401, 403, 500),
 )
 async def start_authorization(
