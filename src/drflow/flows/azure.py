@@ -33,7 +33,6 @@ from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
     Progress,
     RecoveryParams,
     RecoveryReport,
@@ -256,6 +255,7 @@ def describe_azure_vm(
 
 
 class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
+    kind = "azure-vm"
     platform = None  # VMware, Hyper-V and agent backups all recover to Azure
     operation = None
 
@@ -300,8 +300,8 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
         report.mount_id = str(mount.id)
         return mount
 
-    def owned(self, mount: az.AzureInstantVMRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="azure-vm", id=str(mount.id), name=self.azure_name)
+    def mount_name(self, mount: az.AzureInstantVMRecoveryMount) -> str:
+        return self.azure_name
 
     def wait_ready(
         self, mount: az.AzureInstantVMRecoveryMount, progress: Progress

@@ -36,7 +36,6 @@ from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
     Progress,
     RecoveryParams,
     RecoveryReport,
@@ -218,6 +217,7 @@ class FileShareSwitching(Switching):
 
 
 class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
+    kind = "file-share"
     platform = PlatformType.UNSTRUCTURED_DATA
     operation = None  # VBR lists no allowed operations for file share restore points
 
@@ -250,9 +250,7 @@ class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
             reason=reason("file-share-instant-recovery", p.then, mark),
         )
         mounts = start_file_share_instant_recovery(p.connection, self.name, spec, mark)
-        mount = mounts[0]
-        report.mount_id = str(mount.id)
-        report.session_ids.append(str(mount.session_id))
+        mount = self.started(mounts[0], report)
         report.details["protocol"] = p.protocol or "unknown"
         server = (
             mount.spec.restore_options[0].mount_server_id if mount.spec.restore_options else None
@@ -260,9 +258,6 @@ class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
         if server:
             report.details["mount server"] = str(server)
         return mount
-
-    def owned(self, mount: InstantUnstructuredDataRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="file-share", id=str(mount.id), name=self.name)
 
     def wait_ready(
         self, mount: InstantUnstructuredDataRecoveryMount, progress: Progress

@@ -37,10 +37,10 @@ from drflow.tasks import VBRConnection, get_client, vbr_task
 from drflow.vbr import MountFailed, VBRClient, VBRError, WaitTimeout
 
 from .decision import wait_for_input
+from .mount import MountStrategy
 from .ownership import Disposition
 from .params import RecoveryParams
 from .report import RecoveryReport, artifact_key
-from .strategy import Strategy
 from .suspension import clear_checkpoint, load_checkpoint, suspend_if_far
 
 logger = logging.getLogger("drflow")
@@ -389,7 +389,7 @@ def _add(report: RecoveryReport, session_ids: list[str]) -> None:
 P = TypeVar("P", bound=RecoveryParams)
 
 
-class SwitchingStrategy(Strategy[P, Any]):
+class SwitchingStrategy(MountStrategy[P, Any]):
     """A strategy whose migration ends in a switchover (and whose run may be suspended until
     it, then resumed from a checkpoint)."""
 
