@@ -13,14 +13,19 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from drflow.vbr import Stopped, VBRClient, start_or_adopt
+from drflow.vbr import Stopped, VBRClient, start_or_adopt, stop
 from drflow.vbr.marks import mark_for
+from drflow.vbr.mounts import MountKind
+from drflow.vbr.stops import HeldBySession
+
+from ._connection import VBRConnection, get_client
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -109,6 +114,21 @@ def log_stopped(stopped: Stopped, what: str, *, waited: bool) -> None:
         logger.info("%s was being stopped already%s", what, ": now gone" if waited else "")
     else:
         logger.info("%s %s", what, "stopped" if waited else "is being stopped")
+
+
+def stop_logged(
+    connection: VBRConnection,
+    target: MountKind[Any] | HeldBySession,
+    object_id: UUID | str,
+    what: str,
+    *,
+    wait: bool,
+) -> Any:
+    """Stop ``object_id`` (see :func:`drflow.vbr.stop`), log how it went as ``what``; the stop's
+    answer as VBR gave it (None when none was asked for)."""
+    stopped = stop(get_client(connection), target, object_id, wait=wait)
+    log_stopped(stopped, what, waited=wait)
+    return stopped.answer
 
 
 def _ids(value: Any) -> str:

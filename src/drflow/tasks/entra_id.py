@@ -15,7 +15,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, wait_for_device_code
+from drflow.vbr import wait_for_device_code
 from drflow.vbr.adoption import find_session
 from drflow.vbr.models import (
     JobStopSpec,
@@ -27,7 +27,7 @@ from drflow.vbr.models import (
 from drflow.vbr.models import entra_id as entra
 from drflow.vbr.stops import ENTRA_AUDIT_LOG, ENTRA_TENANT_RESTORE
 
-from ._common import log_stopped, start_once, vbr_task
+from ._common import start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 M = TypeVar("M")
@@ -154,9 +154,7 @@ def stop_entra_id_tenant_restore(
     target = ENTRA_TENANT_RESTORE
     if spec is not None:
         target = replace(target, stop=lambda c, i: c.entra_id.stop_tenant_restore(i, spec))
-    stopped = stop(get_client(connection), target, session_id, wait=False)
-    log_stopped(stopped, f"tenant restore {session_id}", waited=False)
-    return stopped.answer
+    return stop_logged(connection, target, session_id, f"tenant restore {session_id}", wait=False)
 
 
 @vbr_task("mount-entra-id-audit-log", run_name="mount-entra-id-audit-log[{tenant_name}]")
@@ -183,6 +181,6 @@ def mount_entra_id_audit_log(
 @vbr_task("unmount-entra-id-audit-log", run_name="unmount-entra-id-audit-log[{session_id}]")
 def unmount_entra_id_audit_log(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
     """Unmount an audit log mount, through outages; already ending or gone counts as done."""
-    stopped = stop(get_client(connection), ENTRA_AUDIT_LOG, session_id, wait=False)
-    log_stopped(stopped, f"audit log mount {session_id}", waited=False)
-    return stopped.answer
+    return stop_logged(
+        connection, ENTRA_AUDIT_LOG, session_id, f"audit log mount {session_id}", wait=False
+    )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, wait_for_mount
+from drflow.vbr import wait_for_mount
 from drflow.vbr.adoption import find_hyperv_mount, find_session
 from drflow.vbr.models import (
     InstantHvVMRecoveryMount,
@@ -19,7 +19,7 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import HYPERV_VM
 
-from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
+from ._common import EVER, require_mark, run_started_after, start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 
@@ -94,9 +94,7 @@ def unmount_hyperv_vm(
 
     Already being unmounted, or gone, counts as done, so cleanup can always call this.
     """
-    stopped = stop(get_client(connection), HYPERV_VM, mount_id, wait=wait)
-    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
-    return stopped.answer
+    return stop_logged(connection, HYPERV_VM, mount_id, vm_name or str(mount_id), wait=wait)
 
 
 @vbr_task("migrate-hyperv-vm", run_name="migrate-hyperv-vm[{vm_name}]")

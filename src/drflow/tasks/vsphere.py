@@ -7,7 +7,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, wait_for_mount
+from drflow.vbr import wait_for_mount
 from drflow.vbr.adoption import find_session, find_vsphere_mount
 from drflow.vbr.models import (
     InstantViVMRecoveryMount,
@@ -19,7 +19,7 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import VSPHERE_VM, read_started
 
-from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
+from ._common import EVER, require_mark, run_started_after, start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 
@@ -95,9 +95,7 @@ def unmount_vsphere_vm(
     Already being unmounted, or gone, counts as done, so cleanup can always call this.
     Returns the unmount's session as VBR answered it (None when none was asked for).
     """
-    stopped = stop(get_client(connection), VSPHERE_VM, mount_id, wait=wait)
-    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
-    return stopped.answer
+    return stop_logged(connection, VSPHERE_VM, mount_id, vm_name or str(mount_id), wait=wait)
 
 
 @vbr_task("migrate-instant-recovery", run_name="migrate-instant-recovery[{vm_name}]")
