@@ -40,6 +40,8 @@ from ._common import answer, caller, errors
 W = TypeVar("W", bound=Workload[Any])
 _PATH_PARAM = re.compile(r"{(\w+)}")
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_START_CODES = (400, 401, 403, 500)
+_STOP_CODES = (401, 403, 404, 500)
 
 
 class Answerable(Protocol):
@@ -83,6 +85,32 @@ class Operations(Generic[W]):
         """A change: ``status`` with ``answers`` (None: no body). ``body`` is the model of the
         request body (``Model | None`` when it may be left out)."""
         self._add("POST", path, operation_id, handler, answers, status, body, codes)
+
+    def start(
+        self,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Result],
+        answers: type[VBRModel] | None,
+        status: int = 200,
+        *,
+        body: Any,
+    ) -> None:
+        """A change the request body wholly describes (a start, a sign-in step): nothing named
+        by ``path`` has to exist, so its documented errors are 400, 401, 403 and 500."""
+        self.post(path, operation_id, handler, answers, status, body=body, codes=_START_CODES)
+
+    def stop(
+        self,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Result],
+        answers: type[VBRModel] | None,
+        status: int = 200,
+    ) -> None:
+        """The end of what ``path`` names (an unmount, a stop), with no request body: its
+        documented errors are 401, 403, 404 and 500."""
+        self.post(path, operation_id, handler, answers, status, codes=_STOP_CODES)
 
     def put(
         self,

@@ -70,13 +70,12 @@ api.put(
     201,
     body=Settings,
 )
-api.post(
+api.stop(
     "/{mountId}/switchover",
     "AzureInstantVMRecoverySwitchover",
     AzureWorkload.switchover,
     models.AzureInstantVMRecoveryMount,
     201,
-    codes=(401, 403, 404, 500),
 )
 
 

@@ -29,48 +29,43 @@ router = EntraIdWorkload.router
 Entra = Annotated[EntraIdWorkload, Depends(EntraIdWorkload.of)]
 
 api = Operations(EntraIdWorkload, "/api/v1/restore/entraId")
-api.post(
+api.start(
     "/tenant/deviceCode",
     "GetEntraIdTenantRestoreDeviceCode",
     sign_in.issue_device_code,
     models.EntraIdTenantRestoreDeviceCodeModel,
     201,
     body=models.EntraIdTenantRestoreDeviceCodeSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.start(
     "/tenant/deviceCode/state",
     "GetEntraIdTenantRestoreDeviceCodeState",
     sign_in.device_code_state,
     models.EntraIdTenantRestoreDeviceCodeStateModel,
     body=models.EntraIdTenantRestoreDeviceCodeStateSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.start(
     "/tenant/authCode/authorize",
     "EntraIdTenantRestoreAuthorize",
     sign_in.authorize,
     models.EntraIdTenantRestoreAuthorizeModel,
     body=models.EntraIdTenantRestoreAuthorizeSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.start(
     "/tenant",
     "StartEntraIDTenantRestore",
     EntraIdWorkload.start_tenant_restore,
     models.EntraIdTenantBrowseMountModel,
     201,
     body=models.EntraIdTenantStartRestoreSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.start(
     "/tenant/fromCopy",
     "StartEntraIDTenantRestoreFromCopy",
     EntraIdWorkload.start_from_copy,
     SessionModel,
     201,
     body=models.EntraIdTenantStartRestoreFromCopySpec,
-    codes=(400, 401, 403, 500),
 )
 api.post(
     "/tenant/{sessionId}/stop",
@@ -81,22 +76,20 @@ api.post(
     body=JobStopSpec | None,
     codes=(401, 403, 404, 500),
 )
-api.post(
+api.start(
     "/auditLog",
     "StartEntraIDAuditLogMount",
     EntraIdWorkload.mount_audit_log,
     UnstructuredDataFlrBrowseMountModel,
     201,
     body=UnstructuredDataMountSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.stop(
     "/auditLog/{sessionId}/unmount",
     "StopEntraIDAuditLogMount",
     EntraIdWorkload.unmount_audit_log,
     SessionModel,
     201,
-    codes=(401, 403, 404, 500),
 )
 
 
