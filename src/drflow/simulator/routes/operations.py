@@ -86,31 +86,15 @@ class Operations(Generic[W]):
         request body (``Model | None`` when it may be left out)."""
         self._add("POST", path, operation_id, handler, answers, status, body, codes)
 
-    def start(
-        self,
-        path: str,
-        operation_id: str,
-        handler: Callable[..., Result],
-        answers: type[VBRModel] | None,
-        status: int = 200,
-        *,
-        body: Any,
-    ) -> None:
-        """A change the request body wholly describes (a start, a sign-in step): nothing named
-        by ``path`` has to exist, so its documented errors are 400, 401, 403 and 500."""
-        self.post(path, operation_id, handler, answers, status, body=body, codes=_START_CODES)
+    def start(self, *args: Any, body: Any) -> None:
+        """:meth:`post` of a change the request body wholly describes (a start, a sign-in
+        step): nothing named by the path has to exist, so its errors are 400, 401, 403, 500."""
+        self.post(*args, body=body, codes=_START_CODES)
 
-    def stop(
-        self,
-        path: str,
-        operation_id: str,
-        handler: Callable[..., Result],
-        answers: type[VBRModel] | None,
-        status: int = 200,
-    ) -> None:
-        """The end of what ``path`` names (an unmount, a stop), with no request body: its
-        documented errors are 401, 403, 404 and 500."""
-        self.post(path, operation_id, handler, answers, status, codes=_STOP_CODES)
+    def stop(self, *args: Any) -> None:
+        """:meth:`post` of the end of what the path names (an unmount, a stop), with no request
+        body: its documented errors are 401, 403, 404 and 500."""
+        self.post(*args, codes=_STOP_CODES)
 
     def put(
         self,
