@@ -119,9 +119,7 @@ class VMFiles(HandoverStrategy[FileLevelRestoreParams]):
     """The guest file systems of a VM (or agent) backup: ``/restore/flr``."""
 
     handover_key = "flr-mount"
-    hold_kind = "flr-mount"
     title = "mounted for file-level restore"
-    release_phase = "unmount"
     operation = RestorePointOperation.START_FLR_RESTORE
 
     def __init__(self, params: FileLevelRestoreParams) -> None:
