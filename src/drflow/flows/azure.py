@@ -45,7 +45,6 @@ from .engine.switchover import (
     SwitchingStrategy,
     Switchover,
     accept,
-    migrate_and_switch,
     run_name,
 )
 
@@ -331,12 +330,7 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
         self.describe(mount.id)
 
     def migrate(self, mount: az.AzureInstantVMRecoveryMount, report: RecoveryReport) -> Disposition:
-        where = migrate_and_switch(
-            self.switching(mount.id),
-            self.params.switchover,
-            report,
-            timeout=self.params.timeout_seconds,
-        )
+        where = super().migrate(mount, report)
         self.describe(mount.id)
         return where
 

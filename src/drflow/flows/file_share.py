@@ -48,7 +48,6 @@ from .engine.switchover import (
     SwitchingStrategy,
     Switchover,
     accept,
-    migrate_and_switch,
     run_name,
 )
 
@@ -286,12 +285,7 @@ class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
         if self.params.protocol == "NFS":  # the parameters refuse this; VBR would too
             raise ValueError(f"{self.name} is an NFS share: it cannot be migrated")
         report.details["migrated to"] = self.params.migration.describe(self.name)
-        return migrate_and_switch(
-            self.switching(mount.id),
-            self.params.switchover,
-            report,
-            timeout=self.params.timeout_seconds,
-        )
+        return super().migrate(mount, report)
 
     def choices(self) -> list[Choice]:
         return self.params.choices()

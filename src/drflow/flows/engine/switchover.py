@@ -401,6 +401,15 @@ class SwitchingStrategy(MountStrategy[P, Any]):
     def load(self, mount_id: UUID) -> Any:
         """The mount as VBR shows it now."""
 
+    def migrate(self, held: Any, report: RecoveryReport) -> Disposition:
+        """Migrate the mount, then switch over as ``params.switchover`` says."""
+        return migrate_and_switch(
+            self.switching(held.id),
+            self.params.switchover,
+            report,
+            timeout=self.params.timeout_seconds,
+        )
+
     def resume(self) -> tuple[RecoveryReport, Any] | None:
         checkpoint = load_checkpoint()
         if checkpoint is None:
