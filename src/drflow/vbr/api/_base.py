@@ -10,6 +10,8 @@ from uuid import UUID
 from .._pagination import paginate
 from ..models import RequestModel, SessionModel, VBRModel
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from .._client import VBRClient
 
@@ -19,6 +21,13 @@ class API:
 
     def __init__(self, client: VBRClient) -> None:
         self._client = client
+
+    def _page(self, path: str, model: type[T], arguments: dict[str, Any], *in_path: str) -> T:
+        """``GET path`` whose query is the filters a ``list_page`` method was called with: its
+        ``locals()`` but ``self`` and the ``in_path`` names already spelled in ``path``."""
+        skip = {"self", *in_path}
+        params = query(**{k: v for k, v in arguments.items() if k not in skip})
+        return self._client.request("GET", path, params=params, model=model)
 
 
 M = TypeVar("M", bound=VBRModel)

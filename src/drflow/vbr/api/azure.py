@@ -14,7 +14,7 @@ from .._pagination import paginate
 from ..models import SessionModel, SessionResult, SessionsResult, SessionState, SessionType
 from ..models import azure as az
 from ..models.sessions import SessionsOrderColumn
-from ._base import API, query
+from ._base import API
 
 _PATH = "/api/v1/restore/instantRecovery/azure/vm"
 
@@ -32,10 +32,7 @@ class AzureAPI(API):
         state_filter: az.AzureInstantRecoveryMountState | None = None,
     ) -> az.AzureInstantVMRecoveryMountsResult:
         """``GetAllAzureInstantVMRecoveryMounts``: one page of mounts (no name filter exists)."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", _PATH, params=params, model=az.AzureInstantVMRecoveryMountsResult
-        )
+        return self._page(_PATH, az.AzureInstantVMRecoveryMountsResult, locals())
 
     def list_mounts(self, **filters: object) -> Iterator[az.AzureInstantVMRecoveryMount]:
         """Every mount matching ``filters`` (keyword arguments of :meth:`list_mounts_page`)."""
@@ -81,10 +78,7 @@ class AzureAPI(API):
 
         ``type_filter`` takes one session type here (a list on ``/api/v1/sessions``).
         """
-        params = query(**{k: v for k, v in locals().items() if k not in ("self", "mount_id")})
-        return self._client.request(
-            "GET", f"{_PATH}/{mount_id}/sessions", params=params, model=SessionsResult
-        )
+        return self._page(f"{_PATH}/{mount_id}/sessions", SessionsResult, locals(), "mount_id")
 
     def list_sessions(self, mount_id: UUID | str, **filters: object) -> Iterator[SessionModel]:
         """Every session of the mount matching ``filters`` (see :meth:`list_sessions_page`)."""

@@ -10,7 +10,7 @@ from ..models import (
     InstantHvVMRecoveryMountsResult,
     InstantRecoveryMountState,
 )
-from ._base import InstantVMRecoveryAPI, query
+from ._base import InstantVMRecoveryAPI
 
 _PATH = "/api/v1/restore/instantRecovery/hyperV/vm"
 
@@ -32,10 +32,7 @@ class HyperVAPI(InstantVMRecoveryAPI[InstantHvVMRecoveryMount]):
         vm_name_filter: str | None = None,
     ) -> InstantHvVMRecoveryMountsResult:
         """``GetAllInstantHvVMRecoveryMounts``: one page of mounts (no mount id filter here)."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", _PATH, params=params, model=InstantHvVMRecoveryMountsResult
-        )
+        return self._page(_PATH, InstantHvVMRecoveryMountsResult, locals())
 
     def migrate(self, mount_id: UUID | str) -> None:
         """``InstantHvVMRecoveryMigrate``: migrate the recovered VM to production.

@@ -38,10 +38,7 @@ class RestorePointsAPI(API):
         malware_status_filter: SuspiciousActivitySeverity | None = None,
     ) -> backups.ObjectRestorePointsResult:
         """``GetAllObjectRestorePoints``: one page of restore points."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", "/api/v1/restorePoints", params=params, model=backups.ObjectRestorePointsResult
-        )
+        return self._page("/api/v1/restorePoints", backups.ObjectRestorePointsResult, locals())
 
     def list(self, **filters: object) -> Iterator[backups.ObjectRestorePointModel]:
         """Every restore point matching ``filters`` (keyword arguments of :meth:`list_page`)."""
@@ -79,14 +76,11 @@ class RestorePointsAPI(API):
         name_filter: str | None = None,
     ) -> backups.ObjectRestorePointsResult:
         """``GetBackupObjectRestorePointsWithFiltering``: restore points of one backup object."""
-        params = query(
-            **{k: v for k, v in locals().items() if k not in ("self", "backup_object_id")}
-        )
-        return self._client.request(
-            "GET",
+        return self._page(
             f"/api/v1/backupObjects/{backup_object_id}/restorePoints",
-            params=params,
-            model=backups.ObjectRestorePointsResult,
+            backups.ObjectRestorePointsResult,
+            locals(),
+            "backup_object_id",
         )
 
 
@@ -109,10 +103,7 @@ class BackupsAPI(API):
         job_type_filter: JobType | None = None,
     ) -> backups.BackupsResult:
         """``GetAllBackups``: one page of backups."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", "/api/v1/backups", params=params, model=backups.BackupsResult
-        )
+        return self._page("/api/v1/backups", backups.BackupsResult, locals())
 
     def list(self, **filters: object) -> Iterator[backups.BackupModel]:
         """Every backup matching ``filters``."""

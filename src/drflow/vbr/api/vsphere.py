@@ -13,7 +13,7 @@ from ..models import (
     ViVMQuickMigrationSpec,
 )
 from ..models.vsphere import InstantViVMRecoveryMountsOrderColumn
-from ._base import InstantVMRecoveryAPI, query
+from ._base import InstantVMRecoveryAPI
 
 _PATH = "/api/v1/restore/instantRecovery/vSphere/vm"
 
@@ -36,10 +36,7 @@ class VSphereAPI(InstantVMRecoveryAPI[InstantViVMRecoveryMount]):
         mount_id_filter: Sequence[UUID | str] | None = None,
     ) -> InstantViVMRecoveryMountsResult:
         """``GetAllInstantViVMRecoveryMounts``: one page of mounts."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", _PATH, params=params, model=InstantViVMRecoveryMountsResult
-        )
+        return self._page(_PATH, InstantViVMRecoveryMountsResult, locals())
 
     def migrate(self, mount_id: UUID | str, spec: ViVMQuickMigrationSpec) -> SessionModel:
         """``InstantViVMRecoveryMigrate``: Quick Migration to production; answers its session."""
