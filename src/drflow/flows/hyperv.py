@@ -43,10 +43,6 @@ class HyperVVM(InstantVM[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
     wait_for_mount = staticmethod(wait_for_hyperv_mount)
     unmount = staticmethod(unmount_hyperv_vm)
 
-    @property
-    def name(self) -> str:
-        return self.params.vm
-
     def start(
         self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
     ) -> InstantHvVMRecoveryMount:

@@ -86,10 +86,6 @@ class VSphereVM(InstantVM[VSphereRecoveryParams, InstantViVMRecoveryMount]):
     wait_for_mount = staticmethod(wait_for_vsphere_mount)
     unmount = staticmethod(unmount_vsphere_vm)
 
-    @property
-    def name(self) -> str:
-        return self.params.vm
-
     def start(
         self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
     ) -> InstantViVMRecoveryMount:

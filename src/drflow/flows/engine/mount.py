@@ -74,6 +74,11 @@ class InstantVM(MountStrategy[P, M]):
     unmount: ClassVar[Callable[..., Any]]
     """The task that unmounts it and waits until it is gone (a ``staticmethod``)."""
 
+    @property
+    def name(self) -> str:
+        """The VM's name in its backup (``params.vm``)."""
+        return self.params.vm  # type: ignore[attr-defined]
+
     def mount_name(self, mount: M) -> str:
         """The VM's name as VBR registered it."""
         return mount.vm_name  # type: ignore[attr-defined]
