@@ -1049,9 +1049,9 @@ def fake_vbr(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Routes]:
             VBRSettings(url="http://vbr.test", username="u", password="p"),
             transport=httpx.MockTransport(fake.handler),
         )
-        for module in (azure, fcd, hyperv, vm_restore):
+        for module in (_common, azure, fcd, hyperv, vm_restore):
             monkeypatch.setattr(module, "get_client", lambda _connection: client)
-        for module in (_common, azure, fcd, hyperv):
+        for module in (_common, azure, fcd):
             monkeypatch.setattr(module, "get_run_logger", lambda: logging.getLogger("test"))
         return fake
 

@@ -28,6 +28,16 @@ NO_VBR = (
     "instead, pass --simulator. Nothing was started."
 )
 
+PLAN_FILE: Any = typer.Argument(..., help="The plan file (YAML).")
+"""The plan argument of a command over a whole plan."""
+SPEED: Any = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator).")
+"""The speed of an embedded VBR simulator."""
+
+
+def simulator_flag(help: str) -> Any:
+    """The ``--simulator`` option; ``help`` says what it does for the command."""
+    return typer.Option(False, "--simulator", help=help)
+
 
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
     """Print a user mistake plainly (no traceback) and give the exit to raise."""
@@ -109,3 +119,15 @@ def check_simulator(what: str, connection: VBRConnection, *, simulator: bool) ->
             f"--simulator, but {client.settings.url} is not drflow's VBR simulator: drop "
             f"--simulator to {what} against that VBR. Nothing was started."
         )
+
+
+@contextmanager
+def plan_vbr(what: str, file: Path, plan: Any, *, simulator: bool, speed: float) -> Iterator[None]:
+    """The VBR a plan (from ``file``) is acted on with (:func:`vbr_target`): its settings are
+    checked (:func:`check_connection`) and it is held to what ``--simulator`` says
+    (:func:`check_simulator`); the embedded simulator, if any, runs until the block ends."""
+    with vbr_target(what, plan.vbr.url, simulator=simulator, speed=speed):
+        connection = VBRConnection.model_validate(plan.vbr.connection())
+        check_connection(str(file), connection)
+        check_simulator(what, connection, simulator=simulator)
+        yield

@@ -11,40 +11,37 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from drflow.console import plain_console_logs
 from drflow.drills import DrillFailed, DrillReport, dr_drill, dr_recover
 from drflow.drills.audit import Evidence
 from drflow.drills.history import DrillRun, by_server, drill_history, readiness_history
 from drflow.flows import human_duration
 from drflow.flows.engine import artifact_key
-from drflow.tasks import VBRConnection
 
 from .common import (
+    PLAN_FILE,
+    SPEED,
     USAGE_ERROR,
-    check_connection,
-    check_simulator,
     console,
     err,
     fail,
     load_plan_or_exit,
-    vbr_target,
+    plan_vbr,
+    simulator_flag,
 )
 from .report import write_html
-from .where import announce, artifacts, run_announced
+from .where import artifacts, run_watched
 
 
 def drill(
-    file: Path = typer.Argument(..., help="The plan file (YAML)."),
+    file: Path = PLAN_FILE,
     report: Path | None = typer.Option(None, help="Also write the JSON report there."),
     html: Path | None = typer.Option(
         None, "--html", help="Also write the audit report there (HTML), after the drill."
     ),
-    simulator: bool = typer.Option(
-        False,
-        "--simulator",
-        help="Drill drflow's VBR simulator (the configured one, else an embedded one).",
+    simulator: bool = simulator_flag(
+        "Drill drflow's VBR simulator (the configured one, else an embedded one)."
     ),
-    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+    speed: float = SPEED,
 ) -> None:
     """Rehearse a plan now and print the verdict table (with --html, also write the audit
     report). Exit 0 when the drill passed, 1 when it failed (or its preflight found problems),
@@ -54,21 +51,16 @@ def drill(
     with --simulator (an embedded one when no VBR is configured); its evidence says so.
     """
     plan = load_plan_or_exit(file, USAGE_ERROR)
-    with vbr_target("drill", plan.vbr.url, simulator=simulator, speed=speed):
-        connection = VBRConnection.model_validate(plan.vbr.connection())
-        check_connection(str(file), connection)
-        check_simulator("drill", connection, simulator=simulator)
+    with plan_vbr("drill", file, plan, simulator=simulator, speed=speed):
         where = plan_report("drill", plan.name, json_file=report, html=html)
-        with (
-            console.status(f"drilling {escape(plan.name)}..."),
-            plain_console_logs(above=console),
-        ):
-            state = run_announced(
-                dr_drill,
-                str(file),
-                report_path=str(report) if report else None,
-                announce=lambda run: announce(console, run.name or "dr-drill", run.id, where),
-            )
+        state = run_watched(
+            console,
+            f"drilling {escape(plan.name)}...",
+            dr_drill,
+            str(file),
+            where=where,
+            report_path=str(report) if report else None,
+        )
     code = _verdict(state)
     drilled = _report_of(state)
     if html is not None and drilled is not None:
@@ -81,19 +73,17 @@ def drill(
 
 
 def recover(
-    file: Path = typer.Argument(..., help="The plan file (YAML)."),
+    file: Path = PLAN_FILE,
     workloads: list[str] | None = typer.Option(
         None, "--workload", "-w", help="Only this workload (repeat for more)."
     ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm by typing the plan name."),
     report: Path | None = typer.Option(None, help="Also write the JSON report there."),
-    simulator: bool = typer.Option(
-        False,
-        "--simulator",
-        help="Recover from drflow's VBR simulator (a rehearsal; an embedded one when no VBR "
-        "is configured).",
+    simulator: bool = simulator_flag(
+        "Recover from drflow's VBR simulator (a rehearsal; an embedded one when no VBR "
+        "is configured)."
     ),
-    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+    speed: float = SPEED,
 ) -> None:
     """Fail over: recover a plan for real (dr-recover). Every workload is recovered on
     production networks and kept (or migrated where the plan says then: migrate); nothing that
@@ -111,24 +101,19 @@ def recover(
             f"--workload {', '.join(unknown)}: not in plan {plan.name} "
             f"(it has {', '.join(sorted(known))})"
         )
-    with vbr_target("recover", plan.vbr.url, simulator=simulator, speed=speed):
-        connection = VBRConnection.model_validate(plan.vbr.connection())
-        check_connection(str(file), connection)
-        check_simulator("recover", connection, simulator=simulator)
+    with plan_vbr("recover", file, plan, simulator=simulator, speed=speed):
         if not yes:
             _confirm(plan.name, sorted(workloads or known))
         where = plan_report("recover", plan.name, json_file=report)
-        with (
-            console.status(f"recovering {escape(plan.name)}..."),
-            plain_console_logs(above=console),
-        ):
-            state = run_announced(
-                dr_recover,
-                str(file),
-                workloads=workloads or None,
-                report_path=str(report) if report else None,
-                announce=lambda run: announce(console, run.name or "dr-recover", run.id, where),
-            )
+        state = run_watched(
+            console,
+            f"recovering {escape(plan.name)}...",
+            dr_recover,
+            str(file),
+            where=where,
+            workloads=workloads or None,
+            report_path=str(report) if report else None,
+        )
     raise typer.Exit(_verdict(state))
 
 

@@ -10,7 +10,7 @@ from rich.tree import Tree
 
 from drflow.plans import waves
 
-from .common import console, load_plan_or_exit
+from .common import PLAN_FILE, console, load_plan_or_exit
 
 plan_app = typer.Typer(help="Recovery plans: check them and see their order.", no_args_is_help=True)
 
@@ -38,7 +38,7 @@ def validate(
 
 
 @plan_app.command("show")
-def show(file: Path = typer.Argument(..., help="The plan file (YAML).")) -> None:
+def show(file: Path = PLAN_FILE) -> None:
     """Show the order in which a plan would run, as a tree."""
     plan = load_plan_or_exit(file)
     tree = Tree(

@@ -8,36 +8,33 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from drflow.console import plain_console_logs
 from drflow.drills.readiness import NotReady, ReadinessReport
 from drflow.drills.readiness import readiness as readiness_flow
 from drflow.flows import human_duration
 from drflow.flows.engine import artifact_key
-from drflow.tasks import VBRConnection
 
 from .common import (
+    PLAN_FILE,
+    SPEED,
     USAGE_ERROR,
-    check_connection,
-    check_simulator,
     console,
     err,
     load_plan_or_exit,
-    vbr_target,
+    plan_vbr,
+    simulator_flag,
 )
-from .where import announce, artifacts, run_announced
+from .where import artifacts, run_watched
 
 
 def readiness(
-    file: Path = typer.Argument(..., help="The plan file (YAML)."),
+    file: Path = PLAN_FILE,
     json_file: Path | None = typer.Option(
         None, "--json", help="Also write the verdict as JSON there."
     ),
-    simulator: bool = typer.Option(
-        False,
-        "--simulator",
-        help="Check against drflow's VBR simulator (the configured one, else an embedded one).",
+    simulator: bool = simulator_flag(
+        "Check against drflow's VBR simulator (the configured one, else an embedded one)."
     ),
-    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+    speed: float = SPEED,
 ) -> None:
     """Check that a plan could be recovered now, starting nothing on VBR: VBR answers and takes
     the credentials, the role suffices where VBR tells, each workload's restore point is within
@@ -48,24 +45,19 @@ def readiness(
     the plan or the VBR settings are wrong (nothing is checked).
     """
     plan = load_plan_or_exit(file, USAGE_ERROR)
-    with vbr_target("check", plan.vbr.url, simulator=simulator, speed=speed):
-        connection = VBRConnection.model_validate(plan.vbr.connection())
-        check_connection(str(file), connection)
-        check_simulator("check", connection, simulator=simulator)
+    with plan_vbr("check", file, plan, simulator=simulator, speed=speed):
         key = artifact_key("readiness", plan.name)
         where = [artifacts(key, f"{key}-table"), "the verdict table here at the end"]
         if json_file is not None:
             where.append(f"JSON: {json_file}")
-        with (
-            console.status(f"checking {escape(plan.name)}..."),
-            plain_console_logs(above=console),
-        ):
-            state = run_announced(
-                readiness_flow,
-                str(file),
-                report_path=str(json_file) if json_file else None,
-                announce=lambda run: announce(console, run.name or "readiness", run.id, where),
-            )
+        state = run_watched(
+            console,
+            f"checking {escape(plan.name)}...",
+            readiness_flow,
+            str(file),
+            where=where,
+            report_path=str(json_file) if json_file else None,
+        )
     outcome = state.result(raise_on_failure=False)
     report = outcome.report if isinstance(outcome, NotReady) else outcome
     if not isinstance(report, ReadinessReport):

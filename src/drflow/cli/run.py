@@ -12,7 +12,7 @@ from drflow.flows import FLOWS
 from drflow.tasks import VBRConnection
 
 from .args import UsageError, parse_params
-from .common import check_connection, check_simulator, fail, vbr_target
+from .common import SPEED, check_connection, check_simulator, fail, simulator_flag, vbr_target
 from .live import run_with_live_view
 
 
@@ -34,10 +34,8 @@ def run(
         ..., metavar="FLOW", help="Flow name, e.g. vsphere-instant-recovery."
     ),
     help_params: bool = typer.Option(False, "--help-params", help="List FLOW's parameters."),
-    simulator: bool = typer.Option(
-        False, "--simulator", help="Run against drflow's embedded VBR simulator (not a VBR)."
-    ),
-    speed: float = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator)."),
+    simulator: bool = simulator_flag("Run against drflow's embedded VBR simulator (not a VBR)."),
+    speed: float = SPEED,
 ) -> None:
     """Run a recovery flow: drflow run FLOW [--PARAM VALUE ...] [--params @file.json].
 

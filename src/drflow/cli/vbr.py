@@ -31,7 +31,15 @@ from drflow.vbr.marks import MarkedObject, find_marked
 from drflow.vbr.models import ObjectRestorePointModel
 from drflow.vbr.mounts import FILE_SHARE
 
-from .common import check_connection, check_simulator, err, fail, vbr_target
+from .common import (
+    SPEED,
+    check_connection,
+    check_simulator,
+    err,
+    fail,
+    simulator_flag,
+    vbr_target,
+)
 
 vbr_app = typer.Typer(
     help="What the VBR server holds: restore points and mounts, with their ids.",
@@ -39,10 +47,7 @@ vbr_app = typer.Typer(
 )
 
 URL = typer.Option(None, "--connection.url", help="VBR REST API URL (default: DRFLOW_VBR_URL).")
-SIMULATOR = typer.Option(
-    False, "--simulator", help="List drflow's VBR simulator (the configured one, else embedded)."
-)
-SPEED = typer.Option(20.0, min=1.0, help="Simulator speed (with --simulator).")
+SIMULATOR = simulator_flag("List drflow's VBR simulator (the configured one, else embedded).")
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 

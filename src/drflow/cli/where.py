@@ -91,6 +91,22 @@ def run_announced(flow: Any, *args: Any, announce: Callable[[Any], None], **kwar
     return run_flow(flow, flow_run=run, parameters=parameters, return_type="state")
 
 
+def run_watched(
+    console: Console, doing: str, flow: Any, *args: Any, where: list[str], **kwargs: Any
+) -> Any:
+    """:func:`run_announced` under the status line ``doing`` on ``console``, the run's logs
+    printed above it; its run is announced with ``where`` its evidence will be."""
+    from drflow.console import plain_console_logs
+
+    with console.status(doing), plain_console_logs(above=console):
+        return run_announced(
+            flow,
+            *args,
+            announce=lambda run: announce(console, run.name or flow.name, run.id, where),
+            **kwargs,
+        )
+
+
 def _run_name(flow: Any, parameters: dict[str, Any]) -> str | None:
     """The run's name as Prefect will give it, when its template needs no run context."""
     template = getattr(flow, "flow_run_name", None)

@@ -21,30 +21,18 @@ from drflow.tasks import (
 )
 from drflow.vbr import VBRError
 from drflow.vbr.models import (
-    AzureComputeNameModel,
-    AzureComputeNetworkModel,
-    AzureComputeResourceGroupModel,
-    AzureComputeSubscriptionModel,
-    AzureComputeVMSizeModel,
-    AzureComputeVMTagModel,
-    AzureInstantRecoveryMountState,
-    AzureInstantVMRecoveryApplianceModel,
-    AzureInstantVMRecoveryMigrationSpec,
-    AzureInstantVMRecoveryMount,
-    AzureInstantVMRecoverySpec,
-    AzureInstantVMRecoverySwitchoverSettingsModel,
     ObjectRestorePointModel,
     SessionModel,
     SessionResult,
     SessionState,
     SessionType,
 )
+from drflow.vbr.models import azure as az
 
 from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
     Progress,
     RecoveryParams,
     RecoveryReport,
@@ -57,7 +45,6 @@ from .engine.switchover import (
     SwitchingStrategy,
     Switchover,
     accept,
-    migrate_and_switch,
     run_name,
 )
 
@@ -69,7 +56,7 @@ _DEMO_VNET = (
     "Microsoft.Network/virtualNetworks/vnet-dr-weu"
 )
 
-_S = AzureInstantRecoveryMountState
+_S = az.AzureInstantRecoveryMountState
 
 
 class AzureNetwork(BaseModel):
@@ -175,7 +162,7 @@ class AzureSwitching(Switching):
 
     def start(self, settings: Switchover) -> list[str]:
         assert isinstance(settings, AzureSwitchover)
-        spec = AzureInstantVMRecoveryMigrationSpec(switchover_settings=vbr_settings(settings))
+        spec = az.AzureInstantVMRecoveryMigrationSpec(switchover_settings=vbr_settings(settings))
         migrate_azure_vm(self.connection, self.mount_id, spec, vm_name=self.what)
         return self.session_ids()
 
@@ -226,8 +213,8 @@ def _failure(sessions: list[SessionModel]) -> str:
     return (failed[-1].result.message or "") if failed and failed[-1].result else ""
 
 
-def vbr_settings(settings: AzureSwitchover) -> AzureInstantVMRecoverySwitchoverSettingsModel:
-    return AzureInstantVMRecoverySwitchoverSettingsModel(
+def vbr_settings(settings: AzureSwitchover) -> az.AzureInstantVMRecoverySwitchoverSettingsModel:
+    return az.AzureInstantVMRecoverySwitchoverSettingsModel(
         type=settings.type,
         schedule_time=settings.schedule_time,
         verify_vm_boot=settings.verify_vm_boot,
@@ -267,6 +254,7 @@ def describe_azure_vm(
 
 
 class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
+    kind = "azure-vm"
     platform = None  # VMware, Hyper-V and agent backups all recover to Azure
     operation = None
 
@@ -280,28 +268,28 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
 
     def start(
         self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
-    ) -> AzureInstantVMRecoveryMount:
+    ) -> az.AzureInstantVMRecoveryMount:
         p = self.params
-        tags = [AzureComputeVMTagModel(name=k, value=v) for k, v in p.tags.items()]
-        tags.append(AzureComputeVMTagModel(name="drflow-run", value=mark.rsplit(":", 1)[-1]))
-        spec = AzureInstantVMRecoverySpec(
+        tags = [az.AzureComputeVMTagModel(name=k, value=v) for k, v in p.tags.items()]
+        tags.append(az.AzureComputeVMTagModel(name="drflow-run", value=mark.rsplit(":", 1)[-1]))
+        spec = az.AzureInstantVMRecoverySpec(
             restore_point_id=point.id,
-            subscription=AzureComputeSubscriptionModel(
+            subscription=az.AzureComputeSubscriptionModel(
                 subscription_id=p.subscription_id, location=p.location
             ),
-            name=AzureComputeNameModel(name=p.name, tags=tags),
-            vm_size=AzureComputeVMSizeModel(instance_size=p.vm_size),
-            resource_group=AzureComputeResourceGroupModel(
+            name=az.AzureComputeNameModel(name=p.name, tags=tags),
+            vm_size=az.AzureComputeVMSizeModel(instance_size=p.vm_size),
+            resource_group=az.AzureComputeResourceGroupModel(
                 new_resource_group_name=p.resource_group if p.create_resource_group else None,
                 resource_group=None if p.create_resource_group else p.resource_group,
             ),
-            network=AzureComputeNetworkModel(
+            network=az.AzureComputeNetworkModel(
                 network=p.network.virtual_network,
                 subnet=p.network.subnet_id,
                 network_security_group=p.network.network_security_group,
                 assign_public_ip=p.network.assign_public_ip,
             ),
-            appliance=AzureInstantVMRecoveryApplianceModel(
+            appliance=az.AzureInstantVMRecoveryApplianceModel(
                 subnet=p.appliance.subnet, storage_account=p.appliance.storage_account
             ),
             reason=reason("azure-instant-recovery", p.then, mark),
@@ -311,12 +299,12 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
         report.mount_id = str(mount.id)
         return mount
 
-    def owned(self, mount: AzureInstantVMRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="azure-vm", id=str(mount.id), name=self.azure_name)
+    def mount_name(self, mount: az.AzureInstantVMRecoveryMount) -> str:
+        return self.azure_name
 
     def wait_ready(
-        self, mount: AzureInstantVMRecoveryMount, progress: Progress
-    ) -> AzureInstantVMRecoveryMount:
+        self, mount: az.AzureInstantVMRecoveryMount, progress: Progress
+    ) -> az.AzureInstantVMRecoveryMount:
         return wait_for_azure_mount(
             self.params.connection,
             mount.id,
@@ -324,7 +312,7 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
             timeout=self.params.timeout_seconds,
         )
 
-    def problems(self, mount: AzureInstantVMRecoveryMount) -> list[str]:
+    def problems(self, mount: az.AzureInstantVMRecoveryMount) -> list[str]:
         problems = []
         if mount.state != _S.READY:
             problems.append(f"the VM is {mount.state} in Azure, not Ready")
@@ -337,17 +325,12 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
         self.describe(mount.id)
         return problems
 
-    def release(self, mount: AzureInstantVMRecoveryMount) -> None:
+    def release(self, mount: az.AzureInstantVMRecoveryMount) -> None:
         unmount_azure_vm(self.params.connection, mount.id, vm_name=self.azure_name)
         self.describe(mount.id)
 
-    def migrate(self, mount: AzureInstantVMRecoveryMount, report: RecoveryReport) -> Disposition:
-        where = migrate_and_switch(
-            self.switching(mount.id),
-            self.params.switchover,
-            report,
-            timeout=self.params.timeout_seconds,
-        )
+    def migrate(self, mount: az.AzureInstantVMRecoveryMount, report: RecoveryReport) -> Disposition:
+        where = super().migrate(mount, report)
         self.describe(mount.id)
         return where
 
@@ -357,10 +340,10 @@ class AzureVM(SwitchingStrategy[AzureRecoveryParams]):
     def switching(self, mount_id: UUID, state: dict[str, str] | None = None) -> AzureSwitching:
         return AzureSwitching(self.params, mount_id, self.azure_name)
 
-    def load(self, mount_id: UUID) -> AzureInstantVMRecoveryMount:
+    def load(self, mount_id: UUID) -> az.AzureInstantVMRecoveryMount:
         return get_azure_mount(self.params.connection, mount_id)
 
-    def describe_end(self, mount: AzureInstantVMRecoveryMount, report: RecoveryReport) -> None:
+    def describe_end(self, mount: az.AzureInstantVMRecoveryMount, report: RecoveryReport) -> None:
         self.describe(mount.id)
 
     def describe(self, mount_id: UUID) -> None:

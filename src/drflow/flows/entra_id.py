@@ -322,9 +322,7 @@ class AuditLogRestore(_EntraHandover[EntraIdAuditLogRestoreParams]):
     """The audit logs of a tenant mounted for browsing."""
 
     handover_key = "entra-audit-log"
-    hold_kind = "entra-audit-log"
     title = "mounted for browsing"
-    release_phase = "unmount"
     job_type = JobType.ENTRA_ID_AUDIT_LOG_BACKUP
     what = "Entra ID audit log backup"
 

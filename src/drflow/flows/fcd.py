@@ -12,7 +12,6 @@ from drflow.tasks import (
     migrate_fcd,
     start_fcd_instant_recovery,
     wait_for_fcd_mount,
-    wait_for_session,
 )
 from drflow.vbr import NoRestorePoint
 from drflow.vbr.models import (
@@ -31,11 +30,10 @@ from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
+    MountStrategy,
     Progress,
     RecoveryParams,
     RecoveryReport,
-    Strategy,
     mount_problems,
     run_recovery,
 )
@@ -121,7 +119,8 @@ def _plain(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-") or "disk"
 
 
-class FirstClassDisks(Strategy[FcdRecoveryParams, VmwareFcdInstantRecoveryMount]):
+class FirstClassDisks(MountStrategy[FcdRecoveryParams, VmwareFcdInstantRecoveryMount]):
+    kind = "fcd"
     platform = PlatformType.VMWARE
     operation = RestorePointOperation.START_FCD_INSTANT_RECOVERY
 
@@ -187,15 +186,12 @@ class FirstClassDisks(Strategy[FcdRecoveryParams, VmwareFcdInstantRecoveryMount]
             if cache
             else None,
         )
-        mount = start_fcd_instant_recovery(self.params.connection, self.name, spec, mark)
-        report.mount_id = str(mount.id)
-        report.session_ids.append(str(mount.session_id))
+        mount = self.started(
+            start_fcd_instant_recovery(self.params.connection, self.name, spec, mark), report
+        )
         report.details["cluster"] = f"{self.params.cluster.name} ({self.params.cluster.vcenter})"
         report.details["disks"] = ", ".join(d.name_in_backup for d in mapping)
         return mount
-
-    def owned(self, mount: VmwareFcdInstantRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="fcd", id=str(mount.id), name=self.name)
 
     def wait_ready(
         self, mount: VmwareFcdInstantRecoveryMount, progress: Progress
@@ -231,14 +227,8 @@ class FirstClassDisks(Strategy[FcdRecoveryParams, VmwareFcdInstantRecoveryMount]
             else None,
         )
         session = migrate_fcd(self.params.connection, mount.id, spec, vm_name=self.name)
-        report.session_ids.append(str(session.id))
         report.details["migrated"] = f"{', '.join(chosen)} to {target.datastore}"
-        wait_for_session(
-            self.params.connection,
-            session.id,
-            label=f"migrate disks of {self.name}",
-            timeout=self.params.timeout_seconds,
-        )
+        self.follow_migration(session.id, report, f"migrate disks of {self.name}")
         if set(chosen) != set(by_backup_name):
             # what was not chosen for production is not left behind
             self.release(mount)

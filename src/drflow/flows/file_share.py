@@ -36,7 +36,6 @@ from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
     Progress,
     RecoveryParams,
     RecoveryReport,
@@ -49,7 +48,6 @@ from .engine.switchover import (
     SwitchingStrategy,
     Switchover,
     accept,
-    migrate_and_switch,
     run_name,
 )
 
@@ -218,6 +216,7 @@ class FileShareSwitching(Switching):
 
 
 class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
+    kind = "file-share"
     platform = PlatformType.UNSTRUCTURED_DATA
     operation = None  # VBR lists no allowed operations for file share restore points
 
@@ -250,9 +249,7 @@ class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
             reason=reason("file-share-instant-recovery", p.then, mark),
         )
         mounts = start_file_share_instant_recovery(p.connection, self.name, spec, mark)
-        mount = mounts[0]
-        report.mount_id = str(mount.id)
-        report.session_ids.append(str(mount.session_id))
+        mount = self.started(mounts[0], report)
         report.details["protocol"] = p.protocol or "unknown"
         server = (
             mount.spec.restore_options[0].mount_server_id if mount.spec.restore_options else None
@@ -260,9 +257,6 @@ class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
         if server:
             report.details["mount server"] = str(server)
         return mount
-
-    def owned(self, mount: InstantUnstructuredDataRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="file-share", id=str(mount.id), name=self.name)
 
     def wait_ready(
         self, mount: InstantUnstructuredDataRecoveryMount, progress: Progress
@@ -291,12 +285,7 @@ class FileShare(SwitchingStrategy[FileShareRecoveryParams]):
         if self.params.protocol == "NFS":  # the parameters refuse this; VBR would too
             raise ValueError(f"{self.name} is an NFS share: it cannot be migrated")
         report.details["migrated to"] = self.params.migration.describe(self.name)
-        return migrate_and_switch(
-            self.switching(mount.id),
-            self.params.switchover,
-            report,
-            timeout=self.params.timeout_seconds,
-        )
+        return super().migrate(mount, report)
 
     def choices(self) -> list[Choice]:
         return self.params.choices()

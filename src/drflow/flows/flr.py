@@ -18,7 +18,6 @@ from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drflow.tasks import (
-    select_restore_point,
     start_flr_mount,
     unmount_flr,
     validate_flr_credentials,
@@ -120,9 +119,8 @@ class VMFiles(HandoverStrategy[FileLevelRestoreParams]):
     """The guest file systems of a VM (or agent) backup: ``/restore/flr``."""
 
     handover_key = "flr-mount"
-    hold_kind = "flr-mount"
     title = "mounted for file-level restore"
-    release_phase = "unmount"
+    operation = RestorePointOperation.START_FLR_RESTORE
 
     def __init__(self, params: FileLevelRestoreParams) -> None:
         super().__init__(params)
@@ -131,17 +129,6 @@ class VMFiles(HandoverStrategy[FileLevelRestoreParams]):
     @property
     def name(self) -> str:
         return self.params.vm
-
-    def select_point(self, report: RecoveryReport) -> ObjectRestorePointModel:
-        policy = self.params.restore_point
-        return select_restore_point(
-            self.params.connection,
-            self.name,
-            restore_point_id=policy.restore_point_id,
-            before=policy.before,
-            max_age_hours=policy.max_age_hours,
-            operation=RestorePointOperation.START_FLR_RESTORE,
-        )
 
     def _windows(self, point: ObjectRestorePointModel) -> bool:
         if self.params.guest_os != "auto":

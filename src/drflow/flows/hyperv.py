@@ -8,7 +8,6 @@ from drflow.tasks import (
     start_hyperv_instant_recovery,
     unmount_hyperv_vm,
     wait_for_hyperv_mount,
-    wait_for_session,
 )
 from drflow.vbr.models import (
     InstantHvVMOriginalLocationRecoverySpec,
@@ -22,12 +21,9 @@ from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
-    Progress,
+    InstantVM,
     RecoveryParams,
     RecoveryReport,
-    Strategy,
-    mount_problems,
     reason,
     run_recovery,
 )
@@ -40,13 +36,12 @@ class HyperVRecoveryParams(RecoveryParams):
     power_up: bool = Field(default=True, description="Power the VM on once it is published.")
 
 
-class HyperVVM(Strategy[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
+class HyperVVM(InstantVM[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
     platform = PlatformType.HYPERV
     operation = RestorePointOperation.START_HV_VM_INSTANT_RECOVERY
-
-    @property
-    def name(self) -> str:
-        return self.params.vm
+    kind = "hyperv-vm"
+    wait_for_mount = staticmethod(wait_for_hyperv_mount)
+    unmount = staticmethod(unmount_hyperv_vm)
 
     def start(
         self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
@@ -58,37 +53,13 @@ class HyperVVM(Strategy[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
             reason=reason("hyperv-instant-recovery", self.params.then, mark),
         )
         mount = start_hyperv_instant_recovery(self.params.connection, self.name, spec, mark)
-        report.mount_id = str(mount.id)
-        report.session_ids.append(str(mount.session_id))
-        return mount
-
-    def owned(self, mount: InstantHvVMRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="hyperv-vm", id=str(mount.id), name=mount.vm_name)
-
-    def wait_ready(
-        self, mount: InstantHvVMRecoveryMount, progress: Progress
-    ) -> InstantHvVMRecoveryMount:
-        return wait_for_hyperv_mount(
-            self.params.connection, mount, vm_name=self.name, timeout=self.params.timeout_seconds
-        )
-
-    def problems(self, mount: InstantHvVMRecoveryMount) -> list[str]:
-        return mount_problems(mount.state, mount.error_message)
-
-    def release(self, mount: InstantHvVMRecoveryMount) -> None:
-        unmount_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)
+        return self.started(mount, report)
 
     def migrate(self, mount: InstantHvVMRecoveryMount, report: RecoveryReport) -> Disposition:
         session = migrate_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)
-        if session is not None:
-            report.session_ids.append(str(session.id))
-            wait_for_session(
-                self.params.connection,
-                session.id,
-                label=f"migrate {self.name}",
-                timeout=self.params.timeout_seconds,
-            )
-        return Disposition.MIGRATED
+        if session is None:  # VBR does not show the migration's session yet
+            return Disposition.MIGRATED
+        return self.follow_migration(session.id, report, f"migrate {self.name}")
 
     def choices(self) -> list[Choice]:
         return ["unmount", "migrate", "keep"]

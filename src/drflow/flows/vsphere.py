@@ -9,7 +9,6 @@ from drflow.tasks import (
     migrate_vsphere_vm,
     start_vsphere_instant_recovery,
     unmount_vsphere_vm,
-    wait_for_session,
     wait_for_vsphere_mount,
 )
 from drflow.vbr.models import (
@@ -27,12 +26,9 @@ from .engine import (
     CLEANUP_HOOKS,
     Choice,
     Disposition,
-    OwnedObject,
-    Progress,
+    InstantVM,
     RecoveryParams,
     RecoveryReport,
-    Strategy,
-    mount_problems,
     reason,
     run_recovery,
 )
@@ -83,13 +79,12 @@ class VSphereRecoveryParams(RecoveryParams):
         return self
 
 
-class VSphereVM(Strategy[VSphereRecoveryParams, InstantViVMRecoveryMount]):
+class VSphereVM(InstantVM[VSphereRecoveryParams, InstantViVMRecoveryMount]):
     platform = PlatformType.VMWARE
     operation = RestorePointOperation.START_VI_VM_INSTANT_RECOVERY
-
-    @property
-    def name(self) -> str:
-        return self.params.vm
+    kind = "vsphere-vm"
+    wait_for_mount = staticmethod(wait_for_vsphere_mount)
+    unmount = staticmethod(unmount_vsphere_vm)
 
     def start(
         self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
@@ -102,39 +97,14 @@ class VSphereVM(Strategy[VSphereRecoveryParams, InstantViVMRecoveryMount]):
             reason=reason("vsphere-instant-recovery", self.params.then, mark),
         )
         mount = start_vsphere_instant_recovery(self.params.connection, self.name, spec, mark)
-        report.mount_id = str(mount.id)
-        report.session_ids.append(str(mount.session_id))
-        return mount
-
-    def owned(self, mount: InstantViVMRecoveryMount) -> OwnedObject:
-        return OwnedObject(kind="vsphere-vm", id=str(mount.id), name=mount.vm_name)
-
-    def wait_ready(
-        self, mount: InstantViVMRecoveryMount, progress: Progress
-    ) -> InstantViVMRecoveryMount:
-        return wait_for_vsphere_mount(
-            self.params.connection, mount, vm_name=self.name, timeout=self.params.timeout_seconds
-        )
-
-    def problems(self, mount: InstantViVMRecoveryMount) -> list[str]:
-        return mount_problems(mount.state, mount.error_message)
-
-    def release(self, mount: InstantViVMRecoveryMount) -> None:
-        unmount_vsphere_vm(self.params.connection, mount.id, vm_name=self.name)
+        return self.started(mount, report)
 
     def migrate(self, mount: InstantViVMRecoveryMount, report: RecoveryReport) -> Disposition:
         assert self.params.migration is not None
         session = migrate_vsphere_vm(
             self.params.connection, mount.id, self.params.migration.spec(), vm_name=self.name
         )
-        report.session_ids.append(str(session.id))
-        wait_for_session(
-            self.params.connection,
-            session.id,
-            label=f"migrate {self.name}",
-            timeout=self.params.timeout_seconds,
-        )
-        return Disposition.MIGRATED
+        return self.follow_migration(session.id, report, f"migrate {self.name}")
 
     def choices(self) -> list[Choice]:
         return ["unmount", "migrate", "keep"] if self.params.migration else ["unmount", "keep"]

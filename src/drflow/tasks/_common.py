@@ -13,18 +13,24 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from drflow.vbr import Stopped, VBRClient, start_or_adopt
+from drflow.vbr import Stopped, VBRClient, start_or_adopt, stop, wait_for_mount
 from drflow.vbr.marks import mark_for
+from drflow.vbr.mounts import MountKind
+from drflow.vbr.stops import HeldBySession
+
+from ._connection import VBRConnection, get_client
 
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
+M = TypeVar("M")
 
 EVER = datetime.min.replace(tzinfo=UTC)
 """``earlier`` for a start found by the run's mark: whenever it was started, it is this run's."""
@@ -109,6 +115,49 @@ def log_stopped(stopped: Stopped, what: str, *, waited: bool) -> None:
         logger.info("%s was being stopped already%s", what, ": now gone" if waited else "")
     else:
         logger.info("%s %s", what, "stopped" if waited else "is being stopped")
+
+
+def stop_logged(
+    connection: VBRConnection,
+    target: MountKind[Any] | HeldBySession,
+    object_id: UUID | str,
+    what: str,
+    *,
+    wait: bool,
+) -> Any:
+    """Stop ``object_id`` (see :func:`drflow.vbr.stop`), log how it went as ``what``; the stop's
+    answer as VBR gave it (None when none was asked for)."""
+    stopped = stop(get_client(connection), target, object_id, wait=wait)
+    log_stopped(stopped, what, waited=wait)
+    return stopped.answer
+
+
+def wait_until_vm_mounted(
+    connection: VBRConnection,
+    kind: MountKind[M],
+    mount: M,
+    *,
+    timeout: float,
+    on_poll: Callable[[M], None] | None,
+) -> M:
+    """Poll (inside the calling task) until the VM of ``mount`` is ``Mounted``; log where it
+    runs. A ``Failed`` mount raises ``MountFailed``; a mount that vanishes raises its
+    session's failure (``SessionFailed``), else ``MountGone``."""
+    ready = wait_for_mount(
+        get_client(connection),
+        kind,
+        mount.id,  # type: ignore[attr-defined]
+        session_id=mount.session_id,  # type: ignore[attr-defined]
+        timeout=timeout,
+        on_poll=on_poll,
+    )
+    get_run_logger().info(
+        "%s is %s on %s",
+        ready.vm_name,
+        ready.state,
+        ready.host_name or "its host",  # type: ignore[attr-defined]
+    )
+    return ready
 
 
 def _ids(value: Any) -> str:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, wait_for_mount
+from drflow.vbr import wait_for_mount
 from drflow.vbr.adoption import find_azure_mount
 from drflow.vbr.models import (
     AzureInstantRecoveryMountState,
@@ -25,7 +25,7 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import AZURE_VM
 
-from ._common import EVER, log_stopped, require_mark, start_once, vbr_task
+from ._common import EVER, require_mark, start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 _S = AzureInstantRecoveryMountState
@@ -106,9 +106,7 @@ def unmount_azure_vm(
     Already stopping, stopped or gone counts as done, so cleanup can always call this. Returns
     the mount as VBR answered the unmount (None when none was asked for).
     """
-    stopped = stop(get_client(connection), AZURE_VM, mount_id, wait=wait)
-    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
-    return stopped.answer
+    return stop_logged(connection, AZURE_VM, mount_id, vm_name or str(mount_id), wait=wait)
 
 
 def _mount_in(

@@ -15,28 +15,19 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, wait_for_device_code
+from drflow.vbr import wait_for_device_code
 from drflow.vbr.adoption import find_session
 from drflow.vbr.models import (
-    EntraIdTenantBrowseMountModel,
-    EntraIdTenantRestoreAuthorizeModel,
-    EntraIdTenantRestoreAuthorizeSpec,
-    EntraIdTenantRestoreDeviceCodeModel,
-    EntraIdTenantRestoreDeviceCodeSpec,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    EntraIdTenantRestoreDeviceCodeStateSpec,
-    EntraIdTenantRestoreStartAuthorizationModel,
-    EntraIdTenantStartRestoreFromCopySpec,
-    EntraIdTenantStartRestoreSpec,
     JobStopSpec,
     SessionModel,
     SessionType,
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
 )
+from drflow.vbr.models import entra_id as entra
 from drflow.vbr.stops import ENTRA_AUDIT_LOG, ENTRA_TENANT_RESTORE
 
-from ._common import log_stopped, start_once, vbr_task
+from ._common import start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 M = TypeVar("M")
@@ -44,8 +35,8 @@ M = TypeVar("M")
 
 @vbr_task("get-entra-id-device-code", run_name="get-entra-id-device-code[{spec.session_id}]")
 def get_entra_id_device_code(
-    connection: VBRConnection, spec: EntraIdTenantRestoreDeviceCodeSpec
-) -> EntraIdTenantRestoreDeviceCodeModel:
+    connection: VBRConnection, spec: entra.EntraIdTenantRestoreDeviceCodeSpec
+) -> entra.EntraIdTenantRestoreDeviceCodeModel:
     """A new device code for the restore operator to sign in to Entra ID with."""
     code = get_client(connection).entra_id.get_device_code(spec)
     get_run_logger().info(
@@ -58,8 +49,8 @@ def get_entra_id_device_code(
     "get-entra-id-device-code-state", run_name="get-entra-id-device-code-state[{spec.user_code}]"
 )
 def get_entra_id_device_code_state(
-    connection: VBRConnection, spec: EntraIdTenantRestoreDeviceCodeStateSpec
-) -> EntraIdTenantRestoreDeviceCodeStateModel:
+    connection: VBRConnection, spec: entra.EntraIdTenantRestoreDeviceCodeStateSpec
+) -> entra.EntraIdTenantRestoreDeviceCodeStateModel:
     """Whether the operator has signed in with the device code yet (one read)."""
     return get_client(connection).entra_id.get_device_code_state(spec)
 
@@ -67,10 +58,10 @@ def get_entra_id_device_code_state(
 @vbr_task("wait-for-entra-id-sign-in", run_name="wait-for-entra-id-sign-in[{spec.user_code}]")
 def wait_for_entra_id_sign_in(
     connection: VBRConnection,
-    spec: EntraIdTenantRestoreDeviceCodeStateSpec,
+    spec: entra.EntraIdTenantRestoreDeviceCodeStateSpec,
     *,
     timeout: float = 900.0,
-) -> EntraIdTenantRestoreDeviceCodeStateModel:
+) -> entra.EntraIdTenantRestoreDeviceCodeStateModel:
     """Poll the device-code sign-in until it is no longer ``Pending``, inside this one task."""
     state = wait_for_device_code(get_client(connection), spec, timeout=timeout)
     get_run_logger().info("Entra ID sign-in: %s", state.status)
@@ -80,7 +71,7 @@ def wait_for_entra_id_sign_in(
 @vbr_task("start-entra-id-authorization", run_name="start-entra-id-authorization[{session_id}]")
 def start_entra_id_authorization(
     connection: VBRConnection, session_id: UUID, vdc_session_id: str, redirect_uri: str
-) -> EntraIdTenantRestoreStartAuthorizationModel:
+) -> entra.EntraIdTenantRestoreStartAuthorizationModel:
     """The Entra ID sign-in address to send the restore operator to."""
     return get_client(connection).entra_id.start_authorization(
         session_id, vdc_session_id=vdc_session_id, redirect_uri=redirect_uri
@@ -89,8 +80,8 @@ def start_entra_id_authorization(
 
 @vbr_task("authorize-entra-id", run_name="authorize-entra-id[{spec.session_id}]")
 def authorize_entra_id(
-    connection: VBRConnection, spec: EntraIdTenantRestoreAuthorizeSpec
-) -> EntraIdTenantRestoreAuthorizeModel:
+    connection: VBRConnection, spec: entra.EntraIdTenantRestoreAuthorizeSpec
+) -> entra.EntraIdTenantRestoreAuthorizeModel:
     """Hand VBR the authorization code the identity provider returned (single use)."""
     return get_client(connection).entra_id.authorize(spec)
 
@@ -121,8 +112,8 @@ def _mount_of(
 
 @vbr_task("start-entra-id-tenant-restore", run_name="start-entra-id-tenant-restore[{tenant_name}]")
 def start_entra_id_tenant_restore(
-    connection: VBRConnection, tenant_name: str, spec: EntraIdTenantStartRestoreSpec
-) -> EntraIdTenantBrowseMountModel:
+    connection: VBRConnection, tenant_name: str, spec: entra.EntraIdTenantStartRestoreSpec
+) -> entra.EntraIdTenantBrowseMountModel:
     """Mount a tenant backup for restore; a lost answer adopts the running ``EntraIdRestore``
     session this client started (the mount is its session)."""
     client = get_client(connection)
@@ -131,7 +122,7 @@ def start_entra_id_tenant_restore(
         lambda: client.entra_id.start_tenant_restore(spec),
         _mount_of(
             _running_session(connection, SessionType.ENTRA_ID_RESTORE),
-            EntraIdTenantBrowseMountModel,
+            entra.EntraIdTenantBrowseMountModel,
         ),
         what=f"restore of tenant {tenant_name}",
     )
@@ -142,7 +133,7 @@ def start_entra_id_tenant_restore(
     run_name="start-entra-id-tenant-restore-from-copy[{tenant_name}]",
 )
 def start_entra_id_tenant_restore_from_copy(
-    connection: VBRConnection, tenant_name: str, spec: EntraIdTenantStartRestoreFromCopySpec
+    connection: VBRConnection, tenant_name: str, spec: entra.EntraIdTenantStartRestoreFromCopySpec
 ) -> SessionModel:
     """Restore a tenant from a backup copy; answers the session. A lost answer adopts the
     running ``EntraIdRestoreFromCopy`` session this client started."""
@@ -163,9 +154,7 @@ def stop_entra_id_tenant_restore(
     target = ENTRA_TENANT_RESTORE
     if spec is not None:
         target = replace(target, stop=lambda c, i: c.entra_id.stop_tenant_restore(i, spec))
-    stopped = stop(get_client(connection), target, session_id, wait=False)
-    log_stopped(stopped, f"tenant restore {session_id}", waited=False)
-    return stopped.answer
+    return stop_logged(connection, target, session_id, f"tenant restore {session_id}", wait=False)
 
 
 @vbr_task("mount-entra-id-audit-log", run_name="mount-entra-id-audit-log[{tenant_name}]")
@@ -192,6 +181,6 @@ def mount_entra_id_audit_log(
 @vbr_task("unmount-entra-id-audit-log", run_name="unmount-entra-id-audit-log[{session_id}]")
 def unmount_entra_id_audit_log(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
     """Unmount an audit log mount, through outages; already ending or gone counts as done."""
-    stopped = stop(get_client(connection), ENTRA_AUDIT_LOG, session_id, wait=False)
-    log_stopped(stopped, f"audit log mount {session_id}", waited=False)
-    return stopped.answer
+    return stop_logged(
+        connection, ENTRA_AUDIT_LOG, session_id, f"audit log mount {session_id}", wait=False
+    )

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, wait_for_mount
+from drflow.vbr import wait_for_mount
 from drflow.vbr.adoption import find_fcd_mount, find_session
 from drflow.vbr.models import (
     SessionModel,
@@ -19,7 +19,7 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import FCD
 
-from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
+from ._common import EVER, require_mark, run_started_after, start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 
@@ -94,9 +94,7 @@ def dismount_fcd(
 
     Already being dismounted, or gone, counts as done, so cleanup can always call this.
     """
-    stopped = stop(get_client(connection), FCD, mount_id, wait=wait)
-    log_stopped(stopped, f"disks of {vm_name or mount_id}", waited=wait)
-    return stopped.answer
+    return stop_logged(connection, FCD, mount_id, f"disks of {vm_name or mount_id}", wait=wait)
 
 
 @vbr_task("migrate-fcd", run_name="migrate-fcd[{vm_name}]")

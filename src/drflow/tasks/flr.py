@@ -7,7 +7,6 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop
 from drflow.vbr.adoption import find_session
 from drflow.vbr.models import (
     FlrBrowseMountModel,
@@ -20,7 +19,7 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.stops import FLR_MOUNT
 
-from ._common import log_stopped, require_mark, start_once, vbr_task
+from ._common import require_mark, start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 _FLR = [SessionType.FILE_LEVEL_RESTORE, SessionType.LINUX_FILE_LEVEL_RESTORE]
@@ -69,9 +68,7 @@ def start_flr_mount(
 @vbr_task("unmount-flr", run_name="unmount-flr[{session_id}]")
 def unmount_flr(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
     """Unmount an FLR mount, through outages; already ending or gone counts as done."""
-    stopped = stop(get_client(connection), FLR_MOUNT, session_id, wait=False)
-    log_stopped(stopped, f"FLR mount {session_id}", waited=False)
-    return stopped.answer
+    return stop_logged(connection, FLR_MOUNT, session_id, f"FLR mount {session_id}", wait=False)
 
 
 @vbr_task("validate-flr-credentials", run_name="validate-flr-credentials[{session_id}]")

@@ -6,9 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from prefect import get_run_logger
-
-from drflow.vbr import stop, wait_for_mount
 from drflow.vbr.adoption import find_hyperv_mount, find_session
 from drflow.vbr.models import (
     InstantHvVMRecoveryMount,
@@ -19,7 +16,15 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import HYPERV_VM
 
-from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
+from ._common import (
+    EVER,
+    require_mark,
+    run_started_after,
+    start_once,
+    stop_logged,
+    vbr_task,
+    wait_until_vm_mounted,
+)
 from ._connection import VBRConnection, get_client
 
 
@@ -67,23 +72,9 @@ def wait_for_hyperv_mount(
     timeout: float = 1800.0,
     on_poll: Callable[[InstantHvVMRecoveryMount], None] | None = None,
 ) -> InstantHvVMRecoveryMount:
-    """Poll until the VM is ``Mounted``, inside this one task.
-
-    A ``Failed`` mount raises ``MountFailed``; a mount that vanishes raises its session's
-    failure (``SessionFailed``), else ``MountGone``.
-    """
-    mount = wait_for_mount(
-        get_client(connection),
-        HYPERV_VM,
-        mount.id,
-        session_id=mount.session_id,
-        timeout=timeout,
-        on_poll=on_poll,
-    )
-    get_run_logger().info(
-        "%s is %s on %s", mount.vm_name, mount.state, mount.host_name or "its host"
-    )
-    return mount
+    """Poll until the VM is ``Mounted``, inside this one task (see
+    :func:`~drflow.tasks._common.wait_until_vm_mounted`)."""
+    return wait_until_vm_mounted(connection, HYPERV_VM, mount, timeout=timeout, on_poll=on_poll)
 
 
 @vbr_task("unmount-hyperv-vm", run_name="unmount-hyperv-vm[{vm_name}]")
@@ -94,9 +85,7 @@ def unmount_hyperv_vm(
 
     Already being unmounted, or gone, counts as done, so cleanup can always call this.
     """
-    stopped = stop(get_client(connection), HYPERV_VM, mount_id, wait=wait)
-    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
-    return stopped.answer
+    return stop_logged(connection, HYPERV_VM, mount_id, vm_name or str(mount_id), wait=wait)
 
 
 @vbr_task("migrate-hyperv-vm", run_name="migrate-hyperv-vm[{vm_name}]")

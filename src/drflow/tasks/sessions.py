@@ -7,11 +7,11 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from drflow.vbr import stop, waiting
+from drflow.vbr import waiting
 from drflow.vbr.models import SessionLogResult, SessionModel, SessionsResult
 from drflow.vbr.stops import SESSION
 
-from ._common import log_stopped, vbr_task
+from ._common import stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 
@@ -37,8 +37,7 @@ def get_session_logs(connection: VBRConnection, session_id: UUID) -> SessionLogR
 def stop_session(connection: VBRConnection, session_id: UUID) -> None:
     """Ask VBR to stop a running session, through outages; one stopping or stopped already
     counts as done."""
-    stopped = stop(get_client(connection), SESSION, session_id, wait=False)
-    log_stopped(stopped, f"session {session_id}", waited=False)
+    stop_logged(connection, SESSION, session_id, f"session {session_id}", wait=False)
 
 
 @vbr_task("wait-for-session", run_name="wait-for-session[{label}]")

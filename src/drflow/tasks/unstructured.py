@@ -27,7 +27,15 @@ from drflow.vbr.models import (
 from drflow.vbr.mounts import FILE_SHARE
 from drflow.vbr.stops import UNSTRUCTURED_FLR_MOUNT
 
-from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
+from ._common import (
+    EVER,
+    log_stopped,
+    require_mark,
+    run_started_after,
+    start_once,
+    stop_logged,
+    vbr_task,
+)
 from ._connection import VBRConnection, get_client
 
 _BROWSE = [SessionType.FILE_LEVEL_RESTORE, SessionType.UNSTRUCTURED_DATA_BROWSE]
@@ -259,6 +267,6 @@ def start_unstructured_flr_mount(
 def unmount_unstructured_flr(connection: VBRConnection, session_id: UUID) -> SessionModel | None:
     """Unmount an unstructured data browse mount, through outages; already ending or gone
     counts as done."""
-    stopped = stop(get_client(connection), UNSTRUCTURED_FLR_MOUNT, session_id, wait=False)
-    log_stopped(stopped, f"browse mount {session_id}", waited=False)
-    return stopped.answer
+    return stop_logged(
+        connection, UNSTRUCTURED_FLR_MOUNT, session_id, f"browse mount {session_id}", wait=False
+    )

@@ -24,15 +24,20 @@ from ._connection import VBRConnection, get_client
 
 
 def _restore(
-    client: VBRClient,
+    connection: VBRConnection,
     vm_name: str,
+    spec: EntireViVMRestoreSpec | EntireHvVMRestoreSpec | EntireCloudDirectorVMRestoreSpec,
     mark: str,
     session_type: SessionType,
-    start: Callable[[], SessionModel],
+    start: Callable[[VBRClient], SessionModel],
 ) -> SessionModel:
+    """Start a restore of ``vm_name`` (``start(client)``), or adopt the ``session_type``
+    session whose log carries ``mark``; ``spec.reason`` must carry it."""
+    require_mark(spec.reason, mark)
+    client = get_client(connection)
     return start_once(
         client,
-        start,
+        lambda: start(client),
         lambda since: find_session(client, [session_type], since, mark=mark),
         what=f"restore of {vm_name}",
         earlier=run_started_after(client),
@@ -45,14 +50,13 @@ def restore_vsphere_vm(
 ) -> SessionModel:
     """Restore an entire vSphere VM, or adopt the ``RestoreVm`` session this run started
     (``spec.reason`` must carry ``mark``)."""
-    require_mark(spec.reason, mark)
-    client = get_client(connection)
     return _restore(
-        client,
+        connection,
         vm_name,
+        spec,
         mark,
         SessionType.RESTORE_VM,
-        lambda: client.vm_restore.restore_vsphere_vm(spec),
+        lambda client: client.vm_restore.restore_vsphere_vm(spec),
     )
 
 
@@ -62,14 +66,13 @@ def restore_hyperv_vm(
 ) -> SessionModel:
     """Restore an entire Hyper-V VM, or adopt the ``RestoreVm`` session this run started
     (``spec.reason`` must carry ``mark``)."""
-    require_mark(spec.reason, mark)
-    client = get_client(connection)
     return _restore(
-        client,
+        connection,
         vm_name,
+        spec,
         mark,
         SessionType.RESTORE_VM,
-        lambda: client.vm_restore.restore_hyperv_vm(spec),
+        lambda client: client.vm_restore.restore_hyperv_vm(spec),
     )
 
 
@@ -79,12 +82,11 @@ def restore_cloud_director_vm(
 ) -> SessionModel:
     """Restore an entire Cloud Director VM, or adopt the ``CloudDirectorVmRestore`` session
     this run started (``spec.reason`` must carry ``mark``)."""
-    require_mark(spec.reason, mark)
-    client = get_client(connection)
     return _restore(
-        client,
+        connection,
         vm_name,
+        spec,
         mark,
         SessionType.CLOUD_DIRECTOR_VM_RESTORE,
-        lambda: client.vm_restore.restore_cloud_director_vm(spec),
+        lambda client: client.vm_restore.restore_cloud_director_vm(spec),
     )

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
-from prefect import get_run_logger
-
-from drflow.vbr import stop, wait_for_mount
 from drflow.vbr.adoption import find_session, find_vsphere_mount
 from drflow.vbr.models import (
     InstantViVMRecoveryMount,
@@ -19,7 +16,15 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import VSPHERE_VM, read_started
 
-from ._common import EVER, log_stopped, require_mark, run_started_after, start_once, vbr_task
+from ._common import (
+    EVER,
+    require_mark,
+    run_started_after,
+    start_once,
+    stop_logged,
+    vbr_task,
+    wait_until_vm_mounted,
+)
 from ._connection import VBRConnection, get_client
 
 
@@ -67,23 +72,9 @@ def wait_for_vsphere_mount(
     timeout: float = 1800.0,
     on_poll: Callable[[InstantViVMRecoveryMount], None] | None = None,
 ) -> InstantViVMRecoveryMount:
-    """Poll until the VM is ``Mounted``, inside this one task.
-
-    A ``Failed`` mount raises ``MountFailed``; a mount that vanishes raises its session's
-    failure (``SessionFailed``), else ``MountGone``.
-    """
-    mount = wait_for_mount(
-        get_client(connection),
-        VSPHERE_VM,
-        mount.id,
-        session_id=mount.session_id,
-        timeout=timeout,
-        on_poll=on_poll,
-    )
-    get_run_logger().info(
-        "%s is %s on %s", mount.vm_name, mount.state, mount.host_name or "its host"
-    )
-    return mount
+    """Poll until the VM is ``Mounted``, inside this one task (see
+    :func:`~drflow.tasks._common.wait_until_vm_mounted`)."""
+    return wait_until_vm_mounted(connection, VSPHERE_VM, mount, timeout=timeout, on_poll=on_poll)
 
 
 @vbr_task("unmount-instant-recovery", run_name="unmount-instant-recovery[{vm_name}]")
@@ -95,9 +86,7 @@ def unmount_vsphere_vm(
     Already being unmounted, or gone, counts as done, so cleanup can always call this.
     Returns the unmount's session as VBR answered it (None when none was asked for).
     """
-    stopped = stop(get_client(connection), VSPHERE_VM, mount_id, wait=wait)
-    log_stopped(stopped, vm_name or str(mount_id), waited=wait)
-    return stopped.answer
+    return stop_logged(connection, VSPHERE_VM, mount_id, vm_name or str(mount_id), wait=wait)
 
 
 @vbr_task("migrate-instant-recovery", run_name="migrate-instant-recovery[{vm_name}]")

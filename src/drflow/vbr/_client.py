@@ -238,43 +238,33 @@ class VBRClient:
             idempotent=idempotent,
         )
 
-    def _send(self, method: str, path: str, params: Mapping[str, Any], json: Any) -> httpx.Response:
-        http = self._client()
-        try:
-            response = http.request(method, path, params=params, json=json)
-        except httpx.ConnectError as exc:
+    def _unanswered(self, exc: httpx.TransportError, method: str, path: str) -> Exception:
+        """What a request that got no answer raises: whether it was sent is what a retry of a
+        change must know (a certificate VBR's cannot be verified against is said plainly)."""
+        url = self.settings.url
+        if isinstance(exc, httpx.ConnectError):
             if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE" in str(
                 exc
             ):
                 host, port = self.settings.host_port
-                raise untrusted_certificate_error(host, port, exc) from exc
-            raise VBRConnectError(
-                f"cannot connect to VBR at {self.settings.url}: {exc}",
-                method=method,
-                path=path,
-                request_sent=False,
-            ) from exc
-        except httpx.ConnectTimeout as exc:
-            raise VBRConnectError(
-                f"connecting to VBR at {self.settings.url} timed out",
-                method=method,
-                path=path,
-                request_sent=False,
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise VBRTimeoutError(
-                f"{method} {path}: no answer within {self.settings.read_timeout:.0f}s",
-                method=method,
-                path=path,
-                request_sent=True,
-            ) from exc
+                return untrusted_certificate_error(host, port, exc)
+            error, sent, message = VBRConnectError, False, f"cannot connect to VBR at {url}: {exc}"
+        elif isinstance(exc, httpx.ConnectTimeout):
+            error, sent, message = VBRConnectError, False, f"connecting to VBR at {url} timed out"
+        elif isinstance(exc, httpx.TimeoutException):
+            error, sent = VBRTimeoutError, True
+            message = f"{method} {path}: no answer within {self.settings.read_timeout:.0f}s"
+        else:
+            error, sent = VBRTransportError, True
+            message = f"{method} {path}: the connection failed ({type(exc).__name__}: {exc})"
+        return error(message, method=method, path=path, request_sent=sent)
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any], json: Any) -> httpx.Response:
+        http = self._client()
+        try:
+            response = http.request(method, path, params=params, json=json)
         except httpx.TransportError as exc:
-            raise VBRTransportError(
-                f"{method} {path}: the connection failed ({type(exc).__name__}: {exc})",
-                method=method,
-                path=path,
-                request_sent=True,
-            ) from exc
+            raise self._unanswered(exc, method, path) from exc
         if SIMULATOR_HEADER in response.headers:
             self._simulator = True
         if response.status_code >= 400:

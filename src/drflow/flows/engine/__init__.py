@@ -12,6 +12,7 @@ from .evidence import Progress, publish, watching
 from .handoff import Handoff, handed_over, vbr_work
 from .handover import HandoverParams, HandoverStrategy, OperatorDone
 from .hooks import CLEANUP_HOOKS, REMOVERS, remove_recorded, remove_what_the_children_started
+from .mount import InstantVM, MountStrategy
 from .ownership import (
     PROTECTED,
     Disposition,
@@ -41,7 +42,9 @@ __all__ = [
     "Handoff",
     "HandoverParams",
     "HandoverStrategy",
+    "InstantVM",
     "Judgement",
+    "MountStrategy",
     "OperatorDecision",
     "OperatorDone",
     "OwnedObject",

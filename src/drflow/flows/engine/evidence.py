@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 from prefect import get_client
@@ -143,20 +144,23 @@ _writer = _ProgressWriter()
 def publish(report: RecoveryReport) -> None:
     """The report as markdown (key ``recovery-<workload>``) and its phases as a table; when
     Prefect's API is away, they wait for it (the evidence is not dropped)."""
-    what = f"the evidence of {report.workload}"
-    ride_out(
-        lambda: create_markdown_artifact(
-            report.markdown(),
-            key=artifact_key("recovery", report.workload),
-            description=f"Recovery of {report.workload}: {report.verdict}",
+    workload = report.workload
+    artifacts: list[tuple[Callable[..., object], Callable[[], object], str, str]] = [
+        (
+            create_markdown_artifact,
+            report.markdown,
+            "recovery",
+            f"Recovery of {workload}: {report.verdict}",
         ),
-        what=what,
-    )
-    ride_out(
-        lambda: create_table_artifact(
-            report.table(),
-            key=artifact_key("recovery-phases", report.workload),
-            description=f"Phases of the recovery of {report.workload}",
+        (
+            create_table_artifact,
+            report.table,
+            "recovery-phases",
+            f"Phases of the recovery of {workload}",
         ),
-        what=what,
-    )
+    ]
+    for create, content, prefix, description in artifacts:
+        ride_out(
+            partial(create, content(), key=artifact_key(prefix, workload), description=description),
+            what=f"the evidence of {workload}",
+        )

@@ -60,15 +60,17 @@ class HandoverStrategy(Strategy[P, UUID]):
     start_phase: ClassVar[str] = "mount"
     listable: ClassVar[bool] = False
     checks_state: ClassVar[bool] = False
-    hold_kind: ClassVar[str]
-    """How the run's record names what it holds (a key of the hooks' ``REMOVERS``)."""
+    hold_kind: ClassVar[str | None] = None
+    """How the run's record names what it holds (a key of the hooks' ``REMOVERS``); by default
+    :attr:`handover_key`."""
 
     def __init__(self, params: P) -> None:
         super().__init__(params)
         self.how_to_use: list[str] = []
 
     def owned(self, session_id: UUID) -> OwnedObject:
-        return OwnedObject(kind=self.hold_kind, id=str(session_id), name=self.name)
+        kind = self.hold_kind or self.handover_key
+        return OwnedObject(kind=kind, id=str(session_id), name=self.name)
 
     def wait_ready(self, session_id: UUID, progress: Progress) -> UUID:
         """Wait until VBR reports the mount ready (its holding session has a result)."""

@@ -37,10 +37,10 @@ from drflow.tasks import VBRConnection, get_client, vbr_task
 from drflow.vbr import MountFailed, VBRClient, VBRError, WaitTimeout
 
 from .decision import wait_for_input
+from .mount import MountStrategy
 from .ownership import Disposition
 from .params import RecoveryParams
 from .report import RecoveryReport, artifact_key
-from .strategy import Strategy
 from .suspension import clear_checkpoint, load_checkpoint, suspend_if_far
 
 logger = logging.getLogger("drflow")
@@ -389,7 +389,7 @@ def _add(report: RecoveryReport, session_ids: list[str]) -> None:
 P = TypeVar("P", bound=RecoveryParams)
 
 
-class SwitchingStrategy(Strategy[P, Any]):
+class SwitchingStrategy(MountStrategy[P, Any]):
     """A strategy whose migration ends in a switchover (and whose run may be suspended until
     it, then resumed from a checkpoint)."""
 
@@ -400,6 +400,15 @@ class SwitchingStrategy(Strategy[P, Any]):
     @abstractmethod
     def load(self, mount_id: UUID) -> Any:
         """The mount as VBR shows it now."""
+
+    def migrate(self, held: Any, report: RecoveryReport) -> Disposition:
+        """Migrate the mount, then switch over as ``params.switchover`` says."""
+        return migrate_and_switch(
+            self.switching(held.id),
+            self.params.switchover,
+            report,
+            timeout=self.params.timeout_seconds,
+        )
 
     def resume(self) -> tuple[RecoveryReport, Any] | None:
         checkpoint = load_checkpoint()

@@ -40,6 +40,8 @@ from ._common import answer, caller, errors
 W = TypeVar("W", bound=Workload[Any])
 _PATH_PARAM = re.compile(r"{(\w+)}")
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_START_CODES = (400, 401, 403, 500)
+_STOP_CODES = (401, 403, 404, 500)
 
 
 class Answerable(Protocol):
@@ -83,6 +85,16 @@ class Operations(Generic[W]):
         """A change: ``status`` with ``answers`` (None: no body). ``body`` is the model of the
         request body (``Model | None`` when it may be left out)."""
         self._add("POST", path, operation_id, handler, answers, status, body, codes)
+
+    def start(self, *args: Any, body: Any) -> None:
+        """:meth:`post` of a change the request body wholly describes (a start, a sign-in
+        step): nothing named by the path has to exist, so its errors are 400, 401, 403, 500."""
+        self.post(*args, body=body, codes=_START_CODES)
+
+    def stop(self, *args: Any) -> None:
+        """:meth:`post` of the end of what the path names (an unmount, a stop), with no request
+        body: its documented errors are 401, 403, 404 and 500."""
+        self.post(*args, codes=_STOP_CODES)
 
     def put(
         self,

@@ -368,28 +368,12 @@ class FlrWorkload(Workload[FlrState]):
 
 PATH = "/api/v1/restore/flr"
 api = Operations(FlrWorkload, PATH)
-api.post(
-    "",
-    "StartFlrMount",
-    FlrWorkload.start,
-    FlrBrowseMountModel,
-    201,
-    body=FlrMountSpec,
-    codes=(400, 401, 403, 500),
-)
-api.post(
-    "/{sessionId}/unmount",
-    "StopFlrMount",
-    FlrWorkload.unmount,
-    SessionModel,
-    201,
-    codes=(401, 403, 404, 500),
-)
-api.post(
+api.start("", "StartFlrMount", FlrWorkload.start, FlrBrowseMountModel, 201, body=FlrMountSpec)
+api.stop("/{sessionId}/unmount", "StopFlrMount", FlrWorkload.unmount, SessionModel, 201)
+api.start(
     "/{sessionId}/validateCredentials",
     "FlrRestoreValidateCredentials",
     FlrWorkload.validate_credentials,
     FlrRestoreCredentialsValidationResult,
     body=FlrRestoreCredentialsValidationSpec,
-    codes=(400, 401, 403, 500),
 )

@@ -21,14 +21,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 
 from drflow.vbr.models import SessionModel
-from drflow.vbr.models.hyperv import (
-    InstantHvVMCustomizedRecoverySpec,
-    InstantHvVMOriginalLocationRecoverySpec,
-    InstantHvVMRecoveryMount,
-    InstantHvVMRecoveryMountsOrderColumn,
-    InstantHvVMRecoveryMountsResult,
-    InstantHvVMRecoverySpec,
-)
+from drflow.vbr.models import hyperv as models
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
 
 from ..auth import Principal
@@ -42,7 +35,7 @@ from .vm_recovery import VM_SORT, VmRecovery
 
 PATH = "/api/v1/restore/instantRecovery/hyperV/vm"
 
-HvSpec = InstantHvVMOriginalLocationRecoverySpec | InstantHvVMCustomizedRecoverySpec
+HvSpec = models.InstantHvVMOriginalLocationRecoverySpec | models.InstantHvVMCustomizedRecoverySpec
 
 
 class HyperVWorkload(VmRecovery[HvSpec]):
@@ -52,7 +45,7 @@ class HyperVWorkload(VmRecovery[HvSpec]):
     router = APIRouter(tags=["Restore"])
     platform = "HyperV"
     path = PATH
-    model = InstantHvVMRecoveryMount
+    model = models.InstantHvVMRecoveryMount
     label = "HyperVVM"
     placed = "registered on"
     running_as = "VM runs from backup (Hyper-V instant recovery)"
@@ -60,7 +53,7 @@ class HyperVWorkload(VmRecovery[HvSpec]):
     target = "Microsoft Hyper-V"
 
     def placement(self, spec: HvSpec, vm: VM) -> tuple[str, str]:
-        if not isinstance(spec, InstantHvVMCustomizedRecoverySpec):
+        if not isinstance(spec, models.InstantHvVMCustomizedRecoverySpec):
             return vm.name, vm.host
         name = spec.target.vm_name if spec.target is not None and spec.target.vm_name else vm.name
         host = spec.destination_host
@@ -86,9 +79,14 @@ api.post(
     HyperVWorkload.start,
     SessionModel,
     201,
-    body=InstantHvVMRecoverySpec,
+    body=models.InstantHvVMRecoverySpec,
 )
-api.get("/{mountId}", "GetInstantHvVMRecoveryMount", HyperVWorkload.read, InstantHvVMRecoveryMount)
+api.get(
+    "/{mountId}",
+    "GetInstantHvVMRecoveryMount",
+    HyperVWorkload.read,
+    models.InstantHvVMRecoveryMount,
+)
 api.post("/{mountId}/unmount", "InstantHvVMRecoveryUnmount", HyperVWorkload.unmount, SessionModel)
 api.post("/{mountId}/migrate", "InstantHvVMRecoveryMigrate", HyperVWorkload.migrate_vm, None, 204)
 
@@ -97,18 +95,18 @@ api.post("/{mountId}/migrate", "InstantHvVMRecoveryMigrate", HyperVWorkload.migr
     PATH,
     operation_id="GetAllInstantHvVMRecoveryMounts",
     summary="Get all instant recovery mount points of Hyper-V VMs",
-    response_model=InstantHvVMRecoveryMountsResult,
+    response_model=models.InstantHvVMRecoveryMountsResult,
     responses=errors(401, 403, 404, 500),
 )
 async def get_all_mounts(
     hyperv: Annotated[HyperVWorkload, Depends(HyperVWorkload.of)],
     paging: Page,
-    order: OrderBy[InstantHvVMRecoveryMountsOrderColumn] = None,
+    order: OrderBy[models.InstantHvVMRecoveryMountsOrderColumn] = None,
     state: StateFilter[InstantRecoveryMountState] = None,
     vm_name: Annotated[str | None, Query(alias="vmNameFilter")] = None,
 ):
     return hyperv.list_page(
-        InstantHvVMRecoveryMountsResult,
+        models.InstantHvVMRecoveryMountsResult,
         paging,
         order,
         state,

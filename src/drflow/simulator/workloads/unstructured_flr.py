@@ -128,20 +128,18 @@ class UnstructuredFlrWorkload(Workload[BrowseState]):
 
 
 api = Operations(UnstructuredFlrWorkload, "/api/v1/restore")
-api.post(
+api.start(
     "/flr/unstructuredData",
     "StartUnstructuredDataFlrMount",
     UnstructuredFlrWorkload.start,
     UnstructuredDataFlrBrowseMountModel,
     201,
     body=UnstructuredDataMountSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.stop(
     "/unstructuredData/{sessionId}/unmount",
     "StopUnstructuredDataFLRMount",
     UnstructuredFlrWorkload.unmount,
     SessionModel,
     201,
-    codes=(401, 403, 404, 500),
 )

@@ -38,17 +38,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from drflow.vbr.models import SessionModel
-from drflow.vbr.models.vm_restore import (
-    EntireCloudDirectorVMCustomizedRestoreSpec,
-    EntireCloudDirectorVMOriginalLocationRestoreSpec,
-    EntireCloudDirectorVMRestoreSpec,
-    EntireHvVMCustomizedRestoreSpec,
-    EntireHvVMOriginalLocationRestoreSpec,
-    EntireHvVMRestoreSpec,
-    EntireViVMCustomizedRestoreSpec,
-    EntireViVMOriginalLocationRestoreSpec,
-    EntireViVMRestoreSpec,
-)
+from drflow.vbr.models import vm_restore as models
 
 from ..auth import Principal
 from ..errors import bad_request
@@ -59,10 +49,11 @@ from ..routes.operations import Operations
 from ..sessions import LogTitles, Outcome, SessionRecord
 from ..workload import Workload, WorkloadState
 
-ViSpec = EntireViVMOriginalLocationRestoreSpec | EntireViVMCustomizedRestoreSpec
-HvSpec = EntireHvVMOriginalLocationRestoreSpec | EntireHvVMCustomizedRestoreSpec
+ViSpec = models.EntireViVMOriginalLocationRestoreSpec | models.EntireViVMCustomizedRestoreSpec
+HvSpec = models.EntireHvVMOriginalLocationRestoreSpec | models.EntireHvVMCustomizedRestoreSpec
 CdSpec = (
-    EntireCloudDirectorVMOriginalLocationRestoreSpec | EntireCloudDirectorVMCustomizedRestoreSpec
+    models.EntireCloudDirectorVMOriginalLocationRestoreSpec
+    | models.EntireCloudDirectorVMCustomizedRestoreSpec
 )
 
 
@@ -126,12 +117,12 @@ class VmRestoreWorkload(Workload[RestoreState]):
             )
             vm = point.vm
             name, host = vm.name, vm.host
-            if isinstance(spec, EntireViVMCustomizedRestoreSpec):
+            if isinstance(spec, models.EntireViVMCustomizedRestoreSpec):
                 if spec.folder is not None and spec.folder.vm_name:
                     name = spec.folder.vm_name
                 if spec.destination_host is not None:
                     host = spec.destination_host.name
-            original = isinstance(spec, EntireViVMOriginalLocationRestoreSpec)
+            original = isinstance(spec, models.EntireViVMOriginalLocationRestoreSpec)
             target = _Target(
                 "VMware",
                 name,
@@ -139,7 +130,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
                 original,
                 bool(spec.overwrite),
                 "restore with overwrite true to replace it",
-                isinstance(spec, EntireViVMOriginalLocationRestoreSpec)
+                isinstance(spec, models.EntireViVMOriginalLocationRestoreSpec)
                 and bool(spec.quick_rollback),
             )
             return self._start(spec, point, target, "RestoreVm", who)
@@ -155,9 +146,9 @@ class VmRestoreWorkload(Workload[RestoreState]):
             )
             vm = point.vm
             name, host = vm.name, vm.host
-            original = isinstance(spec, EntireHvVMOriginalLocationRestoreSpec)
+            original = isinstance(spec, models.EntireHvVMOriginalLocationRestoreSpec)
             may_overwrite = original
-            if isinstance(spec, EntireHvVMCustomizedRestoreSpec):
+            if isinstance(spec, models.EntireHvVMCustomizedRestoreSpec):
                 if spec.target is not None:
                     name = spec.target.vm_name or name
                     may_overwrite = bool(spec.target.overwrite_existing_vm)
@@ -170,7 +161,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
                 original,
                 may_overwrite,
                 "restore with target.overwriteExistingVm true to replace it",
-                isinstance(spec, EntireHvVMOriginalLocationRestoreSpec)
+                isinstance(spec, models.EntireHvVMOriginalLocationRestoreSpec)
                 and bool(spec.quick_rollback),
             )
             return self._start(spec, point, target, "RestoreVm", who)
@@ -185,9 +176,9 @@ class VmRestoreWorkload(Workload[RestoreState]):
                 "Entire VM restore to VMware Cloud Director",
             )
             vm = point.vm
-            original = isinstance(spec, EntireCloudDirectorVMOriginalLocationRestoreSpec)
+            original = isinstance(spec, models.EntireCloudDirectorVMOriginalLocationRestoreSpec)
             name, vapp = vm.name, vm.vapp or f"{vm.name}-vapp"
-            if isinstance(spec, EntireCloudDirectorVMCustomizedRestoreSpec):
+            if isinstance(spec, models.EntireCloudDirectorVMCustomizedRestoreSpec):
                 name = spec.location.new_name
                 vapp = spec.location.v_app.name
             if not name.strip():
@@ -199,7 +190,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
                 original,
                 original,
                 "choose another location.newName",
-                isinstance(spec, EntireCloudDirectorVMOriginalLocationRestoreSpec)
+                isinstance(spec, models.EntireCloudDirectorVMOriginalLocationRestoreSpec)
                 and bool(spec.quick_rollback),
             )
             return self._start(spec, point, target, "CloudDirectorVmRestore", who)
@@ -346,7 +337,7 @@ api.post(
     VmRestoreWorkload.start_vsphere,
     SessionModel,
     201,
-    body=EntireViVMRestoreSpec,
+    body=models.EntireViVMRestoreSpec,
 )
 api.post(
     "/hyperV",
@@ -354,7 +345,7 @@ api.post(
     VmRestoreWorkload.start_hyperv,
     SessionModel,
     201,
-    body=EntireHvVMRestoreSpec,
+    body=models.EntireHvVMRestoreSpec,
 )
 api.post(
     "/cloudDirector",
@@ -362,5 +353,5 @@ api.post(
     VmRestoreWorkload.start_cloud_director,
     SessionModel,
     201,
-    body=EntireCloudDirectorVMRestoreSpec,
+    body=models.EntireCloudDirectorVMRestoreSpec,
 )

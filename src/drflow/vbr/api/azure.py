@@ -11,22 +11,10 @@ from datetime import datetime
 from uuid import UUID
 
 from .._pagination import paginate
-from ..models import (
-    AzureInstantRecoveryMountState,
-    AzureInstantVMRecoveryMigrationSpec,
-    AzureInstantVMRecoveryMount,
-    AzureInstantVMRecoveryMountsOrderColumn,
-    AzureInstantVMRecoveryMountsResult,
-    AzureInstantVMRecoverySpec,
-    AzureInstantVMRecoverySwitchoverSettingsModel,
-    SessionModel,
-    SessionResult,
-    SessionsResult,
-    SessionState,
-    SessionType,
-)
+from ..models import SessionModel, SessionResult, SessionsResult, SessionState, SessionType
+from ..models import azure as az
 from ..models.sessions import SessionsOrderColumn
-from ._base import API, query
+from ._base import API
 
 _PATH = "/api/v1/restore/instantRecovery/azure/vm"
 
@@ -39,37 +27,36 @@ class AzureAPI(API):
         *,
         skip: int | None = None,
         limit: int | None = None,
-        order_column: AzureInstantVMRecoveryMountsOrderColumn | None = None,
+        order_column: az.AzureInstantVMRecoveryMountsOrderColumn | None = None,
         order_asc: bool | None = None,
-        state_filter: AzureInstantRecoveryMountState | None = None,
-    ) -> AzureInstantVMRecoveryMountsResult:
+        state_filter: az.AzureInstantRecoveryMountState | None = None,
+    ) -> az.AzureInstantVMRecoveryMountsResult:
         """``GetAllAzureInstantVMRecoveryMounts``: one page of mounts (no name filter exists)."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", _PATH, params=params, model=AzureInstantVMRecoveryMountsResult
-        )
+        return self._page(_PATH, az.AzureInstantVMRecoveryMountsResult, locals())
 
-    def list_mounts(self, **filters: object) -> Iterator[AzureInstantVMRecoveryMount]:
+    def list_mounts(self, **filters: object) -> Iterator[az.AzureInstantVMRecoveryMount]:
         """Every mount matching ``filters`` (keyword arguments of :meth:`list_mounts_page`)."""
         return paginate(
             lambda skip, limit: self.list_mounts_page(skip=skip, limit=limit, **filters)
         )
 
     def start_instant_recovery(
-        self, spec: AzureInstantVMRecoverySpec
-    ) -> AzureInstantVMRecoveryMount:
+        self, spec: az.AzureInstantVMRecoverySpec
+    ) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoveryMount``: start instant recovery to Azure; answers the mount.
 
         Not retried once the request may have reached VBR: look for the mount first (by the
         ``reason`` you marked it with) before trying again.
         """
         return self._client.request(
-            "POST", _PATH, json=spec.to_api(), model=AzureInstantVMRecoveryMount
+            "POST", _PATH, json=spec.to_api(), model=az.AzureInstantVMRecoveryMount
         )
 
-    def get_mount(self, mount_id: UUID | str) -> AzureInstantVMRecoveryMount:
+    def get_mount(self, mount_id: UUID | str) -> az.AzureInstantVMRecoveryMount:
         """``GetAzureInstantVMRecoveryMount``."""
-        return self._client.request("GET", f"{_PATH}/{mount_id}", model=AzureInstantVMRecoveryMount)
+        return self._client.request(
+            "GET", f"{_PATH}/{mount_id}", model=az.AzureInstantVMRecoveryMount
+        )
 
     def list_sessions_page(
         self,
@@ -91,10 +78,7 @@ class AzureAPI(API):
 
         ``type_filter`` takes one session type here (a list on ``/api/v1/sessions``).
         """
-        params = query(**{k: v for k, v in locals().items() if k not in ("self", "mount_id")})
-        return self._client.request(
-            "GET", f"{_PATH}/{mount_id}/sessions", params=params, model=SessionsResult
-        )
+        return self._page(f"{_PATH}/{mount_id}/sessions", SessionsResult, locals(), "mount_id")
 
     def list_sessions(self, mount_id: UUID | str, **filters: object) -> Iterator[SessionModel]:
         """Every session of the mount matching ``filters`` (see :meth:`list_sessions_page`)."""
@@ -102,49 +86,49 @@ class AzureAPI(API):
             lambda skip, limit: self.list_sessions_page(mount_id, skip=skip, limit=limit, **filters)
         )
 
-    def unmount(self, mount_id: UUID | str) -> AzureInstantVMRecoveryMount:
+    def unmount(self, mount_id: UUID | str) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoveryUnmount``: stop the recovered machine; answers the mount."""
         return self._client.request(
             "POST",
             f"{_PATH}/{mount_id}/unmount",
-            model=AzureInstantVMRecoveryMount,
+            model=az.AzureInstantVMRecoveryMount,
             idempotent=True,
         )
 
     def migrate(
-        self, mount_id: UUID | str, spec: AzureInstantVMRecoveryMigrationSpec
-    ) -> AzureInstantVMRecoveryMount:
+        self, mount_id: UUID | str, spec: az.AzureInstantVMRecoveryMigrationSpec
+    ) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoveryMigrate``: migrate to Azure storage; answers the mount."""
         return self._client.request(
             "POST",
             f"{_PATH}/{mount_id}/migrate",
             json=spec.to_api(),
-            model=AzureInstantVMRecoveryMount,
+            model=az.AzureInstantVMRecoveryMount,
         )
 
     def get_switchover_settings(
         self, mount_id: UUID | str
-    ) -> AzureInstantVMRecoverySwitchoverSettingsModel:
+    ) -> az.AzureInstantVMRecoverySwitchoverSettingsModel:
         """``GetAzureInstantVMRecoverySwitchoverSettings``."""
         return self._client.request(
             "GET",
             f"{_PATH}/{mount_id}/switchoverSettings",
-            model=AzureInstantVMRecoverySwitchoverSettingsModel,
+            model=az.AzureInstantVMRecoverySwitchoverSettingsModel,
         )
 
     def update_switchover_settings(
-        self, mount_id: UUID | str, settings: AzureInstantVMRecoverySwitchoverSettingsModel
-    ) -> AzureInstantVMRecoverySwitchoverSettingsModel:
+        self, mount_id: UUID | str, settings: az.AzureInstantVMRecoverySwitchoverSettingsModel
+    ) -> az.AzureInstantVMRecoverySwitchoverSettingsModel:
         """``UpdateAzureInstantVMRecoverySwitchoverSettings``: replace them (answers 201)."""
         return self._client.request(
             "PUT",
             f"{_PATH}/{mount_id}/switchoverSettings",
             json=settings.to_api(),
-            model=AzureInstantVMRecoverySwitchoverSettingsModel,
+            model=az.AzureInstantVMRecoverySwitchoverSettingsModel,
         )
 
-    def switchover(self, mount_id: UUID | str) -> AzureInstantVMRecoveryMount:
+    def switchover(self, mount_id: UUID | str) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoverySwitchover``: switch over to the migrated machine now."""
         return self._client.request(
-            "POST", f"{_PATH}/{mount_id}/switchover", model=AzureInstantVMRecoveryMount
+            "POST", f"{_PATH}/{mount_id}/switchover", model=az.AzureInstantVMRecoveryMount
         )

@@ -10,21 +10,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from ..models import (
-    EntraIdTenantBrowseMountModel,
-    EntraIdTenantRestoreAuthorizeModel,
-    EntraIdTenantRestoreAuthorizeSpec,
-    EntraIdTenantRestoreDeviceCodeModel,
-    EntraIdTenantRestoreDeviceCodeSpec,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    EntraIdTenantRestoreDeviceCodeStateSpec,
-    EntraIdTenantRestoreStartAuthorizationModel,
-    EntraIdTenantStartRestoreFromCopySpec,
-    EntraIdTenantStartRestoreSpec,
     JobStopSpec,
     SessionModel,
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
 )
+from ..models import entra_id as entra
 from ._base import API, query
 
 _TENANT = "/api/v1/restore/entraId/tenant"
@@ -35,60 +26,60 @@ class EntraIdAPI(API):
     """Mount Entra ID tenant backups and audit logs, and sign the restore operator in."""
 
     def get_device_code(
-        self, spec: EntraIdTenantRestoreDeviceCodeSpec
-    ) -> EntraIdTenantRestoreDeviceCodeModel:
+        self, spec: entra.EntraIdTenantRestoreDeviceCodeSpec
+    ) -> entra.EntraIdTenantRestoreDeviceCodeModel:
         """``GetEntraIdTenantRestoreDeviceCode``: a new code for the operator to sign in with."""
         return self._client.request(
             "POST",
             f"{_TENANT}/deviceCode",
             json=spec.to_api(),
-            model=EntraIdTenantRestoreDeviceCodeModel,
+            model=entra.EntraIdTenantRestoreDeviceCodeModel,
         )
 
     def get_device_code_state(
-        self, spec: EntraIdTenantRestoreDeviceCodeStateSpec
-    ) -> EntraIdTenantRestoreDeviceCodeStateModel:
+        self, spec: entra.EntraIdTenantRestoreDeviceCodeStateSpec
+    ) -> entra.EntraIdTenantRestoreDeviceCodeStateModel:
         """``GetEntraIdTenantRestoreDeviceCodeState``: has the operator signed in yet (a read)."""
         return self._client.request(
             "POST",
             f"{_TENANT}/deviceCode/state",
             json=spec.to_api(),
-            model=EntraIdTenantRestoreDeviceCodeStateModel,
+            model=entra.EntraIdTenantRestoreDeviceCodeStateModel,
             idempotent=True,
         )
 
     def start_authorization(
         self, session_id: UUID | str, *, vdc_session_id: str, redirect_uri: str
-    ) -> EntraIdTenantRestoreStartAuthorizationModel:
+    ) -> entra.EntraIdTenantRestoreStartAuthorizationModel:
         """``StartEntraIdTenantRestoreAuthorization``: the sign-in address for the operator."""
         return self._client.request(
             "GET",
             f"{_TENANT}/{session_id}/authCode/startAuthorization",
             params=query(vdc_session_id=vdc_session_id, redirect_uri=redirect_uri),
-            model=EntraIdTenantRestoreStartAuthorizationModel,
+            model=entra.EntraIdTenantRestoreStartAuthorizationModel,
         )
 
     def authorize(
-        self, spec: EntraIdTenantRestoreAuthorizeSpec
-    ) -> EntraIdTenantRestoreAuthorizeModel:
+        self, spec: entra.EntraIdTenantRestoreAuthorizeSpec
+    ) -> entra.EntraIdTenantRestoreAuthorizeModel:
         """``EntraIdTenantRestoreAuthorize``: hand VBR what the identity provider returned."""
         return self._client.request(
             "POST",
             f"{_TENANT}/authCode/authorize",
             json=spec.to_api(),
-            model=EntraIdTenantRestoreAuthorizeModel,
+            model=entra.EntraIdTenantRestoreAuthorizeModel,
         )
 
     def start_tenant_restore(
-        self, spec: EntraIdTenantStartRestoreSpec
-    ) -> EntraIdTenantBrowseMountModel:
+        self, spec: entra.EntraIdTenantStartRestoreSpec
+    ) -> entra.EntraIdTenantBrowseMountModel:
         """``StartEntraIDTenantRestore``: mount a tenant backup; answers the mount."""
         return self._client.request(
-            "POST", _TENANT, json=spec.to_api(), model=EntraIdTenantBrowseMountModel
+            "POST", _TENANT, json=spec.to_api(), model=entra.EntraIdTenantBrowseMountModel
         )
 
     def start_tenant_restore_from_copy(
-        self, spec: EntraIdTenantStartRestoreFromCopySpec
+        self, spec: entra.EntraIdTenantStartRestoreFromCopySpec
     ) -> SessionModel:
         """``StartEntraIDTenantRestoreFromCopy``: restore from a copy; answers the session."""
         return self._client.request(

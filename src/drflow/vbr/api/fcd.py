@@ -15,7 +15,7 @@ from ..models import (
     VmwareFcdInstantRecoverySpec,
     VmwareFcdQuickMigrationSpec,
 )
-from ._base import API, query
+from ._base import API
 
 _PATH = "/api/v1/restore/instantRecovery/vSphere/fcd"
 
@@ -33,10 +33,7 @@ class FcdAPI(API):
         state_filter: InstantRecoveryMountState | None = None,
     ) -> VmwareFcdInstantRecoveryMountsResult:
         """``GetAllVmwareFcdInstantRecoveryMountModels``: one page of mounts."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", _PATH, params=params, model=VmwareFcdInstantRecoveryMountsResult
-        )
+        return self._page(_PATH, VmwareFcdInstantRecoveryMountsResult, locals())
 
     def list_mounts(self, **filters: object) -> Iterator[VmwareFcdInstantRecoveryMount]:
         """Every mount matching ``filters`` (keyword arguments of :meth:`list_mounts_page`)."""

@@ -7,14 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from .._pagination import paginate
-from ..models import (
-    BackupModel,
-    BackupsResult,
-    ObjectRestorePointDisksResult,
-    ObjectRestorePointModel,
-    ObjectRestorePointsResult,
-    ServerInfoModel,
-)
+from ..models import ServerInfoModel, backups
 from ..models.backups import (
     BackupsOrderColumn,
     JobType,
@@ -43,32 +36,31 @@ class RestorePointsAPI(API):
         backup_id_filter: UUID | None = None,
         backup_object_id_filter: UUID | None = None,
         malware_status_filter: SuspiciousActivitySeverity | None = None,
-    ) -> ObjectRestorePointsResult:
+    ) -> backups.ObjectRestorePointsResult:
         """``GetAllObjectRestorePoints``: one page of restore points."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", "/api/v1/restorePoints", params=params, model=ObjectRestorePointsResult
-        )
+        return self._page("/api/v1/restorePoints", backups.ObjectRestorePointsResult, locals())
 
-    def list(self, **filters: object) -> Iterator[ObjectRestorePointModel]:
+    def list(self, **filters: object) -> Iterator[backups.ObjectRestorePointModel]:
         """Every restore point matching ``filters`` (keyword arguments of :meth:`list_page`)."""
         return paginate(lambda skip, limit: self.list_page(skip=skip, limit=limit, **filters))
 
-    def get(self, restore_point_id: UUID | str) -> ObjectRestorePointModel:
+    def get(self, restore_point_id: UUID | str) -> backups.ObjectRestorePointModel:
         """``GetObjectRestorePoint``."""
         return self._client.request(
-            "GET", f"/api/v1/restorePoints/{restore_point_id}", model=ObjectRestorePointModel
+            "GET",
+            f"/api/v1/restorePoints/{restore_point_id}",
+            model=backups.ObjectRestorePointModel,
         )
 
     def disks(
         self, restore_point_id: UUID | str, *, skip: int | None = None, limit: int | None = None
-    ) -> ObjectRestorePointDisksResult:
+    ) -> backups.ObjectRestorePointDisksResult:
         """``GetObjectRestorePointDisksWithFiltering``: the disks in a restore point."""
         return self._client.request(
             "GET",
             f"/api/v1/restorePoints/{restore_point_id}/disks",
             params=query(skip=skip, limit=limit),
-            model=ObjectRestorePointDisksResult,
+            model=backups.ObjectRestorePointDisksResult,
         )
 
     def of_backup_object_page(
@@ -82,16 +74,13 @@ class RestorePointsAPI(API):
         created_after_filter: datetime | None = None,
         created_before_filter: datetime | None = None,
         name_filter: str | None = None,
-    ) -> ObjectRestorePointsResult:
+    ) -> backups.ObjectRestorePointsResult:
         """``GetBackupObjectRestorePointsWithFiltering``: restore points of one backup object."""
-        params = query(
-            **{k: v for k, v in locals().items() if k not in ("self", "backup_object_id")}
-        )
-        return self._client.request(
-            "GET",
+        return self._page(
             f"/api/v1/backupObjects/{backup_object_id}/restorePoints",
-            params=params,
-            model=ObjectRestorePointsResult,
+            backups.ObjectRestorePointsResult,
+            locals(),
+            "backup_object_id",
         )
 
 
@@ -112,18 +101,19 @@ class BackupsAPI(API):
         job_id_filter: UUID | None = None,
         policy_tag_filter: str | None = None,
         job_type_filter: JobType | None = None,
-    ) -> BackupsResult:
+    ) -> backups.BackupsResult:
         """``GetAllBackups``: one page of backups."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request("GET", "/api/v1/backups", params=params, model=BackupsResult)
+        return self._page("/api/v1/backups", backups.BackupsResult, locals())
 
-    def list(self, **filters: object) -> Iterator[BackupModel]:
+    def list(self, **filters: object) -> Iterator[backups.BackupModel]:
         """Every backup matching ``filters``."""
         return paginate(lambda skip, limit: self.list_page(skip=skip, limit=limit, **filters))
 
-    def get(self, backup_id: UUID | str) -> BackupModel:
+    def get(self, backup_id: UUID | str) -> backups.BackupModel:
         """``GetBackup``."""
-        return self._client.request("GET", f"/api/v1/backups/{backup_id}", model=BackupModel)
+        return self._client.request(
+            "GET", f"/api/v1/backups/{backup_id}", model=backups.BackupModel
+        )
 
 
 class ServerAPI(API):

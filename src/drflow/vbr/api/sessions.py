@@ -44,8 +44,7 @@ class SessionsAPI(API):
         job_id_filter: UUID | None = None,
     ) -> SessionsResult:
         """``GetAllSessions``: one page of sessions, filtered and sorted by the server."""
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request("GET", "/api/v1/sessions", params=params, model=SessionsResult)
+        return self._page("/api/v1/sessions", SessionsResult, locals())
 
     def list(self, **filters: object) -> Iterator[SessionModel]:
         """Every session matching ``filters`` (the keyword arguments of :meth:`list_page`)."""

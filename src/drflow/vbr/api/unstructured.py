@@ -26,7 +26,7 @@ from ..models import (
     UnstructuredDataMountSpec,
     UnstructuredDataSwitchoverSettingsModel,
 )
-from ._base import API, query
+from ._base import API
 
 _IR_PATH = "/api/v1/restore/instantRecovery/unstructuredData"
 _RESTORE_PATH = "/api/v1/restore/unstructuredData"
@@ -55,10 +55,7 @@ class UnstructuredDataAPI(API):
         The contract types ``stateFilter`` with the VM mount states (Mounted, ...), while the
         mounts report publishing states: either is passed through as given.
         """
-        params = query(**{k: v for k, v in locals().items() if k != "self"})
-        return self._client.request(
-            "GET", _IR_PATH, params=params, model=InstantUnstructuredDataRecoveryMountsResult
-        )
+        return self._page(_IR_PATH, InstantUnstructuredDataRecoveryMountsResult, locals())
 
     def list_share_mounts(
         self, **filters: object

@@ -7,15 +7,8 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
-from drflow.vbr.models import (
-    AzureInstantRecoveryMountState,
-    AzureInstantVMRecoveryMigrationSpec,
-    AzureInstantVMRecoveryMount,
-    AzureInstantVMRecoveryMountsOrderColumn,
-    AzureInstantVMRecoveryMountsResult,
-    AzureInstantVMRecoverySpec,
-    SessionsResult,
-)
+from drflow.vbr.models import SessionsResult
+from drflow.vbr.models import azure as models
 from drflow.vbr.models.sessions import SessionsOrderColumn
 
 from ...listing import known
@@ -38,27 +31,30 @@ api.post(
     "",
     "AzureInstantVMRecoveryMount",
     AzureWorkload.start,
-    AzureInstantVMRecoveryMount,
+    models.AzureInstantVMRecoveryMount,
     201,
-    body=AzureInstantVMRecoverySpec,
+    body=models.AzureInstantVMRecoverySpec,
 )
 api.get(
-    "/{mountId}", "GetAzureInstantVMRecoveryMount", AzureWorkload.get, AzureInstantVMRecoveryMount
+    "/{mountId}",
+    "GetAzureInstantVMRecoveryMount",
+    AzureWorkload.get,
+    models.AzureInstantVMRecoveryMount,
 )
 api.post(
     "/{mountId}/unmount",
     "AzureInstantVMRecoveryUnmount",
     AzureWorkload.unmount,
-    AzureInstantVMRecoveryMount,
+    models.AzureInstantVMRecoveryMount,
     201,
 )
 api.post(
     "/{mountId}/migrate",
     "AzureInstantVMRecoveryMigrate",
     AzureWorkload.migrate,
-    AzureInstantVMRecoveryMount,
+    models.AzureInstantVMRecoveryMount,
     201,
-    body=AzureInstantVMRecoveryMigrationSpec,
+    body=models.AzureInstantVMRecoveryMigrationSpec,
 )
 api.get(
     "/{mountId}/switchoverSettings",
@@ -74,13 +70,12 @@ api.put(
     201,
     body=Settings,
 )
-api.post(
+api.stop(
     "/{mountId}/switchover",
     "AzureInstantVMRecoverySwitchover",
     AzureWorkload.switchover,
-    AzureInstantVMRecoveryMount,
+    models.AzureInstantVMRecoveryMount,
     201,
-    codes=(401, 403, 404, 500),
 )
 
 
@@ -88,14 +83,14 @@ api.post(
     PATH,
     operation_id="GetAllAzureInstantVMRecoveryMounts",
     summary="Get all instant recovery mount points of machines recovered to Microsoft Azure",
-    response_model=AzureInstantVMRecoveryMountsResult,
+    response_model=models.AzureInstantVMRecoveryMountsResult,
     responses=errors(401, 403, 404, 500),
 )
 async def get_all_mounts(
     azure: Azure,
     paging: Page,
-    order: OrderBy[AzureInstantVMRecoveryMountsOrderColumn] = None,
-    state: StateFilter[AzureInstantRecoveryMountState] = None,
+    order: OrderBy[models.AzureInstantVMRecoveryMountsOrderColumn] = None,
+    state: StateFilter[models.AzureInstantRecoveryMountState] = None,
 ):
     known(order, "orderColumn")
     known(state, "stateFilter")
@@ -104,7 +99,7 @@ async def get_all_mounts(
         pairs = [(mount, mount.state(now)) for mount in azure.state.mounts.values()]
     selected = [pair for pair in pairs if state is None or pair[1] == state.value]
     return page(
-        AzureInstantVMRecoveryMountsResult,
+        models.AzureInstantVMRecoveryMountsResult,
         selected,
         lambda pair: pair[0].to_model(now),
         paging,

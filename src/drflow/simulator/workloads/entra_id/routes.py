@@ -12,21 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 from drflow.vbr.models import (
-    EntraIdTenantBrowseMountModel,
-    EntraIdTenantRestoreAuthorizeModel,
-    EntraIdTenantRestoreAuthorizeSpec,
-    EntraIdTenantRestoreDeviceCodeModel,
-    EntraIdTenantRestoreDeviceCodeSpec,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    EntraIdTenantRestoreDeviceCodeStateSpec,
-    EntraIdTenantRestoreStartAuthorizationModel,
-    EntraIdTenantStartRestoreFromCopySpec,
-    EntraIdTenantStartRestoreSpec,
     JobStopSpec,
     SessionModel,
     UnstructuredDataFlrBrowseMountModel,
     UnstructuredDataMountSpec,
 )
+from drflow.vbr.models import entra_id as models
 
 from ...routes._common import answer, errors
 from ...routes.operations import Operations
@@ -38,48 +29,43 @@ router = EntraIdWorkload.router
 Entra = Annotated[EntraIdWorkload, Depends(EntraIdWorkload.of)]
 
 api = Operations(EntraIdWorkload, "/api/v1/restore/entraId")
-api.post(
+api.start(
     "/tenant/deviceCode",
     "GetEntraIdTenantRestoreDeviceCode",
     sign_in.issue_device_code,
-    EntraIdTenantRestoreDeviceCodeModel,
+    models.EntraIdTenantRestoreDeviceCodeModel,
     201,
-    body=EntraIdTenantRestoreDeviceCodeSpec,
-    codes=(400, 401, 403, 500),
+    body=models.EntraIdTenantRestoreDeviceCodeSpec,
 )
-api.post(
+api.start(
     "/tenant/deviceCode/state",
     "GetEntraIdTenantRestoreDeviceCodeState",
     sign_in.device_code_state,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    body=EntraIdTenantRestoreDeviceCodeStateSpec,
-    codes=(400, 401, 403, 500),
+    models.EntraIdTenantRestoreDeviceCodeStateModel,
+    body=models.EntraIdTenantRestoreDeviceCodeStateSpec,
 )
-api.post(
+api.start(
     "/tenant/authCode/authorize",
     "EntraIdTenantRestoreAuthorize",
     sign_in.authorize,
-    EntraIdTenantRestoreAuthorizeModel,
-    body=EntraIdTenantRestoreAuthorizeSpec,
-    codes=(400, 401, 403, 500),
+    models.EntraIdTenantRestoreAuthorizeModel,
+    body=models.EntraIdTenantRestoreAuthorizeSpec,
 )
-api.post(
+api.start(
     "/tenant",
     "StartEntraIDTenantRestore",
     EntraIdWorkload.start_tenant_restore,
-    EntraIdTenantBrowseMountModel,
+    models.EntraIdTenantBrowseMountModel,
     201,
-    body=EntraIdTenantStartRestoreSpec,
-    codes=(400, 401, 403, 500),
+    body=models.EntraIdTenantStartRestoreSpec,
 )
-api.post(
+api.start(
     "/tenant/fromCopy",
     "StartEntraIDTenantRestoreFromCopy",
     EntraIdWorkload.start_from_copy,
     SessionModel,
     201,
-    body=EntraIdTenantStartRestoreFromCopySpec,
-    codes=(400, 401, 403, 500),
+    body=models.EntraIdTenantStartRestoreFromCopySpec,
 )
 api.post(
     "/tenant/{sessionId}/stop",
@@ -90,22 +76,20 @@ api.post(
     body=JobStopSpec | None,
     codes=(401, 403, 404, 500),
 )
-api.post(
+api.start(
     "/auditLog",
     "StartEntraIDAuditLogMount",
     EntraIdWorkload.mount_audit_log,
     UnstructuredDataFlrBrowseMountModel,
     201,
     body=UnstructuredDataMountSpec,
-    codes=(400, 401, 403, 500),
 )
-api.post(
+api.stop(
     "/auditLog/{sessionId}/unmount",
     "StopEntraIDAuditLogMount",
     EntraIdWorkload.unmount_audit_log,
     SessionModel,
     201,
-    codes=(401, 403, 404, 500),
 )
 
 
@@ -113,7 +97,7 @@ api.post(
     TENANT_PATH + "/{sessionId}/authCode/startAuthorization",
     operation_id="StartEntraIdTenantRestoreAuthorization",
     summary="Get the sign-in address of an authorization-code sign-in",
-    response_model=EntraIdTenantRestoreStartAuthorizationModel,
+    response_model=models.EntraIdTenantRestoreStartAuthorizationModel,
     responses=errors(400, 401, 403, 500),
 )
 async def start_authorization(

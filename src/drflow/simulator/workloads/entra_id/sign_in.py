@@ -21,15 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from drflow.vbr.models import (
-    EntraIdTenantRestoreAuthorizeModel,
-    EntraIdTenantRestoreAuthorizeSpec,
-    EntraIdTenantRestoreDeviceCodeModel,
-    EntraIdTenantRestoreDeviceCodeSpec,
-    EntraIdTenantRestoreDeviceCodeStateModel,
-    EntraIdTenantRestoreDeviceCodeStateSpec,
-    EntraIdTenantRestoreStartAuthorizationModel,
-)
+from drflow.vbr.models import entra_id as models
 
 from ...errors import bad_request
 from .state import AuthRequest, DeviceCode
@@ -55,8 +47,8 @@ def _code(rng: random.Random, length: int, alphabet: str) -> str:
 
 
 def issue_device_code(
-    entra: EntraIdWorkload, spec: EntraIdTenantRestoreDeviceCodeSpec
-) -> EntraIdTenantRestoreDeviceCodeModel:
+    entra: EntraIdWorkload, spec: models.EntraIdTenantRestoreDeviceCodeSpec
+) -> models.EntraIdTenantRestoreDeviceCodeModel:
     """Get a user code for the restore operator's Entra ID sign-in."""
     sim = entra.sim
     session_id = spec.session_id
@@ -82,7 +74,7 @@ def issue_device_code(
             expires=now + timedelta(seconds=ttl),
         )
         entra.state.device_codes[user_code] = code
-        return EntraIdTenantRestoreDeviceCodeModel(
+        return models.EntraIdTenantRestoreDeviceCodeModel(
             user_code=user_code,
             device_code=code.device_code,
             verification_url=VERIFICATION_URL,
@@ -109,8 +101,8 @@ def _code_status(entra: EntraIdWorkload, code: DeviceCode, now: datetime) -> tup
 
 
 def device_code_state(
-    entra: EntraIdWorkload, spec: EntraIdTenantRestoreDeviceCodeStateSpec
-) -> EntraIdTenantRestoreDeviceCodeStateModel:
+    entra: EntraIdWorkload, spec: models.EntraIdTenantRestoreDeviceCodeStateSpec
+) -> models.EntraIdTenantRestoreDeviceCodeStateModel:
     """Get the state of a device-code sign-in (and its credentials once signed in)."""
     sim = entra.sim
     session_id, user_code = spec.session_id, spec.user_code
@@ -123,7 +115,7 @@ def device_code_state(
                 f"userCode: no device code {user_code!r} was issued for session {session_id}."
             )
         status, error = _code_status(entra, code, now)
-        return EntraIdTenantRestoreDeviceCodeStateModel(
+        return models.EntraIdTenantRestoreDeviceCodeStateModel(
             status=status,
             credentials_id=code.credentials_id if status == "Success" else None,
             username=code.username if status == "Success" else None,
@@ -174,7 +166,7 @@ def _code_answer(code: DeviceCode, status: str, error: str | None) -> dict[str, 
 
 def start_authorization(
     entra: EntraIdWorkload, session_id: uuid.UUID, vdc_session_id: str, redirect_uri: str
-) -> EntraIdTenantRestoreStartAuthorizationModel:
+) -> models.EntraIdTenantRestoreStartAuthorizationModel:
     """Get the sign-in address of an authorization-code sign-in."""
     sim = entra.sim
     now = sim.now()
@@ -203,7 +195,7 @@ def start_authorization(
             },
             quote_via=quote,
         )
-        return EntraIdTenantRestoreStartAuthorizationModel(
+        return models.EntraIdTenantRestoreStartAuthorizationModel(
             uri=f"{AUTHORITY}/{tenant.tenant_id}/oauth2/v2.0/authorize?{query}"
         )
 
@@ -242,8 +234,8 @@ def decide_authorization(
 
 
 def authorize(
-    entra: EntraIdWorkload, spec: EntraIdTenantRestoreAuthorizeSpec
-) -> EntraIdTenantRestoreAuthorizeModel:
+    entra: EntraIdWorkload, spec: models.EntraIdTenantRestoreAuthorizeSpec
+) -> models.EntraIdTenantRestoreAuthorizeModel:
     """Exchange the authorization code of a sign-in."""
     sim = entra.sim
     with sim.lock:
@@ -256,13 +248,13 @@ def authorize(
             )
         if spec.error:
             request.used = True
-            return EntraIdTenantRestoreAuthorizeModel(
+            return models.EntraIdTenantRestoreAuthorizeModel(
                 successful=False, error=spec.error, error_description=spec.error_description
             )
         if not spec.code:
             raise bad_request("code: required unless error is given.")
         if request.used or request.code is None or spec.code != request.code:
-            return EntraIdTenantRestoreAuthorizeModel(
+            return models.EntraIdTenantRestoreAuthorizeModel(
                 successful=False,
                 error="invalid_grant",
                 error_description=(
@@ -272,4 +264,6 @@ def authorize(
                 ),
             )
         request.used = True
-        return EntraIdTenantRestoreAuthorizeModel(successful=True, credentials_id=sim.new_id())
+        return models.EntraIdTenantRestoreAuthorizeModel(
+            successful=True, credentials_id=sim.new_id()
+        )

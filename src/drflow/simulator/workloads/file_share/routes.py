@@ -81,13 +81,12 @@ api.post(
     201,
     body=InstantUnstructuredDataRestoreMigrationSpec,
 )
-api.post(
+api.stop(
     "/{mountId}/switchover",
     "InstantUnstructuredDataShareSwitchover",
     FileShareWorkload.switchover,
     SessionModel,
     201,
-    codes=(401, 403, 404, 500),
 )
 api.get(
     "/{mountId}/switchoverSettings",
