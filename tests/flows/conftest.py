@@ -19,6 +19,20 @@ def prefect_server() -> Iterator[None]:
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
     ):
         yield
+        _drain_prefect_workers()
+
+
+def _drain_prefect_workers(timeout: float = 15.0) -> None:
+    """Drain Prefect's log and event workers, each for ``timeout`` seconds at most, before the
+    harness does it without a limit: a worker whose loop no longer serves it (seen once every
+    few runs, after runs that outlived their test) would hold the session's end for good."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        _, pending = worker.drain_all(timeout=timeout)
+        if pending:
+            print(f"{worker.__name__}: {len(pending)} not drained in {timeout:.0f}s, left")
 
 
 @pytest.fixture
