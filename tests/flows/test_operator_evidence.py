@@ -1,7 +1,7 @@
 """What a recovery's evidence says, in Prefect (the session's test server) and on the terminal:
-one progress artifact per run, updated in place and without a key, so the Artifacts page keeps
-the reports; words that claim no more than was checked; where the run and its report are, said
-by ``drflow run`` when it starts."""
+one progress artifact per run, updated in place under one key per workload, so the Artifacts
+page holds a card per workload, not per run; words that claim no more than was checked; where
+the run and its report are, said by ``drflow run`` when it starts."""
 
 from __future__ import annotations
 
@@ -43,19 +43,19 @@ def progress_of(run_id: str) -> list[Any]:
         )
 
 
-def artifact_page_keys() -> set[str]:
-    """The keys the UI's Artifacts page shows a card for (the latest artifact of each key)."""
+def page_cards() -> dict[str, Any]:
+    """The cards of the UI's Artifacts page (the latest artifact of each key), by key."""
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
-        return {c.key for c in client.read_latest_artifacts(limit=200)}
+        return {c.key: c for c in client.read_latest_artifacts(limit=200)}
 
 
-def test_one_progress_artifact_per_run_updated_in_place_and_off_the_artifacts_page(
+def test_one_progress_artifact_per_run_updated_in_place_under_one_key_per_workload(
     sim, connection
 ) -> None:
     runs = []
-    for _ in range(2):  # the same workload twice: still no card of its own
+    for _ in range(2):  # the same workload twice: still one card
         report = run_flow(
             vsphere_instant_recovery,
             VSphereRecoveryParams(vm="web02", then="unmount", connection=connection),
@@ -73,11 +73,13 @@ def test_one_progress_artifact_per_run_updated_in_place_and_off_the_artifacts_pa
             assert time.monotonic() < deadline, f"progress of {run_id}: {found}"
             time.sleep(0.05)
         [progress] = found
-        assert progress.key is None  # on the run's page, not a card of the Artifacts page
+        assert progress.key == "progress-web02"
         assert progress.description == "web02: progress"
-    keys = artifact_page_keys()
-    assert "recovery-web02" in keys  # the report is what the page shows
-    assert not [key for key in keys if key.startswith("progress")]
+    cards = page_cards()
+    assert "recovery-web02" in cards
+    # one card for the workload, showing its latest run's progress (the earlier run's under it)
+    [card] = [c for c in cards.values() if c.key == "progress-web02"]
+    assert (str(card.flow_run_id), float(card.data)) == (runs[-1], 100.0)
 
 
 def test_a_recovery_without_checks_is_recovered_not_verified(sim, connection) -> None:

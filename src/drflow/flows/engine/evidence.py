@@ -1,8 +1,8 @@
 """Publishing a recovery's evidence as Prefect artifacts: report, table, live progress.
 
-The report and its table carry keys (``recovery-<workload>``, ``recovery-phases-<workload>``):
-the Artifacts page shows each key's latest as a card, and the history of a key across runs.
-The live progress has none: one artifact per run, updated in place, on the run's own page.
+Each carries a key per workload (``recovery-<workload>``, ``recovery-phases-<workload>``,
+``progress-<workload>``): the Artifacts page shows each key's latest as one card, and the
+history of a key across runs. The live progress is one artifact per run, updated in place.
 """
 
 from __future__ import annotations
@@ -48,11 +48,9 @@ def watching(listener: ProgressListener) -> Iterator[None]:
 class Progress:
     """A progress artifact (0 to 100) that follows a recovery while it waits.
 
-    One per run, created once and then updated in place, and without a key: Prefect lists an
-    artifact without a key on its run's page only (its Artifacts tab), not on the Artifacts
-    page, which shows the latest artifact of each key as a card. Keyed by workload, progress
-    bars would add a card per workload ever recovered there (a drill of 74 VMs: 74 cards),
-    burying the reports (``drill-<plan>``, ``recovery-<workload>``) the page is for.
+    One per run, created once and then updated in place, under the workload's key
+    (``progress-<workload>``): the Artifacts page shows one card per workload, its latest run's
+    progress, however many times it is recovered; each run's own page shows its own.
 
     It is created and updated in the background (:class:`_ProgressWriter`): a recovery never
     waits on Prefect's API to say how far it is, since it may hold a slot of the concurrency
@@ -61,7 +59,9 @@ class Progress:
 
     def __init__(self, workload: str) -> None:
         self._workload = workload
-        self._artifact = _ProgressArtifact(description=f"{workload}: progress")
+        self._artifact = _ProgressArtifact(
+            description=f"{workload}: progress", key=artifact_key("progress", workload)
+        )
         self._value = 0.0
         _writer.put(self._artifact, self._value)
 
@@ -76,7 +76,7 @@ class Progress:
 
 @dataclass(eq=False)
 class _ProgressArtifact:
-    """A progress artifact, created by its first write (``key`` None: on its run's page only)."""
+    """A progress artifact, created by its first write."""
 
     description: str
     key: str | None = None
