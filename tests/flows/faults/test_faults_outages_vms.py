@@ -133,8 +133,9 @@ def test_vsphere_decision_answered_during_an_outage(
     since = now()
     thread, holder = run_in_background(vsphere_instant_recovery, params)
     run_id = wait_for_paused_run("vsphere-instant-recovery", since=since)
-    # the run looks for the answer every 2 s: 30 s of VBR at speed 5 (6 s) outlast that
-    admin.put("/_sim/config", json={"speed": 5}).raise_for_status()
+    # the run looks for the answer every 2 s: 30 s of VBR at speed 2 (15 s) outlast that, on a
+    # loaded machine too (at speed 5, 6 s, a slow pick-up of the answer once missed the outage)
+    admin.put("/_sim/config", json={"speed": 2}).raise_for_status()
     start_outage(admin, "503")
     resume_flow_run(run_id, run_input={"choice": "unmount", "approver": "fault-suite"})
     thread.join(timeout=60)

@@ -26,6 +26,7 @@ import httpx
 import pytest
 import yaml
 from prefect import get_client
+from prefect.events.worker import EventsWorker
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from tests.e2e.support import Child, child_env
 from tests.flows.faults.support import (
@@ -76,6 +77,10 @@ def drill_with_heartbeats(plan: str, holder: dict[str, Any]) -> threading.Thread
     def drill() -> None:
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
             holder["result"] = run_drill(plan)
+
+    # Heartbeats are events: events earlier tests of this process left queued (for a Prefect
+    # server gone since, each tried for seconds) must not hold this drill's back.
+    EventsWorker.drain_all(timeout=5)
 
     thread = threading.Thread(target=contextvars.copy_context().run, args=(drill,), daemon=True)
     thread.start()
