@@ -44,6 +44,7 @@ from .decision import decide
 from .errors import RecoveryProblem, Unverified
 from .evidence import Progress, publish
 from .handover import keep_for_operator, publish_handover
+from .hooks import as_owned
 from .ownership import Disposition, DispositionRecord, OwnedObject
 from .report import RecoveryFailed, RecoveryReport, artifact_key
 from .strategy import Strategy
@@ -282,8 +283,11 @@ class _Recovery:
             self._set(Disposition.TRANSIENT, by="drflow", note="started")
 
     def _owned(self, held: Any) -> OwnedObject:
-        owned = self.strategy.owned(held)
-        return owned.model_copy(update={"vbr": get_client(self.params.connection).settings.url})
+        return self._on_this_vbr(self.strategy.owned(held))
+
+    def _on_this_vbr(self, obj: OwnedObject) -> OwnedObject:
+        """``obj`` naming the VBR server that holds it (its id means nothing elsewhere)."""
+        return obj.model_copy(update={"vbr": get_client(self.params.connection).settings.url})
 
     def _set(
         self, disposition: Disposition, *, by: str = "", note: str = "", persist: bool = True
@@ -391,7 +395,7 @@ class _Recovery:
             return
         report.cleaned_up = True if found else None
         for marked in found:
-            self.obj = OwnedObject(kind=marked.kind, id=str(marked.id), name=marked.name)
+            self.obj = self._on_this_vbr(as_owned(marked))
             self.logger.warning("%s was started by the lost start: removing it", self.obj.label())
             try:
                 remove(client, marked)
