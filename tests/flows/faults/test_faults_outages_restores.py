@@ -117,7 +117,7 @@ CASES: dict[str, tuple[dict[str, Any] | None, str, Run]] = {
         "vm_restore",
         _entire_vm,
     ),
-    "entire-vm/wait/503": (outage_rule("GET", SESSION, "503", skip=2), "vm_restore", _entire_vm),
+    "entire-vm/wait/503": (outage_rule("GET", SESSION, "503", skip=1), "vm_restore", _entire_vm),
     "entire-vm/verify/refuse": (
         None,
         "vm_restore",
@@ -138,7 +138,7 @@ CASES: dict[str, tuple[dict[str, Any] | None, str, Run]] = {
         "nas_restore",
         _bucket,
     ),
-    "bucket-restore/wait/503": (outage_rule("GET", SESSION, "503", skip=2), "nas_restore", _bucket),
+    "bucket-restore/wait/503": (outage_rule("GET", SESSION, "503", skip=1), "nas_restore", _bucket),
     "flr/start-lost/refuse": (
         outage_rule("POST", f"^{FLR}$", "refuse", request="lost"),
         "flr",
