@@ -24,7 +24,8 @@ from prefect.artifacts import (
 )
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.actions import ArtifactUpdate
-from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+from prefect.context import SettingsContext, get_settings_context
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings
 
 from .prefect_api import ride_out
 from .report import RecoveryReport, artifact_key
@@ -103,6 +104,7 @@ class _ProgressWriter:
         self._cond = threading.Condition()
         self._pending: dict[_ProgressArtifact, tuple[float, contextvars.Context]] = {}
         self._running = False
+        self._unretried: tuple[Settings, Settings] | None = None
 
     def put(self, artifact: _ProgressArtifact, value: float) -> None:
         """Write ``value`` soon, in the caller's context (its Prefect settings and run)."""
@@ -125,17 +127,26 @@ class _ProgressWriter:
                 try:
                     if client is None:  # with the settings (the API) of the first writer
                         client = stack.enter_context(context.run(get_client, sync_client=True))
-                    context.run(_write_unretried, artifact, value, client)
+                    context.run(self._write_unretried, artifact, value, client)
                 except Exception as exc:  # progress is a view: a lost update must not fail a run
                     logger.warning(
                         "progress artifact (%s) not written: %s", artifact.description, exc
                     )
 
+    def _write_unretried(
+        self, artifact: _ProgressArtifact, value: float, client: SyncPrefectClient
+    ) -> None:
+        """One write, not retried by Prefect's client (the setting is read at each request).
 
-def _write_unretried(artifact: _ProgressArtifact, value: float, client: SyncPrefectClient) -> None:
-    """One write, not retried by Prefect's client (the setting is read at each request)."""
-    with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
-        artifact.write(value, client)
+        The settings without retries are derived once per settings of the writers, not per
+        write: deriving them validates every Prefect setting again (tens of milliseconds of
+        CPU), which was about a seventh of a drill's CPU."""
+        current = get_settings_context()
+        if self._unretried is None or self._unretried[0] is not current.settings:
+            updates = {PREFECT_CLIENT_MAX_RETRIES: 0}
+            self._unretried = (current.settings, current.settings.copy_with_update(updates))
+        with SettingsContext(profile=current.profile, settings=self._unretried[1]):
+            artifact.write(value, client)
 
 
 _writer = _ProgressWriter()
