@@ -7,9 +7,11 @@ fails when its deadline passes first. No Prefect here; ``drflow.tasks.checks`` w
 from __future__ import annotations
 
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Literal
 
 import httpx
@@ -38,7 +40,9 @@ class HttpCheck(_Check):
     def attempt(self, vm: str) -> str | None:
         url = self.url.format(vm=vm)
         try:
-            response = httpx.get(url, timeout=min(self.interval * 2, 30), verify=self.verify_tls)
+            response = httpx.get(
+                url, timeout=min(self.interval * 2, 30), verify=_tls_context(self.verify_tls)
+            )
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"
         if response.status_code != self.expect_status:
@@ -46,6 +50,13 @@ class HttpCheck(_Check):
         if self.body_contains and self.body_contains not in response.text:
             return f"body does not contain {self.body_contains!r}"
         return None
+
+
+@cache
+def _tls_context(verify: bool) -> ssl.SSLContext:
+    """httpx's TLS context for ``verify``, made once: making it loads the CA bundle (tens of
+    milliseconds of CPU), and a check tries every few seconds, many workloads at once."""
+    return httpx.create_ssl_context(verify=verify)
 
 
 class TcpCheck(_Check):

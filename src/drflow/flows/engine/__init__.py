@@ -5,7 +5,7 @@ says what becomes of what it started in VBR; the rest is what every recovery sha
 parameters, decision, evidence, clean-up hooks, and the switchover of a migration.
 """
 
-from . import heartbeats
+from . import client_tls, heartbeats
 from .decision import OperatorDecision, decide, wait_for_input
 from .errors import RecoveryProblem, Unverified
 from .evidence import Progress, publish, watching
@@ -30,6 +30,7 @@ from .sessions import result_note, stop_and_wait, wait_until_stopped
 from .strategy import Strategy, mount_problems, reason, started_as_drill
 
 heartbeats.install()
+client_tls.install()
 
 __all__ = [
     "CLEANUP_HOOKS",
