@@ -27,7 +27,7 @@ from drflow.vbr import (
     stop,
     wait_for_mount,
 )
-from drflow.vbr.adoption import find_vsphere_mount
+from drflow.vbr.adoption import find_vm_mount
 from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
 from drflow.vbr.mounts import VSPHERE_VM
 
@@ -171,7 +171,7 @@ def test_a_start_whose_answer_is_lost_in_a_restart_is_adopted_not_repeated(
         start_or_adopt,
         vbr,
         lambda: vbr.vsphere.start_instant_recovery(recovery),
-        lambda _since: find_vsphere_mount(vbr, "app01", mark),
+        lambda _since: find_vm_mount(vbr.vsphere, "app01", mark),
         what="instant recovery of app01",
     )
     until(lambda: sim.state.requests[START], "the start to reach the simulator")
@@ -214,7 +214,7 @@ def test_a_start_is_adopted_from_the_state_file_of_a_restarted_vbr(kept, pool) -
             start_or_adopt,
             vbr,
             lambda: vbr.vsphere.start_instant_recovery(recovery),
-            lambda _since: find_vsphere_mount(vbr, "app01", mark),
+            lambda _since: find_vm_mount(vbr.vsphere, "app01", mark),
             what="instant recovery of app01",
         )
         until(lambda: kept.state.requests[START], "the start to reach the simulator")

@@ -19,7 +19,7 @@ from drflow.vbr import (
     VBRSettings,
     start_or_adopt,
 )
-from drflow.vbr.adoption import find_session, find_vsphere_mount
+from drflow.vbr.adoption import find_session, find_vm_mount
 from drflow.vbr.models import (
     InstantViVMOriginalLocationRecoverySpec,
     SecureRestoreSpec,
@@ -123,7 +123,7 @@ def start_vsphere(client: VBRClient) -> Any:
     return start_or_adopt(
         client,
         lambda: client.vsphere.start_instant_recovery(spec),
-        lambda _since: find_vsphere_mount(client, "web01", MARK),
+        lambda _since: find_vm_mount(client.vsphere, "web01", MARK),
         then=lambda started: client.vsphere.get_mount(started.id),
         what="instant recovery of web01",
     )

@@ -12,8 +12,6 @@ from drflow.tasks import (
 from drflow.vbr.models import (
     InstantHvVMOriginalLocationRecoverySpec,
     InstantHvVMRecoveryMount,
-    ObjectRestorePointModel,
-    SecureRestoreSpec,
 )
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 
@@ -24,7 +22,6 @@ from .engine import (
     InstantVM,
     RecoveryParams,
     RecoveryReport,
-    reason,
     run_recovery,
 )
 
@@ -40,20 +37,11 @@ class HyperVVM(InstantVM[HyperVRecoveryParams, InstantHvVMRecoveryMount]):
     platform = PlatformType.HYPERV
     operation = RestorePointOperation.START_HV_VM_INSTANT_RECOVERY
     kind = "hyperv-vm"
+    spec_model = InstantHvVMOriginalLocationRecoverySpec
+    flow_name = "hyperv-instant-recovery"
+    start_recovery = staticmethod(start_hyperv_instant_recovery)
     wait_for_mount = staticmethod(wait_for_hyperv_mount)
     unmount = staticmethod(unmount_hyperv_vm)
-
-    def start(
-        self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
-    ) -> InstantHvVMRecoveryMount:
-        spec = InstantHvVMOriginalLocationRecoverySpec(
-            restore_point_id=point.id,
-            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
-            power_up=self.params.power_up,
-            reason=reason("hyperv-instant-recovery", self.params.then, mark),
-        )
-        mount = start_hyperv_instant_recovery(self.params.connection, self.name, spec, mark)
-        return self.started(mount, report)
 
     def migrate(self, mount: InstantHvVMRecoveryMount, report: RecoveryReport) -> Disposition:
         session = migrate_hyperv_vm(self.params.connection, mount.id, vm_name=self.name)

@@ -12,7 +12,7 @@ writes over production data: it needs ``allow_overwrite: true``, as an entire VM
 """
 
 from abc import abstractmethod
-from typing import ClassVar, Literal, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 from uuid import UUID
 
 from prefect import flow
@@ -35,6 +35,7 @@ from drflow.vbr.models import (
     UnstructuredDataRestoreOverwriteMode,
     UnstructuredDataShareRestoreDestinationModel,
     UnstructuredDataShareRestoreOptionsModel,
+    VBRModel,
 )
 from drflow.vbr.models.backups import JobType, PlatformType
 
@@ -48,6 +49,7 @@ from .engine import (
 )
 
 OverwriteMode = Literal["Skip", "ReplaceOlder", "ReplaceNewer", "Overwrite"]
+M = TypeVar("M", bound=VBRModel)
 
 
 class _Target(BaseModel):
@@ -75,6 +77,19 @@ class _Target(BaseModel):
         where = "the backup server" if self.backup_server else f"server `{self.server_id}`"
         return f"{where}, path `{self.path}`" if self.path else where
 
+    def destination(self, model: type[M]) -> M:
+        """This target as VBR's restore destination ``model``."""
+        return model(
+            unstructured_data_server_id=self.server_id,
+            restore_to_backup_server=self.backup_server or None,
+            path=self.path,
+            **self._own_fields(),
+        )
+
+    def _own_fields(self) -> dict[str, Any]:
+        """The destination's fields only this kind of target has."""
+        raise NotImplementedError
+
 
 class ShareTarget(_Target):
     """Another location for a file share: a server of the share's protocol, and a folder."""
@@ -88,6 +103,9 @@ class ShareTarget(_Target):
         if not self.path:
             raise ValueError("path: required (the folder on the target to restore into)")
         return self
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"preserve_hierarchy": self.preserve_hierarchy}
 
 
 class BucketTarget(_Target):
@@ -111,6 +129,9 @@ class BucketTarget(_Target):
         if self.new_bucket_name:
             text += f", bucket `{self.new_bucket_name}`"
         return text + (f" ({self.region})" if self.region else "")
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"new_bucket_name": self.new_bucket_name, "region_id": self.region}
 
 
 class _UnstructuredRestoreParams(RecoveryParams):
@@ -153,6 +174,18 @@ class _UnstructuredRestoreParams(RecoveryParams):
             raise ValueError("rollback: only a restore to the original location rolls back")
         return self
 
+    def restore_options(self, model: type[M]) -> M:
+        """The options of this restore as VBR's ``model``."""
+        return model(
+            rollback=self.rollback,
+            overwrite_mode=UnstructuredDataRestoreOverwriteMode(self.overwrite_mode),
+            **self._own_options(),
+        )
+
+    def _own_options(self) -> dict[str, Any]:
+        """The options only this kind of restore has."""
+        raise NotImplementedError
+
 
 class FileShareRestoreParams(_UnstructuredRestoreParams):
     """Restore an entire file share (SMB or NFS) from its backup.
@@ -172,6 +205,9 @@ class FileShareRestoreParams(_UnstructuredRestoreParams):
         "account owns them).",
     )
 
+    def _own_options(self) -> dict[str, Any]:
+        return {"restore_permissions": self.restore_permissions}
+
 
 class ObjectStorageRestoreParams(_UnstructuredRestoreParams):
     """Restore an entire object storage bucket (or container) from its backup.
@@ -187,17 +223,24 @@ class ObjectStorageRestoreParams(_UnstructuredRestoreParams):
         default=False, description="Overwrite the target bucket's attributes too."
     )
 
+    def _own_options(self) -> dict[str, Any]:
+        return {"overwrite_bucket_attributes": self.overwrite_bucket_attributes}
+
 
 P = TypeVar("P", bound=_UnstructuredRestoreParams)
 
 
 class UnstructuredRestore(RestoreStrategy[P]):
-    """A share or a bucket restored entirely; subclasses build the spec and start it."""
+    """A share or a bucket restored entirely; subclasses name VBR's models of the restore and
+    start it."""
 
     what: ClassVar[str]
     other_kind_jobs: ClassVar[frozenset[JobType]]
     """Backups of the other kind (a share's point in an object storage backup is refused)."""
     other_flow: ClassVar[str]
+    spec_model: ClassVar[type[VBRModel]]
+    destination_model: ClassVar[type[VBRModel]]
+    options_model: ClassVar[type[VBRModel]]
     platform = PlatformType.UNSTRUCTURED_DATA
 
     def select_point(self, report: RecoveryReport) -> ObjectRestorePointModel:
@@ -216,8 +259,15 @@ class UnstructuredRestore(RestoreStrategy[P]):
     def start(
         self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
     ) -> SessionModel:
+        p = self.params
+        target = getattr(p, "target", None)
+        spec = self.spec_model(
+            restore_point_id=point.id,
+            destination=target.destination(self.destination_model) if target else None,
+            restore_options=p.restore_options(self.options_model),
+        )
         try:
-            session = self._start(point)
+            session = self._restore(spec)
         except VBRAPIError as exc:
             code = " ".join(str(part) for part in (exc.status_code, exc.error_code) if part)
             raise RecoveryProblem(
@@ -227,8 +277,8 @@ class UnstructuredRestore(RestoreStrategy[P]):
         return session
 
     @abstractmethod
-    def _start(self, point: ObjectRestorePointModel) -> SessionModel:
-        """Start the restore from ``point``; the restore session."""
+    def _restore(self, spec: Any) -> SessionModel:
+        """Start the restore ``spec`` describes; the restore session."""
 
     def describe(self) -> dict[str, str]:
         """The evidence rows saying what was asked for."""
@@ -243,71 +293,37 @@ class UnstructuredRestore(RestoreStrategy[P]):
             rows["rollback"] = "yes"
         return rows
 
-    def _overwrite(self) -> UnstructuredDataRestoreOverwriteMode:
-        return UnstructuredDataRestoreOverwriteMode(self.params.overwrite_mode)
-
 
 class FileShare(UnstructuredRestore[FileShareRestoreParams]):
     what = "file share"
     other_kind_jobs = frozenset({JobType.OBJECT_STORAGE_BACKUP})
     other_flow = "object-storage-restore"
+    spec_model = UnstructuredDataEntireShareRestoreSpec
+    destination_model = UnstructuredDataShareRestoreDestinationModel
+    options_model = UnstructuredDataShareRestoreOptionsModel
 
     @property
     def name(self) -> str:
         return self.params.share
 
-    def _start(self, point: ObjectRestorePointModel) -> SessionModel:
-        p = self.params
-        t = p.target
-        spec = UnstructuredDataEntireShareRestoreSpec(
-            restore_point_id=point.id,
-            destination=UnstructuredDataShareRestoreDestinationModel(
-                unstructured_data_server_id=t.server_id,
-                restore_to_backup_server=t.backup_server or None,
-                path=t.path,
-                preserve_hierarchy=t.preserve_hierarchy,
-            )
-            if t
-            else None,
-            restore_options=UnstructuredDataShareRestoreOptionsModel(
-                rollback=p.rollback,
-                overwrite_mode=self._overwrite(),
-                restore_permissions=p.restore_permissions,
-            ),
-        )
-        return restore_file_share(p.connection, p.share, spec)
+    def _restore(self, spec: UnstructuredDataEntireShareRestoreSpec) -> SessionModel:
+        return restore_file_share(self.params.connection, self.name, spec)
 
 
 class Bucket(UnstructuredRestore[ObjectStorageRestoreParams]):
     what = "object storage bucket"
     other_kind_jobs = frozenset({JobType.FILE_BACKUP, JobType.FILE_BACKUP_COPY})
     other_flow = "file-share-restore"
+    spec_model = UnstructuredDataEntireOSRestoreSpec
+    destination_model = UnstructuredDataOSRestoreDestinationModel
+    options_model = UnstructuredDataOSRestoreOptionsModel
 
     @property
     def name(self) -> str:
         return self.params.bucket
 
-    def _start(self, point: ObjectRestorePointModel) -> SessionModel:
-        p = self.params
-        t = p.target
-        spec = UnstructuredDataEntireOSRestoreSpec(
-            restore_point_id=point.id,
-            destination=UnstructuredDataOSRestoreDestinationModel(
-                unstructured_data_server_id=t.server_id,
-                restore_to_backup_server=t.backup_server or None,
-                path=t.path,
-                new_bucket_name=t.new_bucket_name,
-                region_id=t.region,
-            )
-            if t
-            else None,
-            restore_options=UnstructuredDataOSRestoreOptionsModel(
-                rollback=p.rollback,
-                overwrite_mode=self._overwrite(),
-                overwrite_bucket_attributes=p.overwrite_bucket_attributes,
-            ),
-        )
-        return restore_object_storage_bucket(p.connection, p.bucket, spec)
+    def _restore(self, spec: UnstructuredDataEntireOSRestoreSpec) -> SessionModel:
+        return restore_object_storage_bucket(self.params.connection, self.name, spec)
 
 
 @flow(

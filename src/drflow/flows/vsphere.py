@@ -1,6 +1,6 @@
 """Instant recovery of a vSphere VM: recover → verify → unmount, migrate, keep or ask."""
 
-from typing import Self
+from typing import Any, Self
 
 from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,8 +14,6 @@ from drflow.tasks import (
 from drflow.vbr.models import (
     InstantViVMOriginalLocationRecoverySpec,
     InstantViVMRecoveryMount,
-    ObjectRestorePointModel,
-    SecureRestoreSpec,
     ViVMQuickMigrationSpec,
     VmwareObjectModel,
 )
@@ -29,7 +27,6 @@ from .engine import (
     InstantVM,
     RecoveryParams,
     RecoveryReport,
-    reason,
     run_recovery,
 )
 
@@ -83,21 +80,14 @@ class VSphereVM(InstantVM[VSphereRecoveryParams, InstantViVMRecoveryMount]):
     platform = PlatformType.VMWARE
     operation = RestorePointOperation.START_VI_VM_INSTANT_RECOVERY
     kind = "vsphere-vm"
+    spec_model = InstantViVMOriginalLocationRecoverySpec
+    flow_name = "vsphere-instant-recovery"
+    start_recovery = staticmethod(start_vsphere_instant_recovery)
     wait_for_mount = staticmethod(wait_for_vsphere_mount)
     unmount = staticmethod(unmount_vsphere_vm)
 
-    def start(
-        self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport
-    ) -> InstantViVMRecoveryMount:
-        spec = InstantViVMOriginalLocationRecoverySpec(
-            restore_point_id=point.id,
-            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
-            nics_enabled=not self.params.isolated,
-            power_up=self.params.power_up,
-            reason=reason("vsphere-instant-recovery", self.params.then, mark),
-        )
-        mount = start_vsphere_instant_recovery(self.params.connection, self.name, spec, mark)
-        return self.started(mount, report)
+    def spec_fields(self) -> dict[str, Any]:
+        return {"nics_enabled": not self.params.isolated}
 
     def migrate(self, mount: InstantViVMRecoveryMount, report: RecoveryReport) -> Disposition:
         assert self.params.migration is not None

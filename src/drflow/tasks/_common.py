@@ -21,8 +21,11 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
 from drflow.vbr import Stopped, VBRClient, start_or_adopt, stop, wait_for_mount
+from drflow.vbr.adoption import find_session, find_vm_mount
+from drflow.vbr.api import InstantVMRecoveryAPI
 from drflow.vbr.marks import mark_for
-from drflow.vbr.mounts import MountKind
+from drflow.vbr.models import RequestModel, SessionModel, SessionType, VBRModel
+from drflow.vbr.mounts import MountKind, read_started
 from drflow.vbr.stops import HeldBySession
 
 from ._connection import VBRConnection, get_client
@@ -31,6 +34,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 M = TypeVar("M")
+V = TypeVar("V", bound=VBRModel)
 
 EVER = datetime.min.replace(tzinfo=UTC)
 """``earlier`` for a start found by the run's mark: whenever it was started, it is this run's."""
@@ -106,6 +110,40 @@ def start_once(
     return started.value
 
 
+def start_migration(
+    client: VBRClient,
+    start: Callable[[], Any],
+    session_type: SessionType,
+    mount_id: UUID | str,
+    *,
+    what: str,
+    answered: bool = True,
+) -> SessionModel | None:
+    """Start the migration of a mount to production (``start``), or adopt the one this run
+    started: the ``session_type`` session whose ``resourceId`` is the mount.
+
+    ``start`` answers the session, unless not ``answered`` (VBR answers 204 with none): the
+    session is then looked up after the start (None if VBR does not show it yet).
+    """
+
+    def session_since(since: datetime) -> SessionModel | None:
+        return find_session(client, [session_type], since, resource_id=mount_id)
+
+    earlier = run_started_after(client)
+    if answered:
+        return start_once(client, start, session_since, what=what, earlier=earlier)
+    skew = timedelta(seconds=client.settings.clock_skew)
+
+    def start_unanswered() -> datetime:
+        sent = datetime.now(UTC) - skew
+        start()
+        return sent
+
+    return start_once(
+        client, start_unanswered, session_since, then=session_since, what=what, earlier=earlier
+    )
+
+
 def log_stopped(stopped: Stopped, what: str, *, waited: bool) -> None:
     """One line on how a stop went."""
     logger = get_run_logger()
@@ -130,6 +168,31 @@ def stop_logged(
     stopped = stop(get_client(connection), target, object_id, wait=wait)
     log_stopped(stopped, what, waited=wait)
     return stopped.answer
+
+
+def start_vm_instant_recovery(
+    connection: VBRConnection,
+    kind: MountKind[V],
+    api: Callable[[VBRClient], InstantVMRecoveryAPI[V]],
+    vm_name: str,
+    spec: RequestModel,
+    mark: str,
+    *,
+    what: str,
+) -> V:
+    """Start the instant recovery of ``vm_name`` by ``api`` (``client.vsphere``,
+    ``client.hyperv``), or adopt the mount whose ``reason`` carries ``mark``: this run's,
+    whenever it was started. ``spec.reason`` must carry ``mark``."""
+    require_mark(spec.reason, mark)  # type: ignore[attr-defined]
+    client = get_client(connection)
+    return start_once(
+        client,
+        lambda: api(client).start_instant_recovery(spec),
+        lambda _since: find_vm_mount(api(client), vm_name, mark),
+        then=lambda session: read_started(client, kind, session.id),
+        what=what,
+        earlier=EVER,
+    )
 
 
 def wait_until_vm_mounted(

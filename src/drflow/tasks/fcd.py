@@ -8,7 +8,7 @@ from uuid import UUID
 from prefect import get_run_logger
 
 from drflow.vbr import wait_for_mount
-from drflow.vbr.adoption import find_fcd_mount, find_session
+from drflow.vbr.adoption import find_fcd_mount
 from drflow.vbr.models import (
     SessionModel,
     SessionType,
@@ -19,7 +19,14 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import FCD
 
-from ._common import EVER, require_mark, run_started_after, start_once, stop_logged, vbr_task
+from ._common import (
+    EVER,
+    require_mark,
+    start_migration,
+    start_once,
+    stop_logged,
+    vbr_task,
+)
 from ._connection import VBRConnection, get_client
 
 
@@ -109,12 +116,10 @@ def migrate_fcd(
     one this run started (the ``FirstClassDiskQuickMigration`` session whose ``resourceId`` is
     the mount)."""
     client = get_client(connection)
-    return start_once(
+    return start_migration(
         client,
         lambda: client.fcd.migrate(mount_id, spec),
-        lambda since: find_session(
-            client, [SessionType.FIRST_CLASS_DISK_QUICK_MIGRATION], since, resource_id=mount_id
-        ),
+        SessionType.FIRST_CLASS_DISK_QUICK_MIGRATION,
+        mount_id,
         what=f"Quick Migration of the disks of {vm_name or mount_id}",
-        earlier=run_started_after(client),
     )

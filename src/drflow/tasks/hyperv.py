@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from drflow.vbr.adoption import find_hyperv_mount, find_session
 from drflow.vbr.models import (
     InstantHvVMRecoveryMount,
     InstantHvVMRecoveryMountsResult,
@@ -17,10 +15,8 @@ from drflow.vbr.models import (
 from drflow.vbr.mounts import HYPERV_VM
 
 from ._common import (
-    EVER,
-    require_mark,
-    run_started_after,
-    start_once,
+    start_migration,
+    start_vm_instant_recovery,
     stop_logged,
     vbr_task,
     wait_until_vm_mounted,
@@ -51,15 +47,14 @@ def start_hyperv_instant_recovery(
     ``spec.reason`` must contain ``mark``: that is how a start whose answer was lost (or an
     earlier run of this task) recognises its own mount.
     """
-    require_mark(spec.reason, mark)
-    client = get_client(connection)
-    return start_once(
-        client,
-        lambda: client.hyperv.start_instant_recovery(spec),
-        lambda _since: find_hyperv_mount(client, vm_name, mark),
-        then=lambda session: client.hyperv.get_mount(session.id),
+    return start_vm_instant_recovery(
+        connection,
+        HYPERV_VM,
+        lambda client: client.hyperv,
+        vm_name,
+        spec,
+        mark,
         what=f"Hyper-V instant recovery of {vm_name}",
-        earlier=EVER,
     )
 
 
@@ -99,21 +94,11 @@ def migrate_hyperv_vm(
     yet).
     """
     client = get_client(connection)
-    skew = timedelta(seconds=client.settings.clock_skew)
-
-    def session_since(since: datetime) -> SessionModel | None:
-        return find_session(client, [SessionType.QUICK_MIGRATION], since, resource_id=mount_id)
-
-    def start() -> datetime:
-        sent = datetime.now(UTC) - skew
-        client.hyperv.migrate(mount_id)
-        return sent
-
-    return start_once(
+    return start_migration(
         client,
-        start,
-        session_since,
-        then=session_since,
+        lambda: client.hyperv.migrate(mount_id),
+        SessionType.QUICK_MIGRATION,
+        mount_id,
         what=f"migration of {vm_name}",
-        earlier=run_started_after(client),
+        answered=False,
     )

@@ -31,7 +31,7 @@ from ._common import (
     EVER,
     log_stopped,
     require_mark,
-    run_started_after,
+    start_migration,
     start_once,
     stop_logged,
     vbr_task,
@@ -148,14 +148,12 @@ def migrate_file_share(
     run started (the ``FileInstantRecoveryMigration`` session whose ``resourceId`` is the
     mount)."""
     client = get_client(connection)
-    return start_once(
+    return start_migration(
         client,
         lambda: client.unstructured.migrate_share(mount_id, spec),
-        lambda since: find_session(
-            client, [SessionType.FILE_INSTANT_RECOVERY_MIGRATION], since, resource_id=mount_id
-        ),
+        SessionType.FILE_INSTANT_RECOVERY_MIGRATION,
+        mount_id,
         what=f"migration of {share_name or mount_id}",
-        earlier=run_started_after(client),
     )
 
 

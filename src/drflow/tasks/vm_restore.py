@@ -8,9 +8,10 @@ carries the mark (a start whose answer was lost, or an earlier run of the task i
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from drflow.vbr import VBRClient
 from drflow.vbr.adoption import find_session
+from drflow.vbr.api import VMRestoreAPI
 from drflow.vbr.models import (
     EntireCloudDirectorVMRestoreSpec,
     EntireHvVMRestoreSpec,
@@ -22,22 +23,24 @@ from drflow.vbr.models import (
 from ._common import require_mark, run_started_after, start_once, vbr_task
 from ._connection import VBRConnection, get_client
 
+S = TypeVar("S", EntireViVMRestoreSpec, EntireHvVMRestoreSpec, EntireCloudDirectorVMRestoreSpec)
+
 
 def _restore(
     connection: VBRConnection,
     vm_name: str,
-    spec: EntireViVMRestoreSpec | EntireHvVMRestoreSpec | EntireCloudDirectorVMRestoreSpec,
+    spec: S,
     mark: str,
-    session_type: SessionType,
-    start: Callable[[VBRClient], SessionModel],
+    start: Callable[[VMRestoreAPI, S], SessionModel],
+    session_type: SessionType = SessionType.RESTORE_VM,
 ) -> SessionModel:
-    """Start a restore of ``vm_name`` (``start(client)``), or adopt the ``session_type``
-    session whose log carries ``mark``; ``spec.reason`` must carry it."""
+    """Start a restore of ``vm_name`` (``start(client.vm_restore, spec)``), or adopt the
+    ``session_type`` session whose log carries ``mark``; ``spec.reason`` must carry it."""
     require_mark(spec.reason, mark)
     client = get_client(connection)
     return start_once(
         client,
-        lambda: start(client),
+        lambda: start(client.vm_restore, spec),
         lambda since: find_session(client, [session_type], since, mark=mark),
         what=f"restore of {vm_name}",
         earlier=run_started_after(client),
@@ -50,14 +53,7 @@ def restore_vsphere_vm(
 ) -> SessionModel:
     """Restore an entire vSphere VM, or adopt the ``RestoreVm`` session this run started
     (``spec.reason`` must carry ``mark``)."""
-    return _restore(
-        connection,
-        vm_name,
-        spec,
-        mark,
-        SessionType.RESTORE_VM,
-        lambda client: client.vm_restore.restore_vsphere_vm(spec),
-    )
+    return _restore(connection, vm_name, spec, mark, VMRestoreAPI.restore_vsphere_vm)
 
 
 @vbr_task("restore-hyperv-vm", run_name="restore-hyperv-vm[{vm_name}]")
@@ -66,14 +62,7 @@ def restore_hyperv_vm(
 ) -> SessionModel:
     """Restore an entire Hyper-V VM, or adopt the ``RestoreVm`` session this run started
     (``spec.reason`` must carry ``mark``)."""
-    return _restore(
-        connection,
-        vm_name,
-        spec,
-        mark,
-        SessionType.RESTORE_VM,
-        lambda client: client.vm_restore.restore_hyperv_vm(spec),
-    )
+    return _restore(connection, vm_name, spec, mark, VMRestoreAPI.restore_hyperv_vm)
 
 
 @vbr_task("restore-cloud-director-vm", run_name="restore-cloud-director-vm[{vm_name}]")
@@ -87,6 +76,6 @@ def restore_cloud_director_vm(
         vm_name,
         spec,
         mark,
+        VMRestoreAPI.restore_cloud_director_vm,
         SessionType.CLOUD_DIRECTOR_VM_RESTORE,
-        lambda client: client.vm_restore.restore_cloud_director_vm(spec),
     )

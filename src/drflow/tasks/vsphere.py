@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
-from drflow.vbr.adoption import find_session, find_vsphere_mount
 from drflow.vbr.models import (
     InstantViVMRecoveryMount,
     InstantViVMRecoveryMountsResult,
@@ -14,13 +13,11 @@ from drflow.vbr.models import (
     SessionType,
     ViVMQuickMigrationSpec,
 )
-from drflow.vbr.mounts import VSPHERE_VM, read_started
+from drflow.vbr.mounts import VSPHERE_VM
 
 from ._common import (
-    EVER,
-    require_mark,
-    run_started_after,
-    start_once,
+    start_migration,
+    start_vm_instant_recovery,
     stop_logged,
     vbr_task,
     wait_until_vm_mounted,
@@ -51,15 +48,14 @@ def start_vsphere_instant_recovery(
     ``spec.reason`` must contain ``mark``: that is how a start whose answer was lost (or an
     earlier run of this task) recognises its own mount.
     """
-    require_mark(spec.reason, mark)
-    client = get_client(connection)
-    return start_once(
-        client,
-        lambda: client.vsphere.start_instant_recovery(spec),
-        lambda _since: find_vsphere_mount(client, vm_name, mark),
-        then=lambda session: read_started(client, VSPHERE_VM, session.id),
+    return start_vm_instant_recovery(
+        connection,
+        VSPHERE_VM,
+        lambda client: client.vsphere,
+        vm_name,
+        spec,
+        mark,
         what=f"instant recovery of {vm_name}",
-        earlier=EVER,
     )
 
 
@@ -96,12 +92,10 @@ def migrate_vsphere_vm(
     """Start Quick Migration of a recovered VM, or adopt the one this run started already
     (the ``QuickMigration`` session whose ``resourceId`` is the mount)."""
     client = get_client(connection)
-    return start_once(
+    return start_migration(
         client,
         lambda: client.vsphere.migrate(mount_id, spec),
-        lambda since: find_session(
-            client, [SessionType.QUICK_MIGRATION], since, resource_id=mount_id
-        ),
+        SessionType.QUICK_MIGRATION,
+        mount_id,
         what=f"Quick Migration of {vm_name}",
-        earlier=run_started_after(client),
     )

@@ -11,7 +11,7 @@ What a start began is found where VBR keeps something that ties it to the reques
 session's name (a real VBR names a migration session "Quick Migration Job"):
 
 - a mount VBR lists, by the run's mark in its ``reason`` (for FCD, in the registered disk
-  names): :func:`find_vsphere_mount`, :func:`find_hyperv_mount`, :func:`find_fcd_mount`,
+  names): :func:`find_vm_mount` (vSphere, Hyper-V), :func:`find_fcd_mount`,
   :func:`find_azure_mount`, :func:`find_share_mounts`;
 - work VBR shows only as a session, by :func:`find_session`: its type, created after the
   request was sent (less the clock skew, ``VBRSettings.clock_skew``), and what ties it to the
@@ -35,26 +35,25 @@ from ._retry import answer_lost
 from .models import (
     AzureInstantRecoveryMountState,
     AzureInstantVMRecoveryMount,
-    InstantHvVMRecoveryMount,
     InstantUnstructuredDataRecoveryMount,
-    InstantViVMRecoveryMount,
     SessionModel,
     SessionState,
     SessionType,
+    VBRModel,
     VmwareFcdInstantRecoveryMount,
 )
 
 if TYPE_CHECKING:
     from ._client import VBRClient
+    from .api import InstantVMRecoveryAPI
 
 __all__ = [
     "Started",
     "find_azure_mount",
     "find_fcd_mount",
-    "find_hyperv_mount",
     "find_session",
     "find_share_mounts",
-    "find_vsphere_mount",
+    "find_vm_mount",
     "start_or_adopt",
 ]
 
@@ -62,6 +61,7 @@ logger = logging.getLogger("drflow.vbr")
 
 T = TypeVar("T")
 R = TypeVar("R")
+M = TypeVar("M", bound=VBRModel)
 
 _AZURE_ENDED = (AzureInstantRecoveryMountState.STOPPING, AzureInstantRecoveryMountState.STOPPED)
 
@@ -149,22 +149,11 @@ def start_or_adopt(
 # --- mounts VBR lists, found by the run's mark ---------------------------------------------
 
 
-def find_vsphere_mount(
-    client: VBRClient, vm_name: str, mark: str
-) -> InstantViVMRecoveryMount | None:
-    """The instant recovery of ``vm_name`` whose ``reason`` carries ``mark``, if any."""
-    for mount in client.vsphere.list_mounts(vm_name_filter=vm_name):
-        if mount.vm_name == vm_name and mark in (mount.spec.reason or ""):
-            return mount
-    return None
-
-
-def find_hyperv_mount(
-    client: VBRClient, vm_name: str, mark: str
-) -> InstantHvVMRecoveryMount | None:
-    """The Hyper-V instant recovery of ``vm_name`` whose ``reason`` carries ``mark``, if any."""
-    for mount in client.hyperv.list_mounts(vm_name_filter=vm_name):
-        if mount.vm_name == vm_name and mark in (mount.spec.reason or ""):
+def find_vm_mount(api: InstantVMRecoveryAPI[M], vm_name: str, mark: str) -> M | None:
+    """The instant recovery of ``vm_name`` by ``api`` (``client.vsphere``, ``client.hyperv``)
+    whose ``reason`` carries ``mark``, if any."""
+    for mount in api.list_mounts(vm_name_filter=vm_name):
+        if mount.vm_name == vm_name and mark in (mount.spec.reason or ""):  # type: ignore[attr-defined]
             return mount
     return None
 

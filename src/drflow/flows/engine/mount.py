@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from drflow.tasks import wait_for_session
+from drflow.vbr.models import ObjectRestorePointModel, SecureRestoreSpec
 
 from .ownership import Disposition, OwnedObject
 from .params import RecoveryParams
-from .strategy import Strategy, mount_problems
+from .strategy import Strategy, mount_problems, reason
 
 if TYPE_CHECKING:
     from .evidence import Progress
@@ -69,6 +70,12 @@ class InstantVM(MountStrategy[P, M]):
     """One VM's instant recovery (``params.vm``): ready once ``Mounted``, owned under the VM's
     name, waited for and unmounted by the tasks of its kind."""
 
+    spec_model: ClassVar[Callable[..., Any]]
+    """VBR's spec of an instant recovery to the VM's original location."""
+    flow_name: ClassVar[str]
+    """The flow, as the ``reason`` of the mount names it."""
+    start_recovery: ClassVar[Callable[..., Any]]
+    """The task that starts the instant recovery, or adopts this run's (a ``staticmethod``)."""
     wait_for_mount: ClassVar[Callable[..., Any]]
     """The task that waits until the mount is ready (a ``staticmethod``)."""
     unmount: ClassVar[Callable[..., Any]]
@@ -78,6 +85,23 @@ class InstantVM(MountStrategy[P, M]):
     def name(self) -> str:
         """The VM's name in its backup (``params.vm``)."""
         return self.params.vm  # type: ignore[attr-defined]
+
+    def start(self, point: ObjectRestorePointModel, mark: str, report: RecoveryReport) -> M:
+        """Start the VM's instant recovery from ``point`` (no antivirus scan, powered up as
+        ``params.power_up`` says), or adopt this run's."""
+        spec = self.spec_model(
+            restore_point_id=point.id,
+            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
+            power_up=self.params.power_up,  # type: ignore[attr-defined]
+            reason=reason(self.flow_name, self.params.then, mark),
+            **self.spec_fields(),
+        )
+        mount = self.start_recovery(self.params.connection, self.name, spec, mark)
+        return self.started(mount, report)
+
+    def spec_fields(self) -> dict[str, Any]:
+        """The fields of the spec only this kind's recovery has."""
+        return {}
 
     def mount_name(self, mount: M) -> str:
         """The VM's name as VBR registered it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -87,3 +88,23 @@ def page(
         items = sort_items(list(items), keys[order.value], paging.ascending)
     selected, pagination = paginate(items, paging.skip, paging.limit)
     return answer(result(data=[to_model(item) for item in selected], pagination=pagination))
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list request of a workload kind asks for: its page, ``orderColumn`` and
+    ``stateFilter`` (None when not given), and the model it is answered with."""
+
+    result: Callable[..., VBRModel]
+    paging: Paging
+    order: Any
+    state: Any
+
+    def page(
+        self,
+        items: Sequence[T],
+        to_model: Callable[[T], Any],
+        keys: Mapping[str, Callable[[T], Any]],
+    ) -> JSONResponse:
+        """The answer: the page of ``items`` (see :func:`page`), sorted by ``keys``."""
+        return page(self.result, items, to_model, self.paging, order=self.order, keys=keys)

@@ -5,16 +5,17 @@ the ids in its path, its body, the caller. :class:`Operations` declares such an 
 (method, path, ``operationId``, handler, answer model and status, documented errors) and
 builds its FastAPI route, whose summary is the first line of the handler's docstring:
 
-- the handler is called as ``handler(workload, *path_ids, body, who)``: the path's ids (UUIDs)
-  in order, the body when the operation takes one, and the caller when the handler has a
-  parameter named ``who``;
+- the handler is called as ``handler(workload, *path_ids, *query, body, who)``: the path's ids
+  (UUIDs) in order, a list's :class:`~._common.ListQuery` and the values of the operation's
+  own query parameters, the body when the operation takes one, and the caller when the
+  handler has a parameter named ``who``;
 - a body is validated against its model, and refused with 400 when it carries an enum value
   the contract does not list;
-- the handler's result is the answer: a contract model as it is; anything with
-  ``to_model(now)`` (a session record, a mount) as it is at the time of the answer; None is
-  204 without a body.
+- the handler's result is the answer: a response (a list's page) or a contract model as it
+  is; anything with ``to_model(now)`` (a session record, a mount) as it is at the time of the
+  answer; None is 204 without a body.
 
-Operations whose requests carry more (list filters, query parameters) are plain FastAPI routes
+Operations whose requests carry more (a filter of several parameters) are plain FastAPI routes
 on the kind's router.
 """
 
@@ -23,11 +24,11 @@ from __future__ import annotations
 import inspect
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
-from fastapi import Body, Depends
+from fastapi import Body, Depends, Query
 from starlette.responses import Response
 
 from drflow.vbr.models import VBRModel
@@ -35,20 +36,21 @@ from drflow.vbr.models import VBRModel
 from ..auth import Principal
 from ..errors import reject_unknown_enums
 from ..workload import Workload
-from ._common import answer, caller, errors
+from ._common import ListQuery, OrderBy, Page, StateFilter, answer, caller, errors
 
 W = TypeVar("W", bound=Workload[Any])
 _PATH_PARAM = re.compile(r"{(\w+)}")
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 _START_CODES = (400, 401, 403, 500)
 _STOP_CODES = (401, 403, 404, 500)
+_READ_CODES = (401, 403, 404, 500)
 
 
 class Answerable(Protocol):
     def to_model(self, now: datetime) -> VBRModel: ...
 
 
-Result = VBRModel | Answerable | None
+Result = Response | VBRModel | Answerable | None
 
 
 class Operations(Generic[W]):
@@ -66,10 +68,31 @@ class Operations(Generic[W]):
         handler: Callable[..., Result],
         answers: type[VBRModel],
         *,
-        codes: Sequence[int] = (401, 403, 404, 500),
+        codes: Sequence[int] = _READ_CODES,
+        query: Mapping[str, Any] | None = None,
     ) -> None:
-        """A read: 200 with ``answers``; ``codes``: its documented errors."""
-        self._add("GET", path, operation_id, handler, answers, 200, None, codes)
+        """A read: 200 with ``answers``; ``codes``: its documented errors. ``query``: the
+        operation's own query parameters, name -> type (optional when the type admits None)."""
+        self._add("GET", path, operation_id, handler, answers, 200, None, codes, query)
+
+    def list(
+        self,
+        path: str,
+        operation_id: str,
+        handler: Callable[..., Response],
+        answers: type[VBRModel],
+        *,
+        order: Any,
+        state: Any,
+        query: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A list: :meth:`get` whose handler is given the request's :class:`~._common.ListQuery`
+        (``skip``, ``limit``, ``orderAsc``, ``orderColumn`` of the enum ``order`` and
+        ``stateFilter`` of ``state``, answered with ``answers``) and answers its page."""
+        listing = (order, state)
+        self._add(
+            "GET", path, operation_id, handler, answers, 200, None, _READ_CODES, query, listing
+        )
 
     def post(
         self,
@@ -120,15 +143,21 @@ class Operations(Generic[W]):
         status: int,
         body: Any,
         codes: Sequence[int],
+        query: Mapping[str, Any] | None = None,
+        listing: tuple[Any, Any] | None = None,
     ) -> None:
         path = self.base + path
         ids = _PATH_PARAM.findall(path)
+        queried = [f"query_{n}" for n in range(len(query or {}))]
         wants_caller = "who" in inspect.signature(handler).parameters
         kind = self.kind
 
         async def endpoint(**values: Any) -> Response:
             workload: W = values["workload"]
             args = [values[name] for name in ids]
+            if listing is not None:
+                args.append(ListQuery(answers, values["paging"], values["order"], values["state"]))
+            args.extend(values[name] for name in queried)
             if body is not None:
                 spec = values["spec"]
                 if spec is not None:
@@ -139,21 +168,26 @@ class Operations(Generic[W]):
             result = handler(workload, *args)
             if result is None:
                 return Response(status_code=status)
+            if isinstance(result, Response):
+                return result
             if not isinstance(result, VBRModel):
                 result = result.to_model(workload.sim.now())
             return answer(result, status)
 
         params = [inspect.Parameter(name, _KEYWORD, annotation=uuid.UUID) for name in ids]
+        if listing is not None:
+            order, state = listing
+            params += [
+                inspect.Parameter("paging", _KEYWORD, annotation=Page),
+                inspect.Parameter("order", _KEYWORD, annotation=OrderBy[order], default=None),
+                inspect.Parameter("state", _KEYWORD, annotation=StateFilter[state], default=None),
+            ]
+        params += [
+            _parameter(name, of, Query(alias=alias))
+            for name, (alias, of) in zip(queried, (query or {}).items(), strict=True)
+        ]
         if body is not None:
-            optional = type(None) in getattr(body, "__args__", ())
-            params.append(
-                inspect.Parameter(
-                    "spec",
-                    _KEYWORD,
-                    annotation=Annotated[body, Body()],
-                    default=None if optional else inspect.Parameter.empty,
-                )
-            )
+            params.append(_parameter("spec", body, Body()))
         params.append(
             inspect.Parameter("workload", _KEYWORD, annotation=Annotated[kind, Depends(kind.of)])
         )
@@ -179,3 +213,15 @@ class Operations(Generic[W]):
             responses=documented,
             **no_body,
         )
+
+
+def _parameter(name: str, of: Any, source: Any) -> inspect.Parameter:
+    """The endpoint's parameter ``name`` of type ``of`` taken from ``source`` (``Body()``,
+    ``Query()``); it may be left out (None) when ``of`` admits None."""
+    optional = type(None) in getattr(of, "__args__", ())
+    return inspect.Parameter(
+        name,
+        _KEYWORD,
+        annotation=Annotated[of, source],
+        default=None if optional else inspect.Parameter.empty,
+    )

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
+from starlette.responses import JSONResponse
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.fcd import (
@@ -43,7 +44,7 @@ from ..auth import Principal
 from ..errors import bad_request
 from ..estate import RestorePoint
 from ..points import find_point
-from ..routes._common import OrderBy, Page, StateFilter, errors
+from ..routes._common import ListQuery
 from ..routes.operations import Operations
 from ..sessions import LogTitles, SessionRecord
 from .mounts import DISMOUNTING, FAILED, MOUNTED, Mount, MountWords, MountWorkload
@@ -250,6 +251,10 @@ class FcdWorkload(MountWorkload[VmwareFcdInstantRecoverySpec]):
             mounted_disks=disks,
         )
 
+    def all_mounts(self, query: ListQuery) -> JSONResponse:
+        """Get all FCD instant recovery mount points."""
+        return self.list_page(query, _SORT)
+
     def describe(self, mount: FcdMount, now: datetime) -> dict[str, Any]:
         names = [d.registered_fcd_name for d in mount.spec.disks_mapping]
         return {
@@ -298,19 +303,11 @@ api.post(
     SessionModel,
     body=VmwareFcdQuickMigrationSpec,
 )
-
-
-@FcdWorkload.router.get(
-    PATH,
-    operation_id="GetAllVmwareFcdInstantRecoveryMountModels",
-    summary="Get all FCD instant recovery mount points",
-    response_model=VmwareFcdInstantRecoveryMountsResult,
-    responses=errors(401, 403, 404, 500),
+api.list(
+    "",
+    "GetAllVmwareFcdInstantRecoveryMountModels",
+    FcdWorkload.all_mounts,
+    VmwareFcdInstantRecoveryMountsResult,
+    order=VmwareFcdInstantRecoveryMountsOrderColumn,
+    state=InstantRecoveryMountState,
 )
-async def get_all_mounts(
-    fcd: Annotated[FcdWorkload, Depends(FcdWorkload.of)],
-    paging: Page,
-    order: OrderBy[VmwareFcdInstantRecoveryMountsOrderColumn] = None,
-    state: StateFilter[InstantRecoveryMountState] = None,
-):
-    return fcd.list_page(VmwareFcdInstantRecoveryMountsResult, paging, order, state, _SORT)

@@ -15,10 +15,10 @@ VM's :mod:`~drflow.simulator.workloads.vm_recovery`':
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
+from starlette.responses import JSONResponse
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models import hyperv as models
@@ -27,7 +27,7 @@ from drflow.vbr.models.restore_common import InstantRecoveryMountState
 from ..auth import Principal
 from ..estate import VM
 from ..listing import name_matches
-from ..routes._common import OrderBy, Page, StateFilter, errors
+from ..routes._common import ListQuery
 from ..routes.operations import Operations
 from ..sessions import LogTitles
 from .mounts import Mount
@@ -63,6 +63,10 @@ class HyperVWorkload(VmRecovery[HvSpec]):
         """Start migrating a Hyper-V VM to production (no session answered: VBR says 204)."""
         self.quick_migration(mount_id, who, None)
 
+    def all_mounts(self, query: ListQuery, vm_name: str | None) -> JSONResponse:
+        """Get all instant recovery mount points of Hyper-V VMs."""
+        return self.list_page(query, VM_SORT, lambda mount: name_matches(vm_name, mount.name))
+
     def migration_titles(self, mount: Mount[HvSpec], spec: None) -> LogTitles:
         vm, host = mount.name, mount.place
         return LogTitles(
@@ -89,27 +93,12 @@ api.get(
 )
 api.post("/{mountId}/unmount", "InstantHvVMRecoveryUnmount", HyperVWorkload.unmount, SessionModel)
 api.post("/{mountId}/migrate", "InstantHvVMRecoveryMigrate", HyperVWorkload.migrate_vm, None, 204)
-
-
-@HyperVWorkload.router.get(
-    PATH,
-    operation_id="GetAllInstantHvVMRecoveryMounts",
-    summary="Get all instant recovery mount points of Hyper-V VMs",
-    response_model=models.InstantHvVMRecoveryMountsResult,
-    responses=errors(401, 403, 404, 500),
+api.list(
+    "",
+    "GetAllInstantHvVMRecoveryMounts",
+    HyperVWorkload.all_mounts,
+    models.InstantHvVMRecoveryMountsResult,
+    order=models.InstantHvVMRecoveryMountsOrderColumn,
+    state=InstantRecoveryMountState,
+    query={"vmNameFilter": str | None},
 )
-async def get_all_mounts(
-    hyperv: Annotated[HyperVWorkload, Depends(HyperVWorkload.of)],
-    paging: Page,
-    order: OrderBy[models.InstantHvVMRecoveryMountsOrderColumn] = None,
-    state: StateFilter[InstantRecoveryMountState] = None,
-    vm_name: Annotated[str | None, Query(alias="vmNameFilter")] = None,
-):
-    return hyperv.list_page(
-        models.InstantHvVMRecoveryMountsResult,
-        paging,
-        order,
-        state,
-        VM_SORT,
-        lambda mount: name_matches(vm_name, mount.name),
-    )

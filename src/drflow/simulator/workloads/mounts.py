@@ -31,14 +31,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from starlette.responses import JSONResponse
 
-from drflow.vbr.models import OpenEnum, VBRModel
+from drflow.vbr.models import VBRModel
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
 
 from ..auth import Principal
 from ..errors import bad_request, not_found
 from ..estate import VM, RestorePoint
 from ..listing import known
-from ..routes._common import Paging, page
+from ..routes._common import ListQuery
 from ..sessions import LogTitles, Outcome, SessionRecord
 from ..workload import Workload, WorkloadState
 
@@ -227,31 +227,21 @@ class MountWorkload(Workload[MountState[SpecT]]):
 
     def list_page(
         self,
-        result: Callable[..., VBRModel],
-        paging: Paging,
-        order: OpenEnum | None,
-        state: OpenEnum | None,
+        query: ListQuery,
         keys: Mapping[str, Callable[[tuple[Mount[SpecT], str]], Any]],
         keep: Callable[[Mount[SpecT]], bool] = lambda mount: True,
     ) -> JSONResponse:
-        """The list of the mounts not gone (in ``state``, and that ``keep`` keeps), oldest
-        first unless ``order`` names a key."""
-        known(order, "orderColumn")
-        known(state, "stateFilter")
+        """The list of the mounts not gone (in the query's state, and that ``keep`` keeps),
+        oldest first unless the query's order names a key."""
+        known(query.order, "orderColumn")
+        known(query.state, "stateFilter")
         now = self.sim.now()
         selected = [
             (mount, current)
             for mount, current in self.live(now)
-            if (state is None or current == state.value) and keep(mount)
+            if (query.state is None or current == query.state.value) and keep(mount)
         ]
-        return page(
-            result,
-            selected,
-            lambda pair: self.to_model(pair[0], now),
-            paging,
-            order=order,
-            keys=keys,
-        )
+        return query.page(selected, lambda pair: self.to_model(pair[0], now), keys)
 
     # --- transitions ------------------------------------------------------------------------
 

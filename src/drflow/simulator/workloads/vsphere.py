@@ -15,10 +15,10 @@ VM's :mod:`~drflow.simulator.workloads.vm_recovery`':
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
+from starlette.responses import JSONResponse
 
 from drflow.vbr.models import SessionModel
 from drflow.vbr.models.restore_common import InstantRecoveryMountState
@@ -35,7 +35,7 @@ from drflow.vbr.models.vsphere import (
 from ..auth import Principal
 from ..estate import VM
 from ..listing import name_matches, parse_uuids
-from ..routes._common import OrderBy, Page, StateFilter, errors
+from ..routes._common import ListQuery
 from ..routes.operations import Operations
 from ..sessions import LogTitles, SessionRecord
 from .mounts import Mount
@@ -78,6 +78,17 @@ class VsphereWorkload(VmRecovery[VsphereSpec]):
         """Start migrating a vSphere VM to production."""
         return self.quick_migration(mount_id, who, spec)
 
+    def all_mounts(
+        self, query: ListQuery, vm_name: str | None, mount_ids: list[str] | None
+    ) -> JSONResponse:
+        """Get all instant recovery mount points of vSphere VMs."""
+        ids = set(parse_uuids(mount_ids, "mountIdFilter"))
+        return self.list_page(
+            query,
+            VM_SORT,
+            lambda mount: name_matches(vm_name, mount.name) and (not ids or mount.id in ids),
+        )
+
     def migration_titles(
         self, mount: Mount[VsphereSpec], spec: ViVMQuickMigrationSpec | None
     ) -> LogTitles:
@@ -109,29 +120,12 @@ api.post(
     SessionModel,
     body=ViVMQuickMigrationSpec,
 )
-
-
-@VsphereWorkload.router.get(
-    PATH,
-    operation_id="GetAllInstantViVMRecoveryMounts",
-    summary="Get all instant recovery mount points of vSphere VMs",
-    response_model=InstantViVMRecoveryMountsResult,
-    responses=errors(401, 403, 404, 500),
+api.list(
+    "",
+    "GetAllInstantViVMRecoveryMounts",
+    VsphereWorkload.all_mounts,
+    InstantViVMRecoveryMountsResult,
+    order=InstantViVMRecoveryMountsOrderColumn,
+    state=InstantRecoveryMountState,
+    query={"vmNameFilter": str | None, "mountIdFilter": list[str] | None},
 )
-async def get_all_mounts(
-    vsphere: Annotated[VsphereWorkload, Depends(VsphereWorkload.of)],
-    paging: Page,
-    order: OrderBy[InstantViVMRecoveryMountsOrderColumn] = None,
-    state: StateFilter[InstantRecoveryMountState] = None,
-    vm_name: Annotated[str | None, Query(alias="vmNameFilter")] = None,
-    mount_ids: Annotated[list[str] | None, Query(alias="mountIdFilter")] = None,
-):
-    ids = set(parse_uuids(mount_ids, "mountIdFilter"))
-    return vsphere.list_page(
-        InstantViVMRecoveryMountsResult,
-        paging,
-        order,
-        state,
-        VM_SORT,
-        lambda mount: name_matches(vm_name, mount.name) and (not ids or mount.id in ids),
-    )

@@ -7,6 +7,7 @@ client's retry policy. What is built on them lives beside this package: waits
 choice of a restore point.
 """
 
+from ._base import InstantVMRecoveryAPI
 from .azure import AzureAPI
 from .entra_id import EntraIdAPI
 from .fcd import FcdAPI
@@ -25,6 +26,7 @@ __all__ = [
     "FcdAPI",
     "FlrAPI",
     "HyperVAPI",
+    "InstantVMRecoveryAPI",
     "RestorePointsAPI",
     "ServerAPI",
     "SessionsAPI",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from .._pagination import paginate
@@ -17,6 +18,7 @@ from ..models.sessions import SessionsOrderColumn
 from ._base import API
 
 _PATH = "/api/v1/restore/instantRecovery/azure/vm"
+T = TypeVar("T")
 
 
 class AzureAPI(API):
@@ -88,47 +90,45 @@ class AzureAPI(API):
 
     def unmount(self, mount_id: UUID | str) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoveryUnmount``: stop the recovered machine; answers the mount."""
-        return self._client.request(
-            "POST",
-            f"{_PATH}/{mount_id}/unmount",
-            model=az.AzureInstantVMRecoveryMount,
-            idempotent=True,
+        return self._at_mount(
+            "POST", mount_id, "unmount", az.AzureInstantVMRecoveryMount, idempotent=True
         )
 
     def migrate(
         self, mount_id: UUID | str, spec: az.AzureInstantVMRecoveryMigrationSpec
     ) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoveryMigrate``: migrate to Azure storage; answers the mount."""
-        return self._client.request(
-            "POST",
-            f"{_PATH}/{mount_id}/migrate",
-            json=spec.to_api(),
-            model=az.AzureInstantVMRecoveryMount,
+        return self._at_mount(
+            "POST", mount_id, "migrate", az.AzureInstantVMRecoveryMount, json=spec.to_api()
         )
 
     def get_switchover_settings(
         self, mount_id: UUID | str
     ) -> az.AzureInstantVMRecoverySwitchoverSettingsModel:
         """``GetAzureInstantVMRecoverySwitchoverSettings``."""
-        return self._client.request(
-            "GET",
-            f"{_PATH}/{mount_id}/switchoverSettings",
-            model=az.AzureInstantVMRecoverySwitchoverSettingsModel,
+        return self._at_mount(
+            "GET", mount_id, "switchoverSettings", az.AzureInstantVMRecoverySwitchoverSettingsModel
         )
 
     def update_switchover_settings(
         self, mount_id: UUID | str, settings: az.AzureInstantVMRecoverySwitchoverSettingsModel
     ) -> az.AzureInstantVMRecoverySwitchoverSettingsModel:
         """``UpdateAzureInstantVMRecoverySwitchoverSettings``: replace them (answers 201)."""
-        return self._client.request(
+        return self._at_mount(
             "PUT",
-            f"{_PATH}/{mount_id}/switchoverSettings",
+            mount_id,
+            "switchoverSettings",
+            az.AzureInstantVMRecoverySwitchoverSettingsModel,
             json=settings.to_api(),
-            model=az.AzureInstantVMRecoverySwitchoverSettingsModel,
         )
 
     def switchover(self, mount_id: UUID | str) -> az.AzureInstantVMRecoveryMount:
         """``AzureInstantVMRecoverySwitchover``: switch over to the migrated machine now."""
-        return self._client.request(
-            "POST", f"{_PATH}/{mount_id}/switchover", model=az.AzureInstantVMRecoveryMount
-        )
+        return self._at_mount("POST", mount_id, "switchover", az.AzureInstantVMRecoveryMount)
+
+    def _at_mount(
+        self, method: str, mount_id: UUID | str, action: str, model: type[T], **options: Any
+    ) -> T:
+        """``method`` on the mount's ``action`` (``…/azure/vm/{mountId}/{action}``): VBR's
+        answer as ``model``; ``options``: the request's ``json`` and ``idempotent``."""
+        return self._client.request(method, f"{_PATH}/{mount_id}/{action}", model=model, **options)

@@ -15,7 +15,7 @@ from ..models.backups import (
     RestorePointsOrderColumn,
     SuspiciousActivitySeverity,
 )
-from ._base import API, query
+from ._base import API
 
 
 class RestorePointsAPI(API):
@@ -56,11 +56,11 @@ class RestorePointsAPI(API):
         self, restore_point_id: UUID | str, *, skip: int | None = None, limit: int | None = None
     ) -> backups.ObjectRestorePointDisksResult:
         """``GetObjectRestorePointDisksWithFiltering``: the disks in a restore point."""
-        return self._client.request(
-            "GET",
+        return self._page(
             f"/api/v1/restorePoints/{restore_point_id}/disks",
-            params=query(skip=skip, limit=limit),
-            model=backups.ObjectRestorePointDisksResult,
+            backups.ObjectRestorePointDisksResult,
+            locals(),
+            "restore_point_id",
         )
 
     def of_backup_object_page(

@@ -6,13 +6,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
+from starlette.responses import JSONResponse
 
 from drflow.vbr.models import SessionsResult
 from drflow.vbr.models import azure as models
 from drflow.vbr.models.sessions import SessionsOrderColumn
 
 from ...listing import known
-from ...routes._common import OrderBy, Page, StateFilter, errors, page
+from ...routes._common import ListQuery, OrderBy, Page, errors
 from ...routes.operations import Operations
 from ...routes.session_list import SessionFilter, sessions_page
 from .mount import Settings
@@ -79,33 +80,25 @@ api.stop(
 )
 
 
-@AzureWorkload.router.get(
-    PATH,
-    operation_id="GetAllAzureInstantVMRecoveryMounts",
-    summary="Get all instant recovery mount points of machines recovered to Microsoft Azure",
-    response_model=models.AzureInstantVMRecoveryMountsResult,
-    responses=errors(401, 403, 404, 500),
-)
-async def get_all_mounts(
-    azure: Azure,
-    paging: Page,
-    order: OrderBy[models.AzureInstantVMRecoveryMountsOrderColumn] = None,
-    state: StateFilter[models.AzureInstantRecoveryMountState] = None,
-):
-    known(order, "orderColumn")
-    known(state, "stateFilter")
+def _all_mounts(azure: AzureWorkload, query: ListQuery) -> JSONResponse:
+    """Get all instant recovery mount points of machines recovered to Microsoft Azure."""
+    known(query.order, "orderColumn")
+    known(query.state, "stateFilter")
     now = azure.sim.now()
     with azure.sim.lock:
         pairs = [(mount, mount.state(now)) for mount in azure.state.mounts.values()]
-    selected = [pair for pair in pairs if state is None or pair[1] == state.value]
-    return page(
-        models.AzureInstantVMRecoveryMountsResult,
-        selected,
-        lambda pair: pair[0].to_model(now),
-        paging,
-        order=order,
-        keys=_SORT,
-    )
+    selected = [pair for pair in pairs if query.state is None or pair[1] == query.state.value]
+    return query.page(selected, lambda pair: pair[0].to_model(now), _SORT)
+
+
+api.list(
+    "",
+    "GetAllAzureInstantVMRecoveryMounts",
+    _all_mounts,
+    models.AzureInstantVMRecoveryMountsResult,
+    order=models.AzureInstantVMRecoveryMountsOrderColumn,
+    state=models.AzureInstantRecoveryMountState,
+)
 
 
 @AzureWorkload.router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +46,15 @@ class AzureWorkload(Workload[AzureState]):
         if mount is None:
             raise not_found("Azure instant recovery mount point", mount_id)
         return mount
+
+    @contextlib.contextmanager
+    def _mount(self, mount_id: uuid.UUID) -> Iterator[tuple[AzureMount, str, datetime]]:
+        """Under the simulator's lock: the mount ``mount_id`` (404 when unknown), its state
+        and the time it was read at (taken before the lock)."""
+        now = self.sim.now()
+        with self.sim.lock:
+            mount = self.get(mount_id)
+            yield mount, mount.state(now), now
 
     def start(self, spec: AzureInstantVMRecoverySpec, who: Principal) -> AzureMount:
         """Start instant recovery of a machine to Microsoft Azure."""
@@ -184,10 +194,7 @@ class AzureWorkload(Workload[AzureState]):
     def unmount(self, mount_id: uuid.UUID, who: Principal) -> AzureMount:
         """Stop a machine recovered to Microsoft Azure (it cancels a migration)."""
         sim = self.sim
-        now = sim.now()
-        with sim.lock:
-            mount = self.get(mount_id)
-            state = mount.state(now)
+        with self._mount(mount_id) as (mount, state, now):
             if state in ("Stopping", "Stopped"):
                 return mount
             if state == "Switching":
@@ -233,10 +240,7 @@ class AzureWorkload(Workload[AzureState]):
     ) -> AzureMount:
         """Start migrating a machine recovered to Microsoft Azure to Azure storage."""
         sim = self.sim
-        now = sim.now()
-        with sim.lock:
-            mount = self.get(mount_id)
-            state = mount.state(now)
+        with self._mount(mount_id) as (mount, state, now):
             if state != "Ready":
                 raise bad_request(
                     f"Cannot migrate VM {mount.vm_name}: the mount point is {state}, not Ready.",
@@ -282,11 +286,7 @@ class AzureWorkload(Workload[AzureState]):
 
     def update_settings(self, mount_id: uuid.UUID, settings: Settings) -> Settings:
         """Change the switchover settings of a mount point in Microsoft Azure."""
-        sim = self.sim
-        now = sim.now()
-        with sim.lock:
-            mount = self.get(mount_id)
-            state = mount.state(now)
+        with self._mount(mount_id) as (mount, state, now):
             if state in ("Switching", "Stopping", "Stopped"):
                 raise bad_request(
                     f"Cannot change the switchover settings of VM {mount.vm_name}: the mount point "
@@ -302,11 +302,7 @@ class AzureWorkload(Workload[AzureState]):
 
     def switchover(self, mount_id: uuid.UUID, who: Principal) -> AzureMount:
         """Switch a migrated machine in Microsoft Azure over to Azure storage."""
-        sim = self.sim
-        now = sim.now()
-        with sim.lock:
-            mount = self.get(mount_id)
-            state = mount.state(now)
+        with self._mount(mount_id) as (mount, state, now):
             if state == "Switching" or (state == "Stopped" and mount.switched_at(now) is not None):
                 return mount
             if state not in ("Migrating", "ReadyToSwitch"):

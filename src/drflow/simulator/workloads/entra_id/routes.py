@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
-from fastapi import Body, Depends, Query
+from fastapi import Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
@@ -19,11 +18,10 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.models import entra_id as models
 
-from ...routes._common import answer, errors
 from ...routes.operations import Operations
 from . import sign_in
 from .sign_in import AdminError
-from .workload import TENANT_PATH, EntraIdWorkload
+from .workload import EntraIdWorkload
 
 router = EntraIdWorkload.router
 Entra = Annotated[EntraIdWorkload, Depends(EntraIdWorkload.of)]
@@ -93,20 +91,14 @@ api.stop(
 )
 
 
-@router.get(
-    TENANT_PATH + "/{sessionId}/authCode/startAuthorization",
-    operation_id="StartEntraIdTenantRestoreAuthorization",
-    summary="Get the sign-in address of an authorization-code sign-in",
-    response_model=models.EntraIdTenantRestoreStartAuthorizationModel,
-    responses=errors(400, 401, 403, 500),
+api.get(
+    "/tenant/{sessionId}/authCode/startAuthorization",
+    "StartEntraIdTenantRestoreAuthorization",
+    sign_in.start_authorization,
+    models.EntraIdTenantRestoreStartAuthorizationModel,
+    codes=(400, 401, 403, 500),
+    query={"vdcSessionId": str, "redirectUri": str},
 )
-async def start_authorization(
-    sessionId: UUID,
-    entra: Entra,
-    vdc_session_id: Annotated[str, Query(alias="vdcSessionId")],
-    redirect_uri: Annotated[str, Query(alias="redirectUri")],
-):
-    return answer(sign_in.start_authorization(entra, sessionId, vdc_session_id, redirect_uri))
 
 
 # --- the simulated Entra ID sign-in (what the restore operator does in a browser) ------------

@@ -92,6 +92,46 @@ class EntraIdWorkload(Workload[EntraIdState]):
         self.state.starts.record()
         return session
 
+    def _tenant_backup(self, backup_id: uuid.UUID) -> EntraTenant:
+        """The tenant whose backup (not its copy, not its audit log) ``backup_id`` is (else
+        400). Called under the simulator's lock."""
+        found = self.sim.estate.extra.entra_id.backups.get(backup_id)
+        if found is None:
+            raise bad_request(
+                f"backupId: no Microsoft Entra ID tenant backup has ID {backup_id}.", backup_id
+            )
+        tenant, kind = found
+        if kind == "copy":
+            raise bad_request(
+                f"backupId: {backup_id} is the backup copy of tenant {tenant.name}; restore "
+                f"from a backup copy with POST {TENANT_PATH}/fromCopy.",
+                backup_id,
+            )
+        if kind != "backup":
+            raise bad_request(
+                f"backupId: {backup_id} is the audit log backup of tenant {tenant.name}; mount "
+                f"it with POST {AUDIT_LOG_PATH}.",
+                backup_id,
+            )
+        return tenant
+
+    def _copy_point(self, point_id: uuid.UUID) -> tuple[EntraTenant, RestorePoint]:
+        """The tenant and restore point of ``point_id``, a point of a tenant's backup copy (else
+        400). Called under the simulator's lock."""
+        found = self.sim.estate.extra.entra_id.points.get(point_id)
+        if found is None or found[1] != "copy":
+            if found is None:
+                what = "not a restore point of a Microsoft Entra ID tenant backup copy"
+            else:
+                source = "audit log backup" if found[1] == "auditLog" else "backup"
+                what = (
+                    f"a restore point of the {source} of tenant {found[0].name}, not of its "
+                    f"backup copy"
+                )
+            raise bad_request(f"restorePointId: {point_id} is {what}.", point_id)
+        tenant, _, point = found
+        return tenant, point
+
     def start_tenant_restore(
         self, spec: EntraIdTenantStartRestoreSpec, who: Principal
     ) -> EntraIdTenantBrowseMountModel:
@@ -99,29 +139,11 @@ class EntraIdWorkload(Workload[EntraIdState]):
         sim = self.sim
         backup_id = spec.backup_id
         with sim.lock:
-            entra = sim.estate.extra.entra_id
-            found = entra.backups.get(backup_id)
-            if found is None:
-                raise bad_request(
-                    f"backupId: no Microsoft Entra ID tenant backup has ID {backup_id}.", backup_id
-                )
-            tenant, kind = found
-            if kind == "copy":
-                raise bad_request(
-                    f"backupId: {backup_id} is the backup copy of tenant {tenant.name}; restore "
-                    f"from a backup copy with POST {TENANT_PATH}/fromCopy.",
-                    backup_id,
-                )
-            if kind != "backup":
-                raise bad_request(
-                    f"backupId: {backup_id} is the audit log backup of tenant {tenant.name}; mount "
-                    f"it with POST {AUDIT_LOG_PATH}.",
-                    backup_id,
-                )
+            tenant = self._tenant_backup(backup_id)
             session = self._open(
                 tenant,
                 "EntraIdRestore",
-                sim.scaled(entra.durations.mount),
+                sim.scaled(sim.estate.extra.entra_id.durations.mount),
                 f"Mounting backup {tenant.backup.name} of tenant {tenant.name}",
                 who,
                 backup_id=backup_id,
@@ -138,22 +160,9 @@ class EntraIdWorkload(Workload[EntraIdState]):
     ) -> SessionRecord:
         """Start restore of a Microsoft Entra ID tenant from a backup copy."""
         sim = self.sim
-        point_id = spec.restore_point_id
         with sim.lock:
-            entra = sim.estate.extra.entra_id
-            found = entra.points.get(point_id)
-            if found is None or found[1] != "copy":
-                if found is None:
-                    what = "not a restore point of a Microsoft Entra ID tenant backup copy"
-                else:
-                    source = "audit log backup" if found[1] == "auditLog" else "backup"
-                    what = (
-                        f"a restore point of the {source} of tenant {found[0].name}, not of its "
-                        f"backup copy"
-                    )
-                raise bad_request(f"restorePointId: {point_id} is {what}.", point_id)
-            tenant, _, point = found
-            d = entra.durations
+            tenant, point = self._copy_point(spec.restore_point_id)
+            d = sim.estate.extra.entra_id.durations
             date = point.model.creation_time.strftime("%Y-%m-%d %H:%M:%S")
             return self._open(
                 tenant,

@@ -3,9 +3,7 @@ recovery."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Query
+from starlette.responses import JSONResponse
 
 from drflow.vbr.models import (
     InstantUnstructuredDataRecoveryMount,
@@ -21,7 +19,7 @@ from drflow.vbr.models import (
 from ...auth import Principal
 from ...errors import bad_request
 from ...listing import known, name_matches
-from ...routes._common import OrderBy, Page, errors, page
+from ...routes._common import ListQuery
 from ...routes.operations import Operations
 from .mount import Settings
 from .workload import PATH, FileShareWorkload
@@ -105,26 +103,16 @@ api.put(
 )
 
 
-@FileShareWorkload.router.get(
-    PATH,
-    operation_id="GetAllInstantUnstructuredDataRecoveryMounts",
-    summary="Get all instant file share recovery mount points",
-    response_model=InstantUnstructuredDataRecoveryMountsResult,
-    responses=errors(401, 403, 404, 500),
-)
-async def get_all_share_mounts(
-    shares: Annotated[FileShareWorkload, Depends(FileShareWorkload.of)],
-    paging: Page,
-    order: OrderBy[InstantUnstructuredDataRecoveryMountsOrderColumn] = None,
-    state_filter: Annotated[str | None, Query(alias="stateFilter")] = None,
-    share_name: Annotated[str | None, Query(alias="shareNameFilter")] = None,
-):
-    known(order, "orderColumn")
+def _all_mounts(
+    shares: FileShareWorkload, query: ListQuery, share_name: str | None
+) -> JSONResponse:
+    """Get all instant file share recovery mount points."""
+    known(query.order, "orderColumn")
     states = None
-    if state_filter is not None:
-        states = _STATE_FILTER.get(state_filter)
+    if query.state is not None:
+        states = _STATE_FILTER.get(query.state)
         if states is None:
-            raise bad_request(f"stateFilter: unsupported value {state_filter!r}")
+            raise bad_request(f"stateFilter: unsupported value {query.state!r}")
     now = shares.sim.now()
     with shares.sim.lock:
         pairs = [(mount, mount.state(now)) for mount in shares.state.mounts.values()]
@@ -133,11 +121,15 @@ async def get_all_share_mounts(
         for mount, state in pairs
         if (states is None or state in states) and name_matches(share_name, mount.share.name)
     ]
-    return page(
-        InstantUnstructuredDataRecoveryMountsResult,
-        selected,
-        lambda pair: pair[0].to_model(now),
-        paging,
-        order=order,
-        keys=_SORT,
-    )
+    return query.page(selected, lambda pair: pair[0].to_model(now), _SORT)
+
+
+api.list(
+    "",
+    "GetAllInstantUnstructuredDataRecoveryMounts",
+    _all_mounts,
+    InstantUnstructuredDataRecoveryMountsResult,
+    order=InstantUnstructuredDataRecoveryMountsOrderColumn,
+    state=str,
+    query={"shareNameFilter": str | None},
+)
