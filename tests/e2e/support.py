@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from tests.prefect_database import server_env
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -209,7 +210,7 @@ def prefect_server(
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = child_env(home, api)
-    database = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
+    database = _database(home, database_url)
     server = Child(
         prefect_cli("server", "start", "--host", "127.0.0.1", "--port", str(port)),
         {**env, "PREFECT_UI_API_URL": api, **database},
@@ -220,6 +221,14 @@ def prefect_server(
         yield api, env
     finally:
         server.stop()
+
+
+def _database(home: Path, database_url: str | None) -> dict[str, str]:
+    """A server's database settings: PostgreSQL at ``database_url``, else SQLite in ``home``,
+    a copy of a migrated database (:mod:`tests.prefect_database`)."""
+    if database_url:
+        return {"PREFECT_API_DATABASE_CONNECTION_URL": database_url}
+    return server_env(home)
 
 
 def deploy_project(env: Mapping[str, str], pool: str) -> dict[str, float]:
@@ -498,7 +507,7 @@ def restartable_prefect_server(
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = child_env(home, api)
-    database = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
+    database = _database(home, database_url)
 
     def start() -> Child:
         server = Child(

@@ -1,4 +1,5 @@
-"""Flow tests run against one Prefect test server per session, heartbeats off."""
+"""Flow tests run against one Prefect test server per session (per xdist worker), heartbeats
+off, its database a copy of a migrated one (:mod:`tests.prefect_database`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import pytest
 @pytest.fixture(scope="session", autouse=True)
 def prefect_server() -> Iterator[None]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+    from tests.prefect_database import seeded_test_harness
 
     with (
-        prefect_test_harness(server_startup_timeout=120),
+        seeded_test_harness(server_startup_timeout=120),
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
     ):
         yield
