@@ -14,11 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.flows.support import poll
 from typer.testing import CliRunner
 
 from drflow.simulator import SimulatorConfig, SimulatorServer
 
 pytestmark = [pytest.mark.security, pytest.mark.flow]
+
+FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 
 IR = "POST /api/v1/restore/instantRecovery/vSphere/vm"
 
@@ -76,12 +79,20 @@ def test_run_with_a_fingerprint_of_another_server_is_refused(tls_sim, monkeypatc
 
 
 def _task_runs(name: str, since: datetime) -> list[dict[str, Any]]:
+    """The task runs ``name`` started after ``since``, once Prefect recorded one and its final
+    state: a task run's states reach the server as events, sent in the background (behind
+    whatever events earlier tests of this process left queued)."""
     from prefect.settings import PREFECT_API_URL
 
     body = {"task_runs": {"name": {"any_": [name]}, "start_time": {"after_": since.isoformat()}}}
-    response = httpx.post(f"{PREFECT_API_URL.value()}/task_runs/filter", json=body, timeout=30)
-    response.raise_for_status()
-    return response.json()
+
+    def recorded() -> list[dict[str, Any]]:
+        response = httpx.post(f"{PREFECT_API_URL.value()}/task_runs/filter", json=body, timeout=30)
+        response.raise_for_status()
+        runs = response.json()
+        return runs if runs and all(r["state"]["type"] in FINAL for r in runs) else []
+
+    return poll(recorded, f"Prefect to record the task run {name}", 60, 0.5)
 
 
 def test_a_viewer_is_refused_once_and_told_which_role(sim, admin, connection, monkeypatch) -> None:
