@@ -615,6 +615,7 @@ def drill_through_a_prefect_outage(
             "runs": runs,
             "tasks": tasks,
             "outage": back,
+            "after": after,
         }
     finally:
         server.stop()

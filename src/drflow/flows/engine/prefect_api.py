@@ -32,8 +32,9 @@ T = TypeVar("T")
 
 DEFAULT_TOLERANCE = 600.0
 """Seconds drflow waits for Prefect's API by default."""
-CLIENT_MAX_RETRIES = 8
-"""Prefect client retries the command line asks for: waits of 2, 4, ... 256 s, about 8 min."""
+CLIENT_MAX_RETRIES = 43
+"""Prefect client retries the command line asks for: waits of 2, 4 and 8 s, then of 15 s
+(:mod:`.client_retries` caps them), about 10 minutes."""
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 LOG_EVERY = 30.0
 
