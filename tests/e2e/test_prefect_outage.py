@@ -22,11 +22,11 @@ def assert_rode_it_out(seen: dict) -> None:
     """What every drill through a Prefect outage must show."""
     assert seen["exit"] == 0, seen["log"]
     assert seen["outage"] >= OUTAGE
+    report = seen["report"]
+    assert report["verdict"] == "passed", report
     # the engine tries Prefect again at least every 15 s: the drill goes on soon after Prefect
     # is back, not as long again (uncapped, its next try came a minute after: 69 s)
     assert seen["after"] < CAUGHT_UP, f"the drill ended {seen['after']:.0f}s after Prefect was back"
-    report = seen["report"]
-    assert report["verdict"] == "passed", report
     assert {r["name"]: r["outcome"] for r in report["results"]} == dict.fromkeys(
         ("db01", "app01", "web01", "web02"), "passed"
     )
