@@ -82,24 +82,17 @@ def seeded_test_harness(server_startup_timeout: int = 120) -> Iterator[None]:
     The harness makes its database in a new temporary directory (``mkdtemp``): that directory
     is handed over with the copy already in it, under the name the harness gives its file.
     """
+    import prefect.settings
     import prefect.testing.utilities as harness
-    from prefect.settings import (
-        PREFECT_API_BLOCKS_REGISTER_ON_START,
-        PREFECT_SERVER_DATABASE_MIGRATE_ON_START,
-        temporary_settings,
-    )
 
     def seeded_directory() -> str:
         directory = tempfile.mkdtemp()
         seeded(Path(directory), "prefect-test.db")
         return directory
 
-    skip = {
-        PREFECT_SERVER_DATABASE_MIGRATE_ON_START: False,
-        PREFECT_API_BLOCKS_REGISTER_ON_START: False,
-    }
+    skip = {getattr(prefect.settings, name): value for name, value in SKIP_SETUP.items()}
     with (
-        temporary_settings(updates=skip),
+        prefect.settings.temporary_settings(updates=skip),
         mock.patch.object(harness, "mkdtemp", seeded_directory),
         harness.prefect_test_harness(server_startup_timeout=server_startup_timeout),
     ):

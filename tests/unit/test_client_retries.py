@@ -34,12 +34,21 @@ def waits_of_a_request_to_a_gone_api(monkeypatch: pytest.MonkeyPatch, retries: i
 
 def test_the_waits_double_up_to_the_ceiling_and_stay_there(monkeypatch) -> None:
     assert client_retries.install()
-    waits = waits_of_a_request_to_a_gone_api(monkeypatch, retries=8)
+    waits = waits_of_a_request_to_a_gone_api(monkeypatch, retries=CLIENT_MAX_RETRIES)
 
-    assert len(waits) >= 8  # one after each try (Prefect also waits after its last)
-    # without the ceiling the fifth to the ninth would average 32, 64, 128, 256 and 512 s
+    assert len(waits) >= CLIENT_MAX_RETRIES  # one after each try (and one after its last)
+    # without the ceiling the fifth to the ninth alone would average 32, 64, 128, 256 and 512 s
     assert max(waits) <= client_retries.LONGEST_WAIT * (1 + JITTER), waits
     assert all(wait <= 2**n * (1 + JITTER) for n, wait in enumerate(waits, start=1)), waits
+
+
+def test_fewer_retries_keep_prefects_own_waits(monkeypatch) -> None:
+    """Retries set below drflow's (the README's earlier 8, on a worker) keep trying as long
+    as before: capped, eight waits would be over in about 90 s."""
+    assert client_retries.install()
+    waits = waits_of_a_request_to_a_gone_api(monkeypatch, retries=8)
+
+    assert sum(waits) > 600, waits  # 2 + 4 + ... + 512 s on average, jitter within 20 %
 
 
 def test_installing_twice_caps_once() -> None:

@@ -4,9 +4,13 @@ Prefect's clients retry a request that failed (refused, 5xx, 429) after about 2,
 (``2 ** try``, with jitter: ``prefect.client.base``), without a ceiling. Through a restart of
 the Prefect server, the engine's next try comes up to as long again after the server is back:
 measured, a drill of four VMs whose server was down 68 s went on 69 s after it was back. With
-the waits capped, a run's states catch up within :data:`LONGEST_WAIT` of the server's return,
-and the ``drflow`` command's retries (:data:`drflow.flows.engine.prefect_api.CLIENT_MAX_RETRIES`)
-cover ten minutes as before.
+the waits capped, a run's states catch up within :data:`LONGEST_WAIT` of the server's return.
+
+The ceiling never shortens how long a request keeps trying: it applies only while
+``PREFECT_CLIENT_MAX_RETRIES`` is at least :data:`.prefect_api.CLIENT_MAX_RETRIES` (what the
+``drflow`` command sets, and what the README asks of workers), whose capped waits still add
+up to ten minutes. With fewer retries (Prefect's default of 5, say) the waits are
+Prefect's own: capped, they would give up within a minute.
 
 Prefect has no setting for the ceiling (PrefectHQ/prefect#9735 made the number of tries one).
 Its retry loops add the jitter with ``clamped_poisson_interval``, the one call between the
@@ -22,6 +26,9 @@ from collections.abc import Callable
 
 import prefect
 from prefect.client import base
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
+
+from .prefect_api import CLIENT_MAX_RETRIES
 
 FOR_PREFECT = ("3.9.",)
 """The Prefect releases whose client this is written against."""
@@ -31,10 +38,12 @@ LONGEST_WAIT = 15.0
 
 def capped(jitter: Callable[..., float]) -> Callable[..., float]:
     """``jitter`` (Prefect's ``clamped_poisson_interval``) of an average of at most
-    :data:`LONGEST_WAIT`."""
+    :data:`LONGEST_WAIT`, when the retries cover ten minutes with it."""
 
     def capped_jitter(average_interval: float, *args: object, **kwargs: object) -> float:
-        return jitter(min(average_interval, LONGEST_WAIT), *args, **kwargs)
+        if PREFECT_CLIENT_MAX_RETRIES.value() >= CLIENT_MAX_RETRIES:
+            average_interval = min(average_interval, LONGEST_WAIT)
+        return jitter(average_interval, *args, **kwargs)
 
     capped_jitter.capped = True  # type: ignore[attr-defined]
     return capped_jitter
