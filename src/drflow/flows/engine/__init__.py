@@ -5,7 +5,7 @@ says what becomes of what it started in VBR; the rest is what every recovery sha
 parameters, decision, evidence, clean-up hooks, and the switchover of a migration.
 """
 
-from . import client_retries, client_tls, heartbeats
+from . import client_busy, client_retries, client_tls, heartbeats
 from .decision import OperatorDecision, decide, wait_for_input
 from .errors import RecoveryProblem, Unverified
 from .evidence import Progress, publish, watching
@@ -32,6 +32,7 @@ from .strategy import Strategy, mount_problems, reason, started_as_drill
 heartbeats.install()
 client_tls.install()
 client_retries.install()
+client_busy.install()
 
 __all__ = [
     "CLEANUP_HOOKS",
