@@ -10,10 +10,10 @@ burst, each with such a task run in its parent: measured, a drill of 20 VMs on S
 of these answers and its requests waited 150 s for them, for a conflict that is over in
 milliseconds.
 
-:func:`install` has Prefect's retry loops (``_send_with_retry`` of
-``prefect.client.base``'s sync and async clients) try such a request again first after
-:data:`PROMPT_WAITS` (up to a second apart, about 10 s in all), then hand the answer to Prefect's own retries as
-before. Only the answer Prefect's server gives a retryable database error counts (its body
+:func:`install` has Prefect's retry loops (``_send_with_retry`` of ``prefect.client.base``'s
+sync and async clients) try such a request again first after :data:`PROMPT_WAITS` (up to a
+second apart, about 10 s in all), then hand the answer to Prefect's own retries as before.
+Only the answer Prefect's server gives a retryable database error counts (its body
 :data:`BUSY`, no ``Retry-After``): a server that is down, a proxy's 503 and every other answer
 go to Prefect's loop as they came, so no outage is ridden out for less long. Installed on
 the Prefect versions it was written against (:data:`FOR_PREFECT`).
