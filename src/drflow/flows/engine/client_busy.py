@@ -11,12 +11,14 @@ of these answers and its requests waited 150 s for them, for a conflict that is 
 milliseconds.
 
 :func:`install` has Prefect's retry loops (``_send_with_retry`` of ``prefect.client.base``'s
-sync and async clients) try such a request again first after :data:`PROMPT_WAITS` (up to a
-second apart, about 10 s in all), then hand the answer to Prefect's own retries as before.
-Only the answer Prefect's server gives a retryable database error counts (its body
-:data:`BUSY`, no ``Retry-After``): a server that is down, a proxy's 503 and every other answer
-go to Prefect's loop as they came, so no outage is ridden out for less long. Installed on
-the Prefect versions it was written against (:data:`FOR_PREFECT`).
+sync and async clients) try such a request again after :data:`PROMPT_WAITS` (up to a second
+apart, about 10 s in all), once per request: if the server is still busy after them, the
+answer goes to Prefect's own retries, and their waits, as before, so a degraded server is not
+asked more often than Prefect would for longer than those 10 s. Only the answer Prefect's
+server gives a retryable database error counts (its body :data:`BUSY`, no ``Retry-After``):
+a server that is down, a proxy's 503 and every other answer go to Prefect's loop as they
+came, so no outage is ridden out for less long. Installed on the Prefect versions it was
+written against (:data:`FOR_PREFECT`).
 """
 
 from __future__ import annotations
@@ -57,52 +59,53 @@ def _jittered(wait: float) -> float:
     return random.uniform(0.5, 1.5) * wait
 
 
-def prompt(send: Send) -> Send:
-    """``send`` (a sync client's), tried again after :data:`PROMPT_WAITS` while it is busy."""
+def _prompt(send: Send) -> Send:
+    """``send`` (a sync client's, for one request), tried again after :data:`PROMPT_WAITS`
+    the first time the server is busy."""
+    waits = iter(PROMPT_WAITS)
 
     def send_promptly(request: httpx.Request, *args: Any, **kwargs: Any) -> httpx.Response:
-        for wait in PROMPT_WAITS:
+        while True:
             response = send(request, *args, **kwargs)
             if response.status_code != 503:
                 return response
             response.read()
-            if not busy(response):
+            wait = next(waits, None)
+            if wait is None or not busy(response):
                 return response
             response.close()
             time.sleep(_jittered(wait))
-        return send(request, *args, **kwargs)
 
     return send_promptly
 
 
-def prompt_async(send: AsyncSend) -> AsyncSend:
-    """``send`` (an async client's), tried again after :data:`PROMPT_WAITS` while it is busy."""
+def _prompt_async(send: AsyncSend) -> AsyncSend:
+    """``send`` (an async client's, for one request), tried again after :data:`PROMPT_WAITS`
+    the first time the server is busy."""
+    waits = iter(PROMPT_WAITS)
 
     async def send_promptly(request: httpx.Request, *args: Any, **kwargs: Any) -> httpx.Response:
-        for wait in PROMPT_WAITS:
+        while True:
             response = await send(request, *args, **kwargs)
             if response.status_code != 503:
                 return response
             await response.aread()
-            if not busy(response):
+            wait = next(waits, None)
+            if wait is None or not busy(response):
                 return response
             await response.aclose()
             await anyio.sleep(_jittered(wait))
-        return await send(request, *args, **kwargs)
 
     return send_promptly
-
-
-_ORIGINAL: dict[type, Callable[..., Any]] = {}
-"""Prefect's retry loop of each client class, where :func:`install` wrapped it."""
 
 
 def _sync_loop(loop: Callable[..., httpx.Response]) -> Callable[..., httpx.Response]:
     def _send_with_retry(
         self: Any, request: httpx.Request, send: Send, *args: Any, **kwargs: Any
     ) -> httpx.Response:
-        return loop(self, request, prompt(send), *args, **kwargs)
+        return loop(self, request, _prompt(send), *args, **kwargs)
 
+    _send_with_retry.prompt = True  # type: ignore[attr-defined]
     return _send_with_retry
 
 
@@ -112,22 +115,23 @@ def _async_loop(
     async def _send_with_retry(
         self: Any, request: httpx.Request, send: AsyncSend, *args: Any, **kwargs: Any
     ) -> httpx.Response:
-        return await loop(self, request, prompt_async(send), *args, **kwargs)
+        return await loop(self, request, _prompt_async(send), *args, **kwargs)
 
+    _send_with_retry.prompt = True  # type: ignore[attr-defined]
     return _send_with_retry
 
 
 def install() -> bool:
     """Have Prefect's clients try promptly again when the server was busy (see the module
     docstring); True if it is in place."""
-    if _ORIGINAL:
+    clients = (
+        (base.PrefectHttpxSyncClient, _sync_loop),
+        (base.PrefectHttpxAsyncClient, _async_loop),
+    )
+    if all(getattr(client._send_with_retry, "prompt", False) for client, _ in clients):
         return True
     if not prefect.__version__.startswith(FOR_PREFECT):
         return False
-    for client, wrap in (
-        (base.PrefectHttpxSyncClient, _sync_loop),
-        (base.PrefectHttpxAsyncClient, _async_loop),
-    ):
-        _ORIGINAL[client] = client._send_with_retry
+    for client, wrap in clients:
         client._send_with_retry = wrap(client._send_with_retry)
     return True
