@@ -30,7 +30,7 @@ class Api:
     def __init__(self, client: TestClient, clock: FakeClock) -> None:
         self.client = client
         self.clock = clock
-        self.sim = client.app.state.sim  # type: ignore[attr-defined]
+        self.sim = client.app.sim  # type: ignore[attr-defined]
         self._tokens: dict[str, str] = {}
 
     def login(self, user: str = "administrator", password: str = "simulator") -> dict[str, Any]:

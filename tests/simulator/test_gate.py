@@ -164,3 +164,13 @@ def test_openapi_document_lists_vbr_paths_and_no_422(api):
 def test_restore_point_ids_are_deterministic(api):
     rp = estate_uuid("restorePoint", "db01", 1)
     assert api.get(f"/api/v1/restorePoints/{rp}").json()["name"] == "db01"
+
+
+def test_simulators_of_a_process_share_their_routes_not_their_state(make_api):
+    first, second = make_api(), make_api()
+    assert first.client.app.api is second.client.app.api  # routes prepared once per process
+
+    mount = first.start_ir("web01")
+    assert first.get(f"{IR_PATH}/{mount['id']}").status_code == 200
+    assert second.get(f"{IR_PATH}/{mount['id']}").status_code == 404
+    assert [m["id"] for m in second.get(IR_PATH).json()["data"]] == []

@@ -69,7 +69,7 @@ def _spec_operations() -> dict[str, tuple[str, str, str]]:
 def test_every_api_route_is_in_the_spec_and_in_the_role_table():
     app = create_app()
     operations = _spec_operations()
-    for route in app.sim_routes:  # type: ignore[attr-defined]
+    for route in app.sim_routes:
         if not route.path.startswith("/api/"):
             continue
         assert route.operation_id in operations, route.path

@@ -3,7 +3,7 @@
 Used by the demo and by integration tests; imports nothing from Prefect or from drflow's VBR
 client, only the contract's models (:mod:`drflow.vbr.models`) and roles (:mod:`drflow.vbr.roles`).
 
-- :func:`create_app` (:mod:`.app`): the FastAPI app; the gate, errors and roles are described
+- :func:`create_app` (:mod:`.app`): the ASGI app; the gate, errors and roles are described
   there and in :mod:`.roles`.
 - :class:`SimulatorConfig` (:mod:`.config`); :class:`FakeClock` (:mod:`.clock`).
 - :class:`SimulatorServer` / :func:`serve` (:mod:`.server`): real HTTP(S) on 127.0.0.1.

@@ -193,7 +193,7 @@ class SimulatorServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.app = create_app(self.config, clock)
-        self.state: Simulator = self.app.state.sim
+        self.state: Simulator = self.app.sim
 
     @property
     def fingerprint(self) -> str | None:
@@ -266,7 +266,7 @@ class SimulatorServer:
         self.stop()
         self._tmp = tmp
         self.app = create_app(self.config, self.clock)
-        self.state = self.app.state.sim
+        self.state = self.app.sim
         time.sleep(max(0.0, back - time.monotonic()))
         return self.start()
 
@@ -335,7 +335,7 @@ def serve(
             flush=True,
         )
     out.flush()
-    sim: Simulator = app.state.sim
+    sim = app.sim
     server = _Server(_uvicorn_config(_served(sim, app), material, log_level), sim)
     try:
         server.run(sockets=[sock])

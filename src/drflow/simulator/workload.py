@@ -84,7 +84,7 @@ class Workload(Generic[StateT]):
     @classmethod
     def of(cls, request: Request) -> Self:
         """The instance of this kind that serves ``request`` (a FastAPI dependency)."""
-        return request.app.state.sim.workloads[cls]
+        return request.state.sim.workloads[cls]
 
     def new_state(self) -> StateT:
         """A fresh state: nothing started yet."""

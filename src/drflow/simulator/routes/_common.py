@@ -41,7 +41,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def sim_of(request: Request) -> Simulator:
-    return request.app.state.sim
+    return request.state.sim
 
 
 def caller(request: Request) -> Principal:
