@@ -23,7 +23,7 @@ from ._exceptions import (
 )
 from ._retry import RetryPolicy, is_transient
 from ._settings import VBRSettings
-from ._tls import ssl_verify, untrusted_certificate_error
+from ._tls import ssl_verify, system_trust, untrusted_certificate_error
 from .outages import Outages
 from .polling import Backoff
 
@@ -142,7 +142,8 @@ class VBRClient:
             if self._http is None:
                 s = self.settings
                 host, port = s.host_port
-                verify: ssl.SSLContext | bool = True
+                # Plain http uses no TLS; handing httpx a context spares it loading its own.
+                verify: ssl.SSLContext | bool = system_trust()
                 if s.url.startswith("https"):
                     verify = ssl_verify(
                         host,

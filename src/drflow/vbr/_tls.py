@@ -12,12 +12,20 @@ import hashlib
 import logging
 import socket
 import ssl
+from functools import cache
 
 from ._exceptions import VBRTLSError
 
 logger = logging.getLogger("drflow.vbr")
 
 _warned_insecure: set[str] = set()
+
+
+@cache
+def system_trust() -> ssl.SSLContext:
+    """The system's certificate authorities, the default trust, loaded once per process
+    (loading them costs tens of milliseconds of CPU, and a drill makes clients by the dozen)."""
+    return ssl.create_default_context()
 
 
 def fingerprint_of(der: bytes) -> str:
@@ -98,7 +106,7 @@ def ssl_verify(
         return pinned_context(host, port, fingerprint, timeout)
     if ca_bundle:
         return ssl.create_default_context(cafile=ca_bundle)
-    return ssl.create_default_context()
+    return system_trust()
 
 
 def untrusted_certificate_error(host: str, port: int, cause: Exception) -> VBRTLSError:
