@@ -1,4 +1,4 @@
-"""The simulator as an ASGI app: ``create_app(config) -> FastAPI``.
+"""The simulator as an ASGI app: ``create_app(config) -> SimulatorApp``.
 
 Every request first passes the *gate* (outermost, before FastAPI's own middleware):
 
