@@ -31,6 +31,7 @@ of failure. The tree (a leaf module: it imports nothing of drflow, so every pack
     ├── ReleaseError                    drflow.flows: nothing could be released
     ├── DrillFailed                     drflow.drills: a drill's verdict is failed
     ├── NotReady                        drflow.drills: a readiness check found the plan not ready
+    ├── SetupError                      drflow.deployments: `drflow up` cannot set up what it serves
     └── UsageError                      drflow.cli: a mistake on the command line
 """
 

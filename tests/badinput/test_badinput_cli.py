@@ -399,3 +399,28 @@ def test_plan_text_like_markup_is_shown_as_written() -> None:
     assert result.exit_code == 0, result.output
     assert "restore [/bold] then [red]check[/red] :cd: [link=x]" in result.stdout
     assert "group [/data]" in result.stdout
+
+
+def test_up_on_a_taken_port_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    import drflow.deployments.up
+
+    def no_server(*args: object, **kwargs: object) -> None:
+        raise AssertionError("drflow up started a Prefect server on a taken port")
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(drflow.deployments.up, "prefect_server", no_server)
+    with (
+        socket.socket() as taken,
+        temporary_settings(updates={PREFECT_API_URL: None}),  # the flow tests' server, if any
+    ):
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["up", "--port", str(port)])
+    assert result.exit_code == 1, result.output
+    assert f"port {port} is taken" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output

@@ -13,6 +13,7 @@ from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
+from drflow.deployments import SetupError
 from drflow.deployments.up import up as run_up
 from drflow.env import environment
 from drflow.flows.engine.prefect_api import CLIENT_MAX_RETRIES
@@ -89,7 +90,7 @@ def up(
     DRFLOW_VBR_URL is set), then serve every deployment of prefect.yaml. Ctrl-C stops it all."""
     try:
         run_up(port=port, speed=speed, notify_block=notify_block)
-    except RuntimeError as exc:
+    except SetupError as exc:
         raise fail(str(exc), 1) from None
 
 

@@ -11,7 +11,14 @@ from typing import Any
 
 import yaml
 
+from drflow.errors import DrflowError
+
 PROJECT_FILE = "prefect.yaml"
+
+
+class SetupError(DrflowError):
+    """``drflow up`` cannot set up what it serves (a Prefect server, a notification block); the
+    message says what to do."""
 
 
 def definitions(path: str | Path = PROJECT_FILE) -> list[dict[str, Any]]:

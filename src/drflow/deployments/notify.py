@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drflow.deployments import SetupError
+
 AUTOMATION_NAME = "drflow: drill failed"
 DECISION_AUTOMATION_NAME = "drflow: a run waits for a decision"
 
@@ -84,14 +86,14 @@ def _ensure(
     except ValueError:  # not there yet
         pass
     if "/" not in block_name:
-        raise RuntimeError(
+        raise SetupError(
             f"notification block {block_name!r}: give it as TYPE/NAME, as `prefect block ls` "
             "lists it (e.g. slack-webhook/ops, custom-webhook/ops)"
         )
     try:
         block = Block.load(block_name)
     except ValueError:
-        raise RuntimeError(
+        raise SetupError(
             f"no notification block {block_name!r} on this Prefect server: create it first "
             "(Prefect UI: Blocks; e.g. Slack Webhook, Microsoft Teams Webhook, Custom Webhook)"
         ) from None

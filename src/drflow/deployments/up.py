@@ -16,6 +16,7 @@ import httpx
 from rich.console import Console
 
 from drflow.console import plain_console
+from drflow.deployments import SetupError
 from drflow.embedded import embedded_simulator
 from drflow.env import environment
 
@@ -60,14 +61,14 @@ def prefect_server(port: int, console: Console, timeout: float = 120.0) -> Itera
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"prefect server exited with {process.returncode}")
+                raise SetupError(f"prefect server exited with {process.returncode}")
             try:
                 if httpx.get(f"{api}/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"prefect server did not answer on {api} within {timeout:.0f}s")
+                raise SetupError(f"prefect server did not answer on {api} within {timeout:.0f}s")
             time.sleep(0.5)
         console.print(f"Prefect server: {api.removesuffix('/api')}")
         yield api
@@ -141,7 +142,7 @@ def up(
         api = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
         if not api:
             if not _free(port):
-                raise RuntimeError(
+                raise SetupError(
                     f"port {port} is taken: set PREFECT_API_URL to that server, or --port"
                 )
             api = stack.enter_context(prefect_server(port, console))

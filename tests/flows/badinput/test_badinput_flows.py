@@ -126,3 +126,26 @@ def test_run_tolerates_unknown_enum_values_and_fields(
     assert "web01: passed" in " ".join(result.output.split())
     assert ("GET", POINTS) in broken.seen
     assert admin.get("/_sim/mounts").json()["mounts"] == []  # the drill unmounted it
+
+
+@pytest.mark.parametrize(
+    ("block", "fragments"),
+    [
+        ("ops-slack", ["'ops-slack'", "give it as TYPE/NAME", "prefect block ls"]),
+        ("slack-webhook/nowhere", ["no notification block 'slack-webhook/nowhere'", "create it"]),
+    ],
+)
+def test_a_notification_block_that_cannot_be_used_is_refused_before_any_automation(
+    block: str, fragments: list[str]
+) -> None:
+    from prefect.automations import Automation
+
+    from drflow.deployments import SetupError
+    from drflow.deployments.notify import AUTOMATION_NAME, ensure_automations
+
+    with pytest.raises(SetupError) as refused:
+        ensure_automations(block)
+    for fragment in fragments:
+        assert fragment in str(refused.value)
+    with pytest.raises(ValueError, match="not found"):  # nothing was created
+        Automation.read(name=AUTOMATION_NAME)
