@@ -5,12 +5,15 @@ that reached VBR would fail differently."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from pathlib import Path
 
 import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from typer.testing import CliRunner
 
+import drflow.deployments.up
 from drflow.cli import app
 
 pytestmark = pytest.mark.badinput
@@ -402,12 +405,6 @@ def test_plan_text_like_markup_is_shown_as_written() -> None:
 
 
 def test_up_on_a_taken_port_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    import drflow.deployments.up
-
     def no_server(*args: object, **kwargs: object) -> None:
         raise AssertionError("drflow up started a Prefect server on a taken port")
 

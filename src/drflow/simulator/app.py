@@ -77,7 +77,7 @@ class SimulatorApp:
 
     The routes are one FastAPI app per set of workload kinds, made once per process and
     shared by every simulator of those kinds: FastAPI prepares an app's routes on its first
-    requests (about 0.15 s of CPU for the simulator's 80), which a test suite starting
+    requests (0.14 s of CPU for the simulator's 79), which a test suite starting
     hundreds of simulators would otherwise pay for each. A route finds the simulator it
     serves in the request's state (``request.state.sim``), which the gate sets.
     """

@@ -11,10 +11,13 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prefect.automations import Automation
 from tests.badinput.broken_vbr import HTML_PAGE, Answer, BrokenVBR
 from typer.testing import CliRunner
 
 from drflow.cli import app
+from drflow.deployments import SetupError
+from drflow.deployments.notify import AUTOMATION_NAME, DECISION_AUTOMATION_NAME, ensure_automations
 
 pytestmark = [pytest.mark.badinput, pytest.mark.flow]
 
@@ -138,14 +141,10 @@ def test_run_tolerates_unknown_enum_values_and_fields(
 def test_a_notification_block_that_cannot_be_used_is_refused_before_any_automation(
     block: str, fragments: list[str]
 ) -> None:
-    from prefect.automations import Automation
-
-    from drflow.deployments import SetupError
-    from drflow.deployments.notify import AUTOMATION_NAME, ensure_automations
-
     with pytest.raises(SetupError) as refused:
         ensure_automations(block)
     for fragment in fragments:
         assert fragment in str(refused.value)
-    with pytest.raises(ValueError, match="not found"):  # nothing was created
-        Automation.read(name=AUTOMATION_NAME)
+    for name in (AUTOMATION_NAME, DECISION_AUTOMATION_NAME):  # neither was created
+        with pytest.raises(ValueError, match="not found"):
+            Automation.read(name=name)
