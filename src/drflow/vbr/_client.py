@@ -217,7 +217,8 @@ class VBRClient:
         ``model=None`` expects no body (204) and returns None. ``idempotent`` overrides the
         method's default for retry decisions.
         """
-        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        # None rather than {}: httpx re-parses the URL to merge even an empty mapping.
+        clean = {k: v for k, v in (params or {}).items() if v is not None} or None
 
         def attempt() -> Any:
             try:
@@ -260,7 +261,9 @@ class VBRClient:
             message = f"{method} {path}: the connection failed ({type(exc).__name__}: {exc})"
         return error(message, method=method, path=path, request_sent=sent)
 
-    def _send(self, method: str, path: str, params: Mapping[str, Any], json: Any) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any
+    ) -> httpx.Response:
         http = self._client()
         try:
             response = http.request(method, path, params=params, json=json)
