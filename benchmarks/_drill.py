@@ -18,9 +18,16 @@ def ideal_seconds(vms: int, concurrency: int, speed: float) -> float:
 
 
 def run_drill(
-    url: str, workdir: Path, *, vms: int, concurrency: int, speed: float
+    url: str,
+    workdir: Path,
+    *,
+    vms: int,
+    concurrency: int,
+    speed: float,
+    workload_runs: str = "auto",
 ) -> dict[str, Any]:
-    """Drill the first ``vms`` VMs, ``concurrency`` at once; wall time, ideal, VBR calls."""
+    """Drill the first ``vms`` VMs, ``concurrency`` at once, their workloads run as
+    ``workload_runs`` says; wall time, ideal, VBR calls, and how they ran."""
     from drflow.drills import DrillFailed, DrillReport, dr_drill
     from drflow.tasks import close_clients
 
@@ -28,7 +35,7 @@ def run_drill(
     set_speed(url, speed)
     set_restore_sessions_limit(concurrency)
     name = f"bench-{vms}-c{concurrency}"
-    plan = _write_plan(workdir, url, vms, concurrency, name)
+    plan = _write_plan(workdir, url, vms, concurrency, name, workload_runs)
     before = api_requests(url)
     started = time.perf_counter()
     state = dr_drill(str(plan), return_state=True)
@@ -62,10 +69,13 @@ def run_drill(
         for r in report.results
         if r.started_at and r.ended_at
     ]
+    as_tasks = sum(bool(r.report and r.report.task_run_id) for r in report.results)
     return {
         "vms": vms,
         "concurrency": concurrency,
         "speed": speed,
+        "workload_runs": workload_runs,
+        "ran_as": "task runs" if as_tasks else "flow runs",
         "ideal_s": round(ideal, 2),
         "wall_s": round(wall, 2),
         "ratio": round(wall / ideal, 3),

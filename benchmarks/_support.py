@@ -165,9 +165,12 @@ def api_requests(url: str) -> dict[str, int]:
     return {k: v for k, v in counts.items() if k.split(" ", 1)[1].startswith("/api")}
 
 
-def write_plan(directory: Path, url: str, vms: int, concurrency: int, name: str) -> Path:
+def write_plan(
+    directory: Path, url: str, vms: int, concurrency: int, name: str, workload_runs: str = "auto"
+) -> Path:
     """A drill plan over the first ``vms`` generated VMs, ``concurrency`` at once, unmounted
-    after VBR's own verification (no workload checks: the benchmark measures orchestration)."""
+    after VBR's own verification (no workload checks: the benchmark measures orchestration),
+    its workloads run as ``workload_runs`` says."""
     from drflow.plans.model import Plan
     from drflow.simulator.estate import generated_vm_name
 
@@ -176,6 +179,7 @@ def write_plan(directory: Path, url: str, vms: int, concurrency: int, name: str)
             "name": name,
             "vbr": {"url": url},
             "max_parallel": concurrency,
+            "workload_runs": workload_runs,
             "defaults": {"rpo_hours": 26, "rto_minutes": 60, "timeout_minutes": 60},
             "groups": [
                 {

@@ -33,7 +33,7 @@ from ._support import (
     warm_up_prefect,
 )
 
-TARGET = 10.0
+TARGET = 8.0
 MOUNTS = "/api/v1/restore/instantRecovery/vSphere/vm"
 
 
