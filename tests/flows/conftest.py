@@ -36,6 +36,13 @@ def _drain_prefect_workers(timeout: float = 15.0) -> None:
             print(f"{worker.__name__}: {len(pending)} not drained in {timeout:.0f}s, left")
 
 
+@pytest.fixture(params=["flow-runs", "task-runs"])
+def workload_runs(request: pytest.FixtureRequest) -> str:
+    """How a drill's workloads appear in Prefect (a plan's ``workload_runs``): the tests of
+    drills under faults run both ways."""
+    return str(request.param)
+
+
 @pytest.fixture
 def connection(sim: object, monkeypatch: pytest.MonkeyPatch) -> object:
     """A VBRConnection to the simulator; credentials from the environment, as in production."""

@@ -168,6 +168,106 @@ def test_example_plan_runs_in_order(vbr_env, admin, vbr, tmp_path: Path) -> None
     assert all(r["rto_seconds"] > 0 for r in written["results"])
 
 
+def test_workloads_as_task_runs_keep_their_state_logs_and_evidence(
+    vbr_env, admin, vbr, tmp_path: Path
+) -> None:
+    """``workload_runs: task-runs``: each VM is a task run of the drill's run, named as its flow
+    run would be, with its state, its logs and its evidence; a kind that may suspend (a file
+    share) stays a child flow run; a workload that fails is a failed task run, cleaned up."""
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterTaskRunId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterTaskRunId,
+    )
+
+    failing = {"kind": "tcp", "host": "127.0.0.1", "port": 9, "deadline": 1, "interval": 0.2}
+    workloads = [
+        vm("web01"),
+        vm("db01", checks=[failing]),
+        vm("hv-sql01"),
+        {"name": "finance-share", "kind": "file-share", "share": "\\\\fs01\\finance", "checks": []},
+    ]
+    path = write_plan(
+        tmp_path,
+        "as-tasks",
+        [{"name": "all", "workloads": workloads}],
+        max_parallel=4,
+        workload_runs="task-runs",
+        fail_run_on_failed_drill=False,
+    )
+    report, state = drill(path)
+
+    run_id = str(state.state_details.flow_run_id)
+    results = by_name(report)
+    assert {n: r.outcome for n, r in results.items()} == {
+        "web01": "passed",
+        "db01": "failed",
+        "hv-sql01": "passed",
+        "finance-share": "passed",
+    }, report.model_dump_json(indent=2)
+    assert "3 of 4 workloads run as task runs of this run (workload_runs: task-runs)" in (
+        report.preflight
+    )
+    assert mounts(admin) == []  # the failed one too: its task run released it
+    assert results["db01"].report.cleaned_up is True
+    with get_client(sync_client=True) as client:
+        [share_run] = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run_id)])
+            )
+        )
+        assert share_run.name == "file-share-instant-recovery[\\\\fs01\\finance]"
+        assert results["finance-share"].flow_run_id == str(share_run.id)
+        expected = {
+            "web01": ("vsphere-instant-recovery[web01]", "COMPLETED"),
+            "db01": ("vsphere-instant-recovery[db01]", "FAILED"),
+            "hv-sql01": ("hyperv-instant-recovery[hv-sql01]", "COMPLETED"),
+        }
+        for name, (run_name, final) in expected.items():
+            recovery = results[name].report
+            assert recovery.flow_run_id == run_id  # the drill's run: its mark in VBR
+            assert results[name].task_run_id == recovery.task_run_id
+            task_run = client.read_task_run(UUID(recovery.task_run_id))
+            assert (task_run.name, task_run.state.type.value) == (run_name, final)
+            assert task_run.flow_run_id == UUID(run_id)
+            assert recovery.kind == run_name.split("[")[0]
+
+            def evidence(task_run_id: UUID = task_run.id) -> list[Any]:
+                return client.read_artifacts(
+                    artifact_filter=ArtifactFilter(
+                        task_run_id=ArtifactFilterTaskRunId(any_=[task_run_id])
+                    )
+                )
+
+            keys = {a.key for a in poll(evidence, f"{name}'s evidence", 30)}
+            assert f"recovery-{name}" in keys, keys
+
+            def logs(task_run_id: UUID = task_run.id) -> list[str]:
+                found = client.read_logs(
+                    log_filter=LogFilter(task_run_id=LogFilterTaskRunId(any_=[task_run_id]))
+                )
+                return [log.message for log in found]
+
+            lines = poll(lambda: logs() if len(logs()) > 1 else None, f"{name}'s logs", 30)
+            assert any(name in line for line in lines), lines
+
+        # the VBR operations ran inside the workloads' task runs, not as task runs of their own
+        def in_the_drill() -> list[str]:  # but the file share's child flow run's own
+            found = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [run_id]}))
+            return sorted(t.name for t in found if t.id != share_run.parent_task_run_id)
+
+        workload_runs = sorted(n for n, _ in expected.values())
+        assert poll(
+            lambda: in_the_drill() if len(in_the_drill()) >= 3 else None, "task runs", 30
+        ) == (workload_runs)
+
+
 # --- (b) concurrency ---------------------------------------------------------------------------
 
 
@@ -298,7 +398,9 @@ def test_failing_workloads_skip_their_dependants_only(vbr_env, admin, vbr, tmp_p
 
 
 @pytest.mark.parametrize("runner", [[(dr_drill, "cancel-drill")]], indirect=True)
-def test_cancelled_drill_unmounts_every_child_mount(vbr_env, admin, tmp_path: Path, runner) -> None:
+def test_cancelled_drill_unmounts_every_child_mount(
+    vbr_env, admin, tmp_path: Path, runner, workload_runs: str
+) -> None:
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
     from prefect.client.schemas.objects import StateType
@@ -309,6 +411,7 @@ def test_cancelled_drill_unmounts_every_child_mount(vbr_env, admin, tmp_path: Pa
         tmp_path,
         "cancelled",
         [{"name": "all", "workloads": [vm("db02", checks=[NEVER]), vm("web02", checks=[NEVER])]}],
+        workload_runs=workload_runs,
     )
     run = run_deployment("dr-drill/cancel-drill", parameters={"plan": path}, timeout=0)
 
@@ -322,9 +425,11 @@ def test_cancelled_drill_unmounts_every_child_mount(vbr_env, admin, tmp_path: Pa
                 parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])
             )
         )
-        assert {str(c.id) for c in children} == {
-            m["reason"].split("drflow-run:")[1].split("]")[0] for m in held
-        }  # the mounts are the children's, marked with their run ids
+        marks = {m["reason"].split("drflow-run:")[1].split("]")[0] for m in held}
+        if workload_runs == "flow-runs":  # the children's mounts, marked with their run ids
+            assert {str(c.id) for c in children} == marks
+        else:  # the drill's task runs' mounts, marked with its run id
+            assert (children, marks) == ([], {str(run.id)})
         asked = time.monotonic()
         client.set_flow_run_state(run.id, Cancelling(), force=True)
         poll(

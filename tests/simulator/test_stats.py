@@ -10,6 +10,7 @@ import pytest
 
 from drflow.simulator import SimulatorConfig, SimulatorServer, estate_uuid
 from drflow.simulator.workloads import KINDS
+from tests.flows.support import poll
 from tests.simulator.sim_support import IR_PATH, VERSION, ir_spec
 
 OP = "restore-operator"
@@ -75,22 +76,32 @@ def test_starts_and_what_is_held_until_unmounted(api, clock):
     assert workloads(api)["vsphere"]["starts"] == 2
 
 
-def test_two_starts_with_one_mark_are_a_duplicate(api):
-    start_ir(api, "web01", 4, f"drflow vsphere-instant-recovery [{MARK}]")
+def test_two_starts_of_one_vm_with_one_mark_are_a_duplicate(api, clock):
+    first = start_ir(api, "web01", 4, f"drflow vsphere-instant-recovery [{MARK}]")
     start_ir(api, "app01", 3, f"drflow vsphere-instant-recovery [{MARK}]")
     start_ir(api, "web02", 4, "no mark at all")
-    assert workloads(api)["vsphere"]["duplicates"] == {MARK: 2}
+    # one run may start many VMs under its mark (a drill whose workloads are its task runs)
+    assert workloads(api)["vsphere"]["duplicates"] == {}
+    clock.advance(22)  # mounted
+    assert api.post(f"{IR_PATH}/{first['id']}/unmount", user=OP).status_code == 200
+    clock.advance(5)  # gone: VBR takes the VM again
+    start_ir(api, "web01", 4, f"drflow vsphere-instant-recovery [{MARK}]")
+    assert workloads(api)["vsphere"]["duplicates"] == {f"{MARK} web01": 2}
     assert workloads(api)["hyperv"]["duplicates"] == {}  # per kind
 
 
-def test_fcd_marks_are_read_from_the_registered_disk_names(api):
-    start_fcd(api, "web01", MARK)  # two disks with one mark: one start
+def test_fcd_marks_are_read_from_the_registered_disk_names(api, clock):
+    first = start_fcd(api, "web01", MARK)  # two disks with one mark: one start
+    start_fcd(api, "web02", MARK)  # another VM's disks: not a duplicate
     assert workloads(api)["fcd"]["duplicates"] == {}
-    start_fcd(api, "web02", MARK)
+    assert workloads(api)["fcd"]["held"] == {"mounts": 2, "sessions": 2}
+    clock.advance(60)  # mounted
+    assert api.post(f"{FCD}/{first['resourceId']}/dismount", user=OP).status_code == 200
+    clock.advance(60)  # gone: its disk names are free again
+    start_fcd(api, "web01", MARK)
     fcd = workloads(api)["fcd"]
-    assert fcd["starts"] == 2
-    assert fcd["duplicates"] == {MARK: 2}
-    assert fcd["held"] == {"mounts": 2, "sessions": 2}
+    assert fcd["starts"] == 3
+    assert fcd["duplicates"] == {f"{MARK} web01": 2}
 
 
 def test_a_restore_is_held_while_its_session_runs(api, clock):
@@ -107,7 +118,7 @@ def test_a_restore_is_held_while_its_session_runs(api, clock):
     clock.advance(2 + 90)  # start + restore
     assert workloads(api)["vm_restore"]["held"] == {"mounts": 0, "sessions": 0}
     assert api.post(RESTORE, user=OP, json=spec).status_code == 201  # the same run again
-    assert workloads(api)["vm_restore"]["duplicates"] == {MARK: 2}
+    assert workloads(api)["vm_restore"]["duplicates"] == {f"{MARK} web01": 2}
 
 
 def test_a_reset_forgets_the_starts(api):
@@ -118,20 +129,27 @@ def test_a_reset_forgets_the_starts(api):
 
 @pytest.mark.integration
 def test_a_restart_keeps_the_starts_so_a_start_after_it_is_seen_twice(tmp_path):
-    def start(server: SimulatorServer, vm: str) -> None:
+    def start(server: SimulatorServer, vm: str, then_unmount: bool = False) -> None:
         with httpx.Client(base_url=server.url, headers=VERSION, timeout=10) as client:
             token = client.post(
                 "/api/oauth2/token",
                 data={"grant_type": "Password", "username": OP, "password": "simulator"},
             ).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
             spec = ir_spec(vm, 4, reason=f"drflow vsphere-instant-recovery [{MARK}]")
-            answer = client.post(IR_PATH, json=spec, headers={"Authorization": f"Bearer {token}"})
+            answer = client.post(IR_PATH, json=spec)
             assert answer.status_code == 201, answer.text
+            if then_unmount:  # the simulator is fast: poll its real time
+                mount = f"{IR_PATH}/{answer.json()['id']}"
+                poll(lambda: client.get(mount).json()["state"] == "Mounted", "mounted", 10, 0.02)
+                assert client.post(f"{mount}/unmount").status_code == 200
+                poll(lambda: client.get(mount).status_code == 404, "gone", 10, 0.02)
 
-    with SimulatorServer(SimulatorConfig(state_file=tmp_path / "state.pkl")) as server:
-        start(server, "web01")
+    fast = SimulatorConfig(state_file=tmp_path / "state.pkl", speed=200)
+    with SimulatorServer(fast) as server:
+        start(server, "web01", then_unmount=True)
         server.restart()
-        start(server, "web02")
+        start(server, "web01")
         vsphere = httpx.get(f"{server.url}/_sim/stats").json()["workloads"]["vsphere"]
     assert vsphere["starts"] == 2
-    assert vsphere["duplicates"] == {MARK: 2}
+    assert vsphere["duplicates"] == {f"{MARK} web01": 2}

@@ -3,11 +3,15 @@
 How a plan is carried out (preflight, order, limits, evidence): :mod:`.run`.
 """
 
+import logging
+from typing import Any
+
 from prefect import flow
 
 from drflow.errors import DrflowError
-from drflow.flows.engine import remove_what_the_children_started
+from drflow.flows.engine import release_for_run, remove_what_the_children_started
 from drflow.plans import Plan, PlanError, load_plan
+from drflow.tasks import VBRConnection
 
 from .dispatch import Dispatch
 from .report import DrillReport
@@ -21,6 +25,24 @@ def _load(plan: str) -> Plan:
         raise ValueError(str(exc)) from None
 
 
+def remove_what_the_plan_started(flow: Any, flow_run: Any, state: Any) -> None:
+    """``on_cancellation`` / ``on_crashed`` hook of the plan-level flows: the clean-up of every
+    workload's run, its child flow runs' and its own (workloads that ran as its task runs mark
+    what they start with its id)."""
+    remove_what_the_children_started(flow, flow_run, state)
+    try:
+        plan = load_plan(str((flow_run.parameters or {}).get("plan")))
+    except PlanError as exc:  # it was loaded when the run began: edited since?
+        logging.getLogger("drflow").error(
+            "run %s ended %s, but its plan cannot be read (%s): the janitor cleans up",
+            flow_run.id,
+            state.name,
+            exc,
+        )
+        return
+    release_for_run(flow_run, state, VBRConnection.model_validate(plan.vbr.connection()))
+
+
 class DrillFailed(DrflowError):
     """The drill's verdict is failed; ``report`` has the details."""
 
@@ -32,8 +54,8 @@ class DrillFailed(DrflowError):
 @flow(
     name="dr-drill",
     flow_run_name="dr-drill[{plan}]",
-    on_cancellation=[remove_what_the_children_started],
-    on_crashed=[remove_what_the_children_started],
+    on_cancellation=[remove_what_the_plan_started],
+    on_crashed=[remove_what_the_plan_started],
 )
 def dr_drill(
     plan: str,
@@ -67,7 +89,7 @@ def dr_drill(
 @flow(
     name="dr-recover",
     flow_run_name="dr-recover[{plan}]",
-    on_crashed=[remove_what_the_children_started],
+    on_crashed=[remove_what_the_plan_started],
 )
 def dr_recover(
     plan: str,

@@ -21,6 +21,9 @@ class WorkloadResult(BaseModel):
     outcome: Outcome = "skipped"
     reason: str = ""
     flow_run_id: str | None = None
+    """The run that recovered it: its own, or the drill's when it ran as a task run of it."""
+    task_run_id: str | None = None
+    """Its task run in the drill's run, when it ran as one (``workload_runs``)."""
     rto_seconds: float | None = None
     rto_target_seconds: float | None = None
     rpo_seconds: float | None = None
@@ -108,6 +111,7 @@ class DrillReport(BaseModel):
                 "decided_by": r.report.decided_by if r.report else None,
                 "cleanup": r.cleanup,
                 "flow_run_id": r.flow_run_id or "",
+                "task_run_id": r.task_run_id or "",
                 "vbr_url": self.vbr.url if self.vbr else None,
                 "vbr_id": self.vbr.vbr_id if self.vbr else None,
                 "simulator": self.vbr.simulator if self.vbr else None,

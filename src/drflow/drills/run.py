@@ -31,17 +31,21 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.runtime import flow_run
 
+from drflow.flows import PLAN_KINDS
 from drflow.flows.engine import Handoff, Progress, RecoveryReport, artifact_key, handed_over
 from drflow.flows.engine.prefect_api import ride_out, transient
 from drflow.plans import Plan, dependencies, workload_params
 from drflow.tasks import VBRConnection, get_client
 
 from .dispatch import (
+    IN_THIS_PROCESS,
     Dispatch,
     WorkloadRunner,
+    as_task_runs,
     deployment_name,
     deployment_runner,
     find_deployments,
+    run_as_task,
     run_in_process,
 )
 from .evidence import publish_evidence
@@ -115,11 +119,21 @@ def run_plan(
     params = {n: _params(plan, n, mode, deadline) for n in names}
     if _gate(plan, connection, results, report, mode, params):
         runner: WorkloadRunner = run_in_process
+        as_tasks: set[str] = set()
         if dispatch == "deployments":
             _check_deployments(results, deployment, report)
             runner = deployment_runner(deployment)
+        else:
+            kinds = {n: r.kind for n, r in results.items()}
+            then = {n: str(p.get("then", "")) for n, p in params.items()}
+            as_tasks = as_task_runs(plan.workload_runs, kinds, then)
+            if as_tasks:
+                report.preflight.append(
+                    f"{len(as_tasks)} of {len(results)} workloads run as task runs of this run "
+                    f"(workload_runs: {plan.workload_runs})"
+                )
         progress = Progress(f"{mode}-{plan.name}")
-        _execute(plan, results, params, deadline, progress, runner, limit)
+        _execute(plan, results, params, deadline, progress, runner, limit, as_tasks)
         if mode == "drill":
             sweep_children(get_client(connection), report)
         if datetime.now(UTC) > deadline:
@@ -226,9 +240,10 @@ def _execute(
     progress: Progress,
     runner: WorkloadRunner,
     sessions: int,
+    as_tasks: set[str],
 ) -> None:
     """Start each workload once its dependencies passed, within the parallelism limits
-    (``sessions``: the size of the global limit)."""
+    (``sessions``: the size of the global limit); those in ``as_tasks`` as task runs."""
     logger = get_run_logger()
     edges = {n: d & set(results) for n, d in dependencies(plan).items() if n in results}
     group_of = {w.name: g for g, w in plan.workloads()}
@@ -265,8 +280,9 @@ def _execute(
                 slots = Slots(
                     group_slots[group_of[name].name], plan_slots, limit, in_flight, starting
                 )
+                run = run_as_task if name in as_tasks else runner
                 future = _in_thread(
-                    name, _recover_one, params[name], results[name], deadline, slots, runner
+                    name, _recover_one, params[name], results[name], deadline, slots, run
                 )
                 running[future] = name
             if not running:
@@ -364,7 +380,8 @@ def _recover_one(
     params = dict(params)
     remaining = (deadline - datetime.now(UTC)).total_seconds() / 60
     params["timeout_minutes"] = max(1.0, min(params.get("timeout_minutes", 30), remaining))
-    own_slot = runner is run_in_process and result.kind in PIPELINED_KINDS
+    here = runner in IN_THIS_PROCESS
+    own_slot = here and result.kind in PIPELINED_KINDS
     missed = threading.Event()
 
     started = threading.Lock()  # held while the run is starting, up to its slot
@@ -387,7 +404,10 @@ def _recover_one(
     def run_here() -> RecoveryReport | str:
         """The workload's run in this process; retried (by ``ride_out``) while Prefect's API
         is away, but only when the recovery had not begun: nothing was started in VBR."""
-        link = Handoff(take_slot=taken_by_the_run if own_slot else None)
+        link = Handoff(
+            take_slot=taken_by_the_run if own_slot else None,
+            flow_name=PLAN_KINDS[result.kind].flow_name if runner is run_as_task else None,
+        )
         try:
             with handed_over(link):
                 report = runner(result.kind, params, deadline)
@@ -408,7 +428,7 @@ def _recover_one(
                 slots.limit.prefetch()
                 started.acquire()
             try:
-                if runner is run_in_process:
+                if here:
                     report = ride_out(run_here, what=f"the run of {result.name}")
                 else:
                     report = runner(result.kind, params, deadline)
@@ -428,6 +448,7 @@ def _recover_one(
         return
     result.report = report
     result.flow_run_id = report.flow_run_id
+    result.task_run_id = report.task_run_id
     result.rto_seconds = report.rto_seconds
     result.rpo_seconds = report.restore_point_age_seconds
     if report.verdict != "passed":

@@ -18,7 +18,7 @@ from drflow.flows.engine.ownership import STOPPING_STATES, record, records
 from drflow.vbr import VBRClient, VBRError
 from drflow.vbr.marks import find_marked, remove
 
-from .report import DrillReport
+from .report import DrillReport, WorkloadResult
 
 
 def _children() -> set[str]:
@@ -39,9 +39,10 @@ def sweep_children(client: VBRClient, report: DrillReport) -> None:
     """Remove what the drill's runs still hold in VBR, unless it was kept or migrated; record
     each removal on its run and in the report."""
     logger = get_run_logger()
-    by_run = {r.flow_run_id: r for r in report.results if r.flow_run_id}
+    # workloads that ran as the drill's task runs marked what they started with its id
+    runs = {r.flow_run_id for r in report.results if r.flow_run_id} | {report.flow_run_id}
     try:
-        runs = _children() | set(by_run)
+        runs |= _children()
         leftovers = [found for found in find_marked(client) if found.run_id() in runs]
     except Exception as exc:  # the janitor does it later; the drill's verdict stands
         logger.error("could not sweep the drill's marks: %s", exc)
@@ -59,10 +60,19 @@ def sweep_children(client: VBRClient, report: DrillReport) -> None:
             continue
         released = record(run_id, obj, Disposition.RELEASED, by="drill sweep")
         logger.warning("the drill's sweep removed %s (run %s)", obj.label(), run_id)
-        result = by_run.get(run_id)
+        result = _holder(report.results, run_id, found.name)
         if result is not None and result.report is not None:
             _released(result.report.objects, released)
             result.report.cleaned_up = True
+
+
+def _holder(results: list[WorkloadResult], run_id: str, name: str) -> WorkloadResult | None:
+    """The workload whose run ``run_id`` left ``name``: the one result of a flow run of its
+    own; among workloads that ran as task runs of one drill, the one recovering ``name``."""
+    of_run = [r for r in results if r.flow_run_id == run_id and r.report is not None]
+    if len(of_run) == 1:
+        return of_run[0]
+    return next((r for r in of_run if r.report and r.report.workload == name), None)
 
 
 def _released(objects: list[DispositionRecord], released: DispositionRecord) -> None:

@@ -130,6 +130,13 @@ class Group(BaseModel):
     workloads: list[Workload] = Field(min_length=1)
 
 
+WorkloadRuns = Literal["auto", "flow-runs", "task-runs"]
+"""How a plan's workloads appear in Prefect when they run in the drill's own process."""
+
+TASK_RUNS_FROM = 50
+"""``workload_runs: auto`` runs the workloads as task runs from this many up."""
+
+
 class Plan(BaseModel):
     """A recovery plan."""
 
@@ -159,6 +166,13 @@ class Plan(BaseModel):
         gt=0,
         description="How long one call to VBR may keep failing before a workload gives up "
         "(default: DRFLOW_VBR_OUTAGE_TOLERANCE, 10 minutes).",
+    )
+    workload_runs: WorkloadRuns = Field(
+        default="auto",
+        description="How each workload appears in Prefect: flow-runs, a child flow run each; "
+        "task-runs, a task run each of the drill's (or recovery's) flow run, lighter for "
+        f"Prefect at hundreds of VMs; auto, task runs from {TASK_RUNS_FROM} workloads up. "
+        "Kinds that may pause or suspend (Azure, file shares, then: ask) stay flow runs.",
     )
     groups: list[Group] = Field(min_length=1)
 

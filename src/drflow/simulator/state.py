@@ -238,7 +238,7 @@ class Simulator:
 
     def workload_stats(self, now: datetime) -> dict[str, dict[str, Any]]:
         """Per workload kind: starts accepted, what it still holds (mounts not gone, sessions
-        running) and duplicate starts (run marks carried by more than one start)."""
+        running) and duplicate starts (a run's mark carried by two starts of one target)."""
         with self.lock:
             self.settle(now)
             running = Counter(

@@ -43,19 +43,24 @@ MARK = re.compile(r"drflow-run:[^\s\]]+")
 
 @dataclass
 class StartLog:
-    """The starts a kind accepted, and the run marks their requests carried."""
+    """The starts a kind accepted, and the run marks their requests carried, per target."""
 
     count: int = 0
     marks: Counter[str] = field(default_factory=Counter)
+    """``"<mark> <target>"`` -> how many starts of that target carried that mark."""
 
-    def record(self, *texts: str | None) -> None:
-        """Count one accepted start whose request carried ``texts`` (a reason, FCD names)."""
+    def record(self, *texts: str | None, target: str = "") -> None:
+        """Count one accepted start of ``target`` (a VM, shares) whose request carried
+        ``texts`` (a reason, FCD names). One run may start many targets under its mark (a
+        drill whose workloads are task runs of its run); it starts each only once."""
         self.count += 1
-        self.marks.update({mark for text in texts if text for mark in MARK.findall(text)})
+        found = {mark for text in texts if text for mark in MARK.findall(text)}
+        self.marks.update(f"{mark} {target}".rstrip() for mark in found)
 
     def duplicates(self) -> dict[str, int]:
-        """Marks carried by more than one start: mark -> how many starts carried it."""
-        return {mark: n for mark, n in sorted(self.marks.items()) if n > 1}
+        """A run's starts of one target after its first: ``"<mark> <target>"`` -> how many
+        starts carried them."""
+        return {key: n for key, n in sorted(self.marks.items()) if n > 1}
 
 
 @dataclass

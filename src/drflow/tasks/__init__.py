@@ -7,7 +7,7 @@ run mark, or the session of the object it acts on), and a stop persists until it
 gone (:mod:`drflow.vbr.adoption`, :mod:`drflow.vbr.stops`).
 """
 
-from ._common import run_mark, vbr_task
+from ._common import drflow_task, inline_tasks, run_mark, vbr_task
 from ._connection import VBRConnection, close_clients, get_client
 from .azure import (
     get_azure_mount,
@@ -99,6 +99,7 @@ __all__ = [
     "authorize_entra_id",
     "close_clients",
     "dismount_fcd",
+    "drflow_task",
     "get_azure_mount",
     "get_azure_switchover_settings",
     "get_backup",
@@ -115,6 +116,7 @@ __all__ = [
     "get_session",
     "get_session_logs",
     "get_vsphere_mount",
+    "inline_tasks",
     "list_azure_mount_sessions",
     "list_azure_mounts",
     "list_backup_object_restore_points",

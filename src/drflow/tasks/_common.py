@@ -10,12 +10,14 @@ adoption. A Prefect retry on top would only multiply the budget and hide where i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
-from prefect import Task, get_run_logger, task
+from prefect import Task, get_run_logger
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
@@ -49,21 +51,65 @@ def run_mark() -> str:
     return mark_for(flow_run.get_id() or uuid.uuid4())
 
 
+_INLINE: ContextVar[bool] = ContextVar("drflow_tasks_inline", default=False)
+
+
+@contextmanager
+def inline_tasks() -> Iterator[None]:
+    """Within the block, drflow's tasks run as plain calls in the task run already under way.
+
+    A workload that runs as one task run of a drill (``workload_runs``) is one task run, not one
+    per VBR operation: Prefect's server records each task run from its events, and at hundreds
+    of workloads at once that recording is what the drill would wait for. What the tasks log
+    goes to the enclosing task run; what they do is unchanged (nothing here is retried by
+    Prefect, see the module docstring).
+    """
+    token = _INLINE.set(True)
+    try:
+        yield
+    finally:
+        _INLINE.reset(token)
+
+
+class DrflowTask(Task[P, R]):
+    """A task that runs as a plain call within :func:`inline_tasks`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if _INLINE.get() and "return_state" not in kwargs and "wait_for" not in kwargs:
+            return self.fn(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+
+def drflow_task(
+    name: str,
+    *,
+    run_name: str | None = None,
+    tags: tuple[str, ...] = (),
+    persist_result: bool | None = None,
+) -> Callable[[Callable[P, R]], DrflowTask[P, R]]:
+    """Declare one of drflow's tasks: named, tagged, never cached (a poll must see the server's
+    answer, not a stored one), never retried by Prefect, inlined by :func:`inline_tasks`;
+    ``persist_result`` as for ``@task``."""
+
+    def declare(fn: Callable[P, R]) -> DrflowTask[P, R]:
+        return DrflowTask(
+            fn=fn,
+            name=name,
+            task_run_name=run_name,
+            tags=set(tags),
+            cache_policy=NO_CACHE,
+            persist_result=persist_result,
+        )
+
+    return declare
+
+
 def vbr_task(
     name: str, *, run_name: str | None = None, tags: tuple[str, ...] = ()
-) -> Callable[[Callable[P, R]], Task[P, R]]:
-    """Declare a task over one VBR operation.
-
-    Named after the operation, tagged ``vbr``, never cached (a poll must see the server's
-    answer, not a stored one), never retried by Prefect (see the module docstring).
-    """
-    return task(
-        name=name,
-        task_run_name=run_name,
-        tags={"vbr", *tags},
-        cache_policy=NO_CACHE,
-        persist_result=False,
-    )
+) -> Callable[[Callable[P, R]], DrflowTask[P, R]]:
+    """Declare a task over one VBR operation: a :func:`drflow_task` tagged ``vbr``, whose result
+    is not persisted (see the module docstring)."""
+    return drflow_task(name, run_name=run_name, tags=("vbr", *tags), persist_result=False)
 
 
 def require_mark(field: str | None, mark: str, where: str = "spec.reason") -> None:

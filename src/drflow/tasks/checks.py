@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import get_run_logger
 
 from drflow.checks import Check, CheckResult, run_check
 
+from ._common import drflow_task
 
-@task(name="verify-workload", task_run_name="verify-workload[{vm}]", cache_policy=NO_CACHE)
+
+@drflow_task("verify-workload", run_name="verify-workload[{vm}]")
 def verify_workload(vm: str, checks: list[Check]) -> list[CheckResult]:
     """Run each check to its own deadline; returns every result (the caller judges)."""
     logger = get_run_logger()

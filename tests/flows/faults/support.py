@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from tests.flows.test_drill import drill
 
 from drflow.drills.report import DrillReport
 from drflow.flows.engine import RecoveryFailed, RecoveryReport
-from drflow.plans import load_plan
+from drflow.plans import WorkloadRuns, load_plan
 from drflow.tasks import VBRConnection, get_client
 from drflow.vbr import VBRClient
 
@@ -119,8 +120,21 @@ def drill_client(plan_path: str) -> VBRClient:
     return get_client(VBRConnection.model_validate(load_plan(plan_path).vbr.connection()))
 
 
-run_drill = drill
-"""(report, final state) of a drill of a plan file, run in this process."""
+def run_drill(path: str, workload_runs: WorkloadRuns = "auto") -> tuple[DrillReport, Any]:
+    """(report, final state) of a drill of the plan file at ``path``, run in this process, its
+    workloads run as ``workload_runs`` says (the plan's own setting when ``auto``)."""
+    if workload_runs != "auto":
+        plan = yaml.safe_load(Path(path).read_text())
+        plan["workload_runs"] = workload_runs
+        path = tempfile.mkdtemp(prefix="drflow-plan-") + f"/{Path(path).name}"
+        Path(path).write_text(yaml.safe_dump(plan, sort_keys=False))
+    return drill(path)
+
+
+def named(scenario: str, workload_runs: WorkloadRuns) -> str:
+    """A scenario's name in the figures: with how its drill ran its workloads, unless as
+    flow runs (the figures of earlier runs have no suffix)."""
+    return scenario if workload_runs == "flow-runs" else f"{scenario}/{workload_runs}"
 
 
 def outcomes(report: DrillReport) -> dict[str, str]:

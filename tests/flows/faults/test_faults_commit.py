@@ -22,6 +22,7 @@ from tests.flows.faults.support import (
     Scenario,
     drill_client,
     example_plan,
+    named,
     outcomes,
     run_drill,
     set_faults,
@@ -48,16 +49,23 @@ def commit_then_fail(kind: str, how: str) -> dict[str, Any]:
 
 
 def test_drill_adopts_instant_recoveries_committed_then_failed(
-    sim, admin: httpx.Client, connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim,
+    admin: httpx.Client,
+    connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workload_runs: str,
 ) -> None:
     monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
     admin.put("/_sim/config", json={"speed": SPEED}).raise_for_status()
     path = example_plan("branch-office", tmp_path, whole=True)
-    measured = Scenario("commit-then-fail/branch-office", admin, drill_client(path))
+    measured = Scenario(
+        named("commit-then-fail/branch-office", workload_runs), admin, drill_client(path)
+    )
     kinds = {"file-share": "500", "fcd": "drop", "azure": "500", "hyperv": "drop"}
     set_faults(admin, [commit_then_fail(kind, how) for kind, how in kinds.items()])
 
-    report, _ = run_drill(path)
+    report, _ = run_drill(path, workload_runs)
     measured.drilled(report)
 
     assert report.verdict == "passed", report.model_dump_json(indent=2)

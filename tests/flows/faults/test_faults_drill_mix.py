@@ -31,6 +31,7 @@ from tests.flows.faults.support import (
     Scenario,
     drill_client,
     kind_duplicates,
+    named,
     outcomes,
     run_drill,
     set_faults,
@@ -150,17 +151,26 @@ def generated_plan(directory: Path, url: str) -> str:
 
 
 def test_drill_of_generated_vms_under_a_fault_mix(
-    sim: SimulatorServer, admin: httpx.Client, connection, sessions_limit: None, tmp_path: Path
+    sim: SimulatorServer,
+    admin: httpx.Client,
+    connection,
+    sessions_limit: None,
+    tmp_path: Path,
+    workload_runs: str,
 ) -> None:
     path = generated_plan(tmp_path, sim.url)
     seed = admin.get("/_sim/config").json()["seed"]
     client = drill_client(path)  # the process-wide client of the plan's VBR: the drill's
     client.retry = RetryPolicy(**BACKOFF)
-    measured = Scenario(f"fault-mix-{FAULT_RATE:.0%}/generated-{VMS}/seed-{seed}", admin, client)
+    measured = Scenario(
+        named(f"fault-mix-{FAULT_RATE:.0%}/generated-{VMS}/seed-{seed}", workload_runs),
+        admin,
+        client,
+    )
     set_faults(admin, fault_mix(FAULT_RATE))
     began = time.monotonic()
 
-    report, _ = run_drill(path)
+    report, _ = run_drill(path, workload_runs)
     seconds = time.monotonic() - began
     measured.drilled(report)
 

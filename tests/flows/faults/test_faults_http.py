@@ -21,6 +21,7 @@ from tests.flows.faults.support import (
     Scenario,
     drill_client,
     example_plan,
+    named,
     outcomes,
     run_drill,
     set_faults,
@@ -80,17 +81,22 @@ SCENARIOS: dict[str, tuple[str, list[dict[str, Any]]]] = {
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_drill_under_http_faults(
-    drill_env, admin: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str
+    drill_env,
+    admin: httpx.Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: str,
+    workload_runs: str,
 ) -> None:
     plan, rules = SCENARIOS[scenario]
     if any(rule.get("latency") for rule in rules):
         monkeypatch.setenv("DRFLOW_VBR_READ_TIMEOUT", str(READ_TIMEOUT))
     path = example_plan(plan, tmp_path, whole=True)
     client = drill_client(path)
-    measured = Scenario(f"{scenario}/{plan}", admin, client)
+    measured = Scenario(named(f"{scenario}/{plan}", workload_runs), admin, client)
     set_faults(admin, rules)
 
-    report, _ = run_drill(path)
+    report, _ = run_drill(path, workload_runs)
     measured.drilled(report)
 
     assert report.verdict == "passed", report.model_dump_json(indent=2)

@@ -24,6 +24,7 @@ from tests.flows.faults.support import (
     OutageScenario,
     drill_client,
     example_plan,
+    named,
     outage_command,
     outage_rule,
     recovery_report,
@@ -225,7 +226,7 @@ def test_file_share_recovery_rides_out_an_outage(
 
 
 def test_drill_rides_out_an_outage(
-    sim, admin: httpx.Client, connection: VBRConnection, tmp_path, monkeypatch
+    sim, admin: httpx.Client, connection: VBRConnection, tmp_path, monkeypatch, workload_runs: str
 ) -> None:
     """``plans/branch-office.yaml`` (a file share, FCDs, an Azure VM, a Hyper-V VM; two at a
     time) while VBR refuses connections for 30 s from its third restore request on (a start
@@ -235,10 +236,12 @@ def test_drill_rides_out_an_outage(
     monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
     admin.put("/_sim/config", json={"speed": OUTAGE_SPEED}).raise_for_status()
     path = example_plan("branch-office", tmp_path, whole=True)
-    measured = OutageScenario("outage/drill/branch-office/refuse", admin, drill_client(path))
+    measured = OutageScenario(
+        named("outage/drill/branch-office/refuse", workload_runs), admin, drill_client(path)
+    )
     set_faults(admin, [outage_rule("POST", "^/api/v1/restore/", "refuse", request="lost", skip=2)])
 
-    report, _ = run_drill(path)
+    report, _ = run_drill(path, workload_runs)
 
     assert report.verdict == "passed", report.model_dump_json(indent=2)
     reports = [result.report for result in report.results]

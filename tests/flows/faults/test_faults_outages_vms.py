@@ -24,6 +24,7 @@ from tests.flows.faults.support import (
     Mode,
     OutageScenario,
     drill_client,
+    named,
     outage_command,
     outage_rule,
     recovery_report,
@@ -198,7 +199,13 @@ DRILL_VMS = ["web01", "web02", "app01", "db01", "mq01", "hv-web01", "hv-file01"]
 
 
 def test_drill_of_vms_rides_out_an_outage(
-    sim, admin: httpx.Client, connection: VBRConnection, fast: None, tmp_path, monkeypatch
+    sim,
+    admin: httpx.Client,
+    connection: VBRConnection,
+    fast: None,
+    tmp_path,
+    monkeypatch,
+    workload_runs: str,
 ) -> None:
     """Seven VMs recovered at once (five vSphere, whose waits share one list of the mounts
     per poll, two Hyper-V) while VBR answers 503 for 30 s from the fourth poll of the
@@ -210,10 +217,12 @@ def test_drill_of_vms_rides_out_an_outage(
         for vm in DRILL_VMS
     ]
     path = write_plan(tmp_path, "vms", [{"name": "all", "workloads": workloads}], max_parallel=7)
-    measured = OutageScenario("outage/drill/vms/503", admin, drill_client(path))
+    measured = OutageScenario(
+        named("outage/drill/vms/503", workload_runs), admin, drill_client(path)
+    )
     set_faults(admin, [outage_rule("GET", f"^{VI}$", "503", skip=4)])
 
-    report, _ = run_drill(path)
+    report, _ = run_drill(path, workload_runs)
 
     assert report.verdict == "passed", report.model_dump_json(indent=2)
     reports = [result.report for result in report.results]

@@ -24,6 +24,7 @@ from tests.flows.faults.support import (
     assert_nothing_left,
     drill_client,
     duplicates,
+    named,
     outage_figures,
     outcomes,
     run_drill,
@@ -58,7 +59,11 @@ def mounted(server: SimulatorServer) -> set[str]:
 
 
 def test_drill_survives_simulator_restarts(
-    sim: SimulatorServer, admin: httpx.Client, connection, monkeypatch: pytest.MonkeyPatch
+    sim: SimulatorServer,
+    admin: httpx.Client,
+    connection,
+    monkeypatch: pytest.MonkeyPatch,
+    workload_runs: str,
 ) -> None:
     began = time.monotonic()
     monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
@@ -71,7 +76,9 @@ def test_drill_survives_simulator_restarts(
     retries_before = client.retry.retries
     port = sim.port
     holder: dict[str, Any] = {}
-    drill = threading.Thread(target=lambda: holder.update(result=run_drill(plan)), daemon=True)
+    drill = threading.Thread(
+        target=lambda: holder.update(result=run_drill(plan, workload_runs)), daemon=True
+    )
     drill.start()
 
     restarted_during: list[set[str]] = []
@@ -117,7 +124,7 @@ def test_drill_survives_simulator_restarts(
     )
     saving = after["state_file"]
     outage_figures(
-        "simulator-restart",
+        named("simulator-restart", workload_runs),
         after,
         runs=1,
         verdicts=[report.verdict],

@@ -19,6 +19,7 @@ from tests.flows.faults.support import (
     Scenario,
     drill_client,
     example_plan,
+    named,
     outcomes,
     run_drill,
     stats,
@@ -31,16 +32,25 @@ TOKEN_TTL = 2
 
 
 def test_drill_with_expiring_tokens_and_a_refused_refresh(
-    sim, admin: httpx.Client, connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim,
+    admin: httpx.Client,
+    connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workload_runs: str,
 ) -> None:
     monkeypatch.setenv("DRFLOW_VBR_URL", sim.url)
     admin.put("/_sim/config", json={"speed": SPEED, "token_ttl": TOKEN_TTL}).raise_for_status()
     path = example_plan("tier1", tmp_path)
     client = drill_client(path)
-    measured = Scenario(f"tokens-expire-{TOKEN_TTL}s-refresh-refused-once/tier1", admin, client)
+    measured = Scenario(
+        named(f"tokens-expire-{TOKEN_TTL}s-refresh-refused-once/tier1", workload_runs),
+        admin,
+        client,
+    )
     admin.post("/_sim/tokens/refuse-refresh").raise_for_status()
 
-    report, _ = run_drill(path)
+    report, _ = run_drill(path, workload_runs)
     measured.drilled(report)
 
     assert report.verdict == "passed", report.model_dump_json(indent=2)

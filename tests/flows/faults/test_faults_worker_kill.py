@@ -34,6 +34,7 @@ from tests.flows.faults.support import (
     SPEED,
     assert_nothing_left,
     duplicates,
+    named,
     outage_figures,
     run_drill,
     stats,
@@ -53,10 +54,14 @@ GAP = 5.0
 """Seconds between the killed drill's last heartbeats and the live drill's first ones."""
 
 
-def holding_plan(tmp_path: Path, name: str, check: dict[str, Any], groups: Any = None) -> str:
-    """``plans/tier1.yaml`` (or its ``groups`` replaced) with ``check`` as its only check."""
+def holding_plan(
+    tmp_path: Path, name: str, check: dict[str, Any], workload_runs: str, groups: Any = None
+) -> str:
+    """``plans/tier1.yaml`` (or its ``groups`` replaced) with ``check`` as its only check, its
+    workloads run as ``workload_runs`` says."""
     plan = yaml.safe_load((PLANS / "tier1.yaml").read_text())
     plan["name"] = name
+    plan["workload_runs"] = workload_runs
     plan["defaults"]["checks"] = [check]
     if groups is not None:
         plan["groups"] = groups
@@ -85,6 +90,10 @@ def drill_with_heartbeats(plan: str, holder: dict[str, Any]) -> threading.Thread
     thread = threading.Thread(target=contextvars.copy_context().run, args=(drill,), daemon=True)
     thread.start()
     return thread
+
+
+def count(by_run: dict[str, list[dict]]) -> int:
+    return sum(len(mounted) for mounted in by_run.values())
 
 
 def mounted_by_run(admin: httpx.Client) -> dict[str, list[dict]]:
@@ -134,7 +143,12 @@ def heartbeat_ages(runs: list[UUID]) -> dict[UUID, float] | None:
 
 
 def test_janitor_removes_what_a_killed_drill_held(
-    sim, admin: httpx.Client, connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim,
+    admin: httpx.Client,
+    connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workload_runs: str,
 ) -> None:
     began = time.monotonic()
     admin.put("/_sim/config", json={"speed": SPEED}).raise_for_status()
@@ -149,19 +163,20 @@ def test_janitor_removes_what_a_killed_drill_held(
         DRFLOW_VBR_POLL_INITIAL="0.05",
         DRFLOW_VBR_POLL_MAX="0.2",
     )
-    killed_plan = holding_plan(tmp_path, "tier1-killed", HOLD)
+    killed_plan = holding_plan(tmp_path, "tier1-killed", HOLD, workload_runs)
     flag = tmp_path / "release-live-drill"
     live_plan = holding_plan(
         tmp_path,
         "live",
         released_by(flag),
+        workload_runs,
         [{"name": "app", "workloads": [{"name": "app01", "kind": "vsphere", "vm": "app01"}]}],
     )
     killed = Child([DRFLOW, "drill", killed_plan, "--simulator"], env, tmp_path / "killed.log")
     try:
         # the whole first group of tier1 (db01, hv-sql01) is mounted: kill the drill
         first = poll(
-            lambda: mounted_by_run(admin) if len(mounted_by_run(admin)) == 2 else None,
+            lambda: mounted_by_run(admin) if count(mounted_by_run(admin)) == 2 else None,
             "the killed drill's first group to be mounted",
             120,
         )
@@ -180,7 +195,7 @@ def test_janitor_removes_what_a_killed_drill_held(
     live_thread = drill_with_heartbeats(live_plan, live)
     try:
         both = poll(
-            lambda: mounted_by_run(admin) if len(mounted_by_run(admin)) == 3 else None,
+            lambda: mounted_by_run(admin) if count(mounted_by_run(admin)) == 3 else None,
             "the live drill's workload to be mounted",
             120,
         )
@@ -223,7 +238,7 @@ def test_janitor_removes_what_a_killed_drill_held(
     twice = duplicates(after)
     assert twice == {}, f"started more than once: {twice}"
     outage_figures(
-        "worker-kill",
+        named("worker-kill", workload_runs),
         after,
         runs=2,
         verdicts=["killed", report.verdict],

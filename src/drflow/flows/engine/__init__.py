@@ -11,7 +11,13 @@ from .errors import RecoveryProblem, Unverified
 from .evidence import Progress, publish, watching
 from .handoff import Handoff, handed_over, vbr_work
 from .handover import HandoverParams, HandoverStrategy, OperatorDone
-from .hooks import CLEANUP_HOOKS, REMOVERS, remove_recorded, remove_what_the_children_started
+from .hooks import (
+    CLEANUP_HOOKS,
+    REMOVERS,
+    release_for_run,
+    remove_recorded,
+    remove_what_the_children_started,
+)
 from .mount import InstantVM, MountStrategy
 from .ownership import (
     PROTECTED,
@@ -73,6 +79,7 @@ __all__ = [
     "publish",
     "reason",
     "record_restore_point",
+    "release_for_run",
     "remove_recorded",
     "remove_what_the_children_started",
     "result_note",

@@ -36,6 +36,10 @@ class Handoff:
     """The engine began the recovery: from here on it may have started work in VBR."""
     report: RecoveryReport | None = None
     """The report of the recovery, once it ended (whatever Prefect recorded of the run)."""
+    flow_name: str | None = None
+    """Set when the workload runs as a task run of the drill's flow run, not as a flow run of
+    its own: the flow whose recovery it carries out (what its report and VBR's ``reason``
+    name)."""
 
 
 _current: ContextVar[Handoff | None] = ContextVar("drflow_handoff", default=None)
@@ -49,6 +53,12 @@ def handed_over(handoff: Handoff) -> Iterator[Handoff]:
         yield handoff
     finally:
         _current.reset(token)
+
+
+def task_of_flow() -> str | None:
+    """The workload flow a task run of a drill carries out; None in a flow run of its own."""
+    handoff = _current.get()
+    return handoff.flow_name if handoff is not None else None
 
 
 def began() -> None:

@@ -71,6 +71,13 @@ def remove_what_the_run_started(flow: Any, flow_run: Any, state: Any) -> None:
     exiting) is left alone: what it kept, it kept on purpose. When the run's record cannot be
     read, nothing is removed here: the janitor judges it once it can.
     """
+    params = (flow_run.parameters or {}).get("params") or {}
+    release_for_run(flow_run, state, VBRConnection.model_validate(params.get("connection") or {}))
+
+
+def release_for_run(flow_run: Any, state: Any, connection: VBRConnection) -> None:
+    """What :func:`remove_what_the_run_started` does, for a run whose VBR is ``connection``
+    (a drill's: the workloads that ran as its task runs are marked with its id)."""
     if _completed(flow_run.id):
         logger.info("run %s had completed: nothing to clean up", flow_run.id)
         return
@@ -84,8 +91,6 @@ def remove_what_the_run_started(flow: Any, flow_run: Any, state: Any) -> None:
             exc,
         )
         return
-    params = (flow_run.parameters or {}).get("params") or {}
-    connection = VBRConnection.model_validate(params.get("connection") or {})
     client = get_client(connection)
     # the hook runs as the run ends: Cancelling counts as over, as Cancelled does
     ending = "CANCELLED" if state.type.value in ("CANCELLING", "CANCELLED") else "CRASHED"

@@ -62,6 +62,9 @@ class RecoveryReport(BaseModel):
 
     workload: str
     flow_run_id: str | None = None
+    """The run that recovered it: its own flow run, or the drill's when it ran as a task run."""
+    task_run_id: str | None = None
+    """Its task run in the drill's flow run, when it ran as one (see :mod:`.handoff`)."""
     then: str
     verdict: Verdict = "failed"
     reason: str = ""

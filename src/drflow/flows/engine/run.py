@@ -21,7 +21,7 @@ from typing import Any
 
 from prefect import get_run_logger
 from prefect.exceptions import Pause
-from prefect.runtime import flow_run
+from prefect.runtime import flow_run, task_run
 
 from drflow.tasks import get_client, run_mark, verify_workload
 from drflow.vbr import (
@@ -101,11 +101,13 @@ class _Recovery:
         self.params = strategy.params
         self.logger = get_run_logger()
         self.run_id: str | None = str(flow_run.get_id() or "") or None
+        as_task = handoff.task_of_flow()
         self.report = RecoveryReport(
             workload=strategy.name,
-            kind=flow_run.flow_name or "",
+            kind=as_task or flow_run.flow_name or "",
             then=self.params.then,
             flow_run_id=self.run_id,
+            task_run_id=str(task_run.get_id()) if as_task else None,
         )
         strategy.report = self.report
         self.progress = Progress(strategy.name)

@@ -120,7 +120,7 @@ class FcdWorkload(MountWorkload[VmwareFcdInstantRecoverySpec]):
                         f"Redirecting writes to datastore {cache.cache_datastore.name}",
                     )
                 )
-            self.state.starts.record(*registered)
+            self.state.starts.record(*registered, target=vm.name)
             return mount.session
 
     def _check(self, spec: VmwareFcdInstantRecoverySpec, point: RestorePoint, now: datetime) -> str:

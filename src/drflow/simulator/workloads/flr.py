@@ -281,7 +281,7 @@ class FlrWorkload(Workload[FlrState]):
             )
             _schedule_auto_unmount(mount)
             self.state.mounts[session.id] = mount
-            self.state.starts.record(spec.reason)
+            self.state.starts.record(spec.reason, target=vm.name)
             return mount.to_model()
 
     def get(self, session_id: uuid.UUID, now: datetime) -> FlrMount:

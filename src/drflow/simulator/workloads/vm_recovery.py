@@ -126,7 +126,7 @@ class VmRecovery(MountWorkload[VmSpecT]):
                 session.extra_logs.append(
                     (session.working_at, "Succeeded", f"Scanning {vm.name} disks with antivirus")
                 )
-            self.state.starts.record(spec.reason)
+            self.state.starts.record(spec.reason, target=vm.name)
             return mount.session
 
     def migration_titles(

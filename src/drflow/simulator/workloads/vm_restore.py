@@ -282,7 +282,7 @@ class VmRestoreWorkload(Workload[RestoreState]):
             boot_s=sim.scaled(durations.boot),
             initiated_by=who.username,
         )
-        self.state.starts.record(spec.reason)
+        self.state.starts.record(spec.reason, target=vm.name)
         return session
 
     def _exists(self, platform: str, name: str, now: datetime) -> bool:

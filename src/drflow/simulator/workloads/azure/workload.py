@@ -188,7 +188,7 @@ class AzureWorkload(Workload[AzureState]):
                 switch=Switchover(Settings(type="Auto"), now),
             )
             self.state.mounts[mount_id] = mount
-            self.state.starts.record(spec.reason)
+            self.state.starts.record(spec.reason, target=point.vm.name)
             return mount
 
     def unmount(self, mount_id: uuid.UUID, who: Principal) -> AzureMount:

@@ -100,7 +100,8 @@ class FileShareWorkload(Workload[ShareState]):
                 )
                 self.state.mounts[mount.id] = mount
                 mounts.append(mount)
-            self.state.starts.record(spec.reason)
+            shares = ", ".join(sorted(mount.share.name for mount in mounts))
+            self.state.starts.record(spec.reason, target=shares)
             return mounts
 
     def _choose(
