@@ -22,8 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from prefect import get_client, task
-from prefect.cache_policies import NO_CACHE
+from prefect import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
@@ -32,7 +31,7 @@ from prefect.states import Cancelled
 from drflow.flows import PLAN_KINDS, RecoveryFailed, RecoveryReport
 from drflow.flows.engine import run_recovery
 from drflow.plans import TASK_RUNS_FROM, WorkloadRuns
-from drflow.tasks import inline_tasks
+from drflow.tasks import drflow_task, inline_tasks
 
 Dispatch = Literal["in-process", "deployments"]
 """``in-process``: each workload runs in a thread of the drill's process. ``deployments``: each
@@ -85,7 +84,7 @@ def run_in_process(kind: str, params: dict[str, Any], deadline: datetime) -> Rec
     return report_of(state.result(raise_on_failure=False))
 
 
-@task(name="recover-workload", task_run_name="{label}", cache_policy=NO_CACHE, persist_result=False)
+@drflow_task("recover-workload", run_name="{label}", persist_result=False)
 def recover_workload(label: str, kind: str, params: dict[str, Any]) -> RecoveryReport:
     """Recover one workload as its kind's flow does, as a task run of the drill's flow run (its
     VBR operations are calls within it, not task runs of their own)."""
@@ -107,20 +106,22 @@ IN_THIS_PROCESS = (run_in_process, run_as_task)
 """The runners that run a workload in the drill's own process (it can hand them its slot)."""
 
 
-def as_task_runs(setting: WorkloadRuns, kinds: dict[str, str], then: dict[str, str]) -> set[str]:
-    """Which workloads (``kinds``: name → kind; ``then``: name → its ``then``) run as task runs.
+def as_task_runs(setting: WorkloadRuns, kinds: dict[str, str], mode: str) -> set[str]:
+    """Which workloads (``kinds``: name → kind) of a plan carried out in ``mode`` run as task
+    runs of its flow run.
 
-    Only a kind whose run takes its slot around its VBR work (``pipelined``) and which asks
-    nobody (``then: ask`` pauses its flow run until an operator answers, which a task run
-    cannot do) can run as a task run; the others stay flow runs whatever the setting.
+    Only a drill's, and only of a kind whose run takes its slot around its VBR work
+    (``pipelined``: it ends with what it mounted gone; a switchover may suspend); the others
+    stay flow runs whatever the setting. A recovery's workloads always do: what one keeps is
+    protected by its record, and when that record could not be written (Prefect away past its
+    retries) by its own run having completed, which a task run of a run that crashed later
+    would not have.
     """
-    if setting == "flow-runs" or (setting == "auto" and len(kinds) < TASK_RUNS_FROM):
+    if mode != "drill" or setting == "flow-runs":
         return set()
-    return {
-        name
-        for name, kind in kinds.items()
-        if PLAN_KINDS[kind].pipelined and then.get(name) != "ask"
-    }
+    if setting == "auto" and len(kinds) < TASK_RUNS_FROM:
+        return set()
+    return {name for name, kind in kinds.items() if PLAN_KINDS[kind].pipelined}
 
 
 def deployment_runner(deployment: str | None) -> WorkloadRunner:

@@ -26,7 +26,7 @@ def _load(plan: str) -> Plan:
 
 
 def remove_what_the_plan_started(flow: Any, flow_run: Any, state: Any) -> None:
-    """``on_cancellation`` / ``on_crashed`` hook of the plan-level flows: the clean-up of every
+    """``on_cancellation`` / ``on_crashed`` hook of ``dr-drill``: the clean-up of every
     workload's run, its child flow runs' and its own (workloads that ran as its task runs mark
     what they start with its id)."""
     remove_what_the_children_started(flow, flow_run, state)
@@ -89,7 +89,7 @@ def dr_drill(
 @flow(
     name="dr-recover",
     flow_run_name="dr-recover[{plan}]",
-    on_crashed=[remove_what_the_plan_started],
+    on_crashed=[remove_what_the_children_started],
 )
 def dr_recover(
     plan: str,

@@ -125,8 +125,7 @@ def run_plan(
             runner = deployment_runner(deployment)
         else:
             kinds = {n: r.kind for n, r in results.items()}
-            then = {n: str(p.get("then", "")) for n, p in params.items()}
-            as_tasks = as_task_runs(plan.workload_runs, kinds, then)
+            as_tasks = as_task_runs(plan.workload_runs, kinds, mode)
             if as_tasks:
                 report.preflight.append(
                     f"{len(as_tasks)} of {len(results)} workloads run as task runs of this run "

@@ -40,7 +40,8 @@ def sweep_children(client: VBRClient, report: DrillReport) -> None:
     each removal on its run and in the report."""
     logger = get_run_logger()
     # workloads that ran as the drill's task runs marked what they started with its id
-    runs = {r.flow_run_id for r in report.results if r.flow_run_id} | {report.flow_run_id}
+    runs = {r.flow_run_id for r in report.results} | {report.flow_run_id}
+    runs.discard(None)
     try:
         runs |= _children()
         leftovers = [found for found in find_marked(client) if found.run_id() in runs]

@@ -131,7 +131,7 @@ class Group(BaseModel):
 
 
 WorkloadRuns = Literal["auto", "flow-runs", "task-runs"]
-"""How a plan's workloads appear in Prefect when they run in the drill's own process."""
+"""How a drill's workloads appear in Prefect when they run in the drill's own process."""
 
 TASK_RUNS_FROM = 50
 """``workload_runs: auto`` runs the workloads as task runs from this many up."""
@@ -169,10 +169,11 @@ class Plan(BaseModel):
     )
     workload_runs: WorkloadRuns = Field(
         default="auto",
-        description="How each workload appears in Prefect: flow-runs, a child flow run each; "
-        "task-runs, a task run each of the drill's (or recovery's) flow run, lighter for "
-        f"Prefect at hundreds of VMs; auto, task runs from {TASK_RUNS_FROM} workloads up. "
-        "Kinds that may pause or suspend (Azure, file shares, then: ask) stay flow runs.",
+        description="How each workload of a drill appears in Prefect: flow-runs, a child flow "
+        "run each; task-runs, a task run each of the drill's flow run, lighter for Prefect at "
+        f"hundreds of VMs; auto, task runs from {TASK_RUNS_FROM} workloads up. Kinds whose "
+        "switchover may suspend (Azure, file shares) and every workload of a recovery stay "
+        "flow runs.",
     )
     groups: list[Group] = Field(min_length=1)
 

@@ -126,8 +126,9 @@ def run_drill(path: str, workload_runs: WorkloadRuns = "auto") -> tuple[DrillRep
     if workload_runs != "auto":
         plan = yaml.safe_load(Path(path).read_text())
         plan["workload_runs"] = workload_runs
-        path = tempfile.mkdtemp(prefix="drflow-plan-") + f"/{Path(path).name}"
-        Path(path).write_text(yaml.safe_dump(plan, sort_keys=False))
+        copy = Path(tempfile.mkdtemp(prefix="drflow-plan-")) / Path(path).name
+        copy.write_text(yaml.safe_dump(plan, sort_keys=False))
+        path = str(copy)
     return drill(path)
 
 
