@@ -268,6 +268,42 @@ def test_workloads_as_task_runs_keep_their_state_logs_and_evidence(
         ) == (workload_runs)
 
 
+def test_a_drill_recovers_from_the_restore_points_its_preflight_read(
+    vbr_env, admin, vbr, tmp_path: Path, workload_runs: str
+) -> None:
+    """VBR is asked for each VM's restore points once, by the preflight: the workloads recover
+    from the newest it read, of their own platform (a Hyper-V VM among vSphere ones), unless
+    their policy wants another (web02: a point before the newest)."""
+    newest = {n: latest_restore_point(vbr, n) for n in ["web01", "hv-sql01", "web02"]}
+    before = newest["web02"].creation_time.isoformat()
+    path = write_plan(
+        tmp_path,
+        "points",
+        [
+            {
+                "name": "all",
+                "workloads": [
+                    vm("web01"),
+                    vm("hv-sql01"),
+                    vm("web02", restore_point={"before": before}, rpo_hours=100),
+                ],
+            }
+        ],
+        workload_runs=workload_runs,
+    )
+    asked = admin.get("/_sim/stats").json()["requests"]["GET /api/v1/restorePoints"]
+    report, _ = drill(path)
+
+    assert report.verdict == "passed", report.model_dump_json(indent=2)
+    requests = admin.get("/_sim/stats").json()["requests"]
+    # the preflight's probe and one list per VM; web02's policy lists once more
+    assert requests["GET /api/v1/restorePoints"] - asked == 1 + 3 + 1
+    recovered_from = {n: r.report.restore_point_id for n, r in by_name(report).items()}
+    assert recovered_from["web01"] == str(newest["web01"].id)
+    assert recovered_from["hv-sql01"] == str(newest["hv-sql01"].id)
+    assert recovered_from["web02"] not in {None, str(newest["web02"].id)}
+
+
 # --- (b) concurrency ---------------------------------------------------------------------------
 
 

@@ -108,6 +108,60 @@ def test_commit_then_fail_start_is_adopted_not_duplicated(sim, admin, connection
     assert "POST /api/v1/restore/instantRecovery/vSphere/vm" in str(stats)
 
 
+def test_a_start_done_once_per_execution_looks_for_an_earlier_one_only_when_retried(
+    sim, admin, connection, vbr
+) -> None:
+    """Within ``inline_tasks(once_per_execution=True)`` (a drill's workloads as task runs) the
+    first execution of a run starts without first looking for what its mark started (one list
+    call fewer than a start that looks); a retried run looks, and adopts the mount its first
+    execution left rather than starting another."""
+    from prefect import flow
+
+    from drflow.tasks import inline_tasks, run_mark
+    from drflow.tasks.vsphere import start_vsphere_instant_recovery
+    from drflow.vbr.models import InstantViVMOriginalLocationRecoverySpec, SecureRestoreSpec
+
+    lists_route = "GET /api/v1/restore/instantRecovery/vSphere/vm"
+    starts_route = "POST /api/v1/restore/instantRecovery/vSphere/vm"
+
+    def calls(route: str) -> int:
+        return admin.get("/_sim/stats").json()["requests"].get(route, 0)
+
+    def start(vm: str, *, once: bool) -> tuple[str, int]:
+        """Start ``vm`` marked with this run: (mount id, list calls it took)."""
+        mark = run_mark()
+        spec = InstantViVMOriginalLocationRecoverySpec(
+            restore_point_id=latest_restore_point(vbr, vm).id,
+            secure_restore=SecureRestoreSpec(antivirus_scan_enabled=False),
+            reason=f"test [{mark}]",
+        )
+        before = calls(lists_route)
+        with inline_tasks(once_per_execution=once):
+            mount = start_vsphere_instant_recovery(connection, vm, spec, mark)
+        return str(mount.id), calls(lists_route) - before
+
+    @flow
+    def looking() -> int:
+        return start("app02", once=False)[1]
+
+    executions: list[tuple[str, int]] = []
+
+    @flow(retries=1)
+    def retried() -> None:
+        executions.append(start("mq01", once=True))
+        if len(executions) == 1:
+            raise RuntimeError("the first execution ends after its start")
+
+    looked = looking()
+    retried()
+    (first, first_lists), (again, again_lists) = executions
+    assert first_lists == looked - 1  # no look before the first start
+    assert again == first  # the retry looked (one list) and adopted the same mount
+    assert again_lists == 1
+    assert calls(starts_route) == 2  # one start each for app02 and mq01
+    assert sorted(m["vmName"] for m in mounts(admin)) == ["app02", "mq01"]
+
+
 def test_unknown_vm_fails_before_starting_anything(sim, admin, connection) -> None:
     outcome = run(vm="no-such-vm", connection=connection)
     assert isinstance(outcome, RecoveryFailed)

@@ -87,9 +87,13 @@ def run_in_process(kind: str, params: dict[str, Any], deadline: datetime) -> Rec
 @drflow_task("recover-workload", run_name="{label}", persist_result=False)
 def recover_workload(label: str, kind: str, params: dict[str, Any]) -> RecoveryReport:
     """Recover one workload as its kind's flow does, as a task run of the drill's flow run (its
-    VBR operations are calls within it, not task runs of their own)."""
+    VBR operations are calls within it, not task runs of their own).
+
+    The drill recovers each workload once per execution of its run: it runs one again only when
+    it failed before the recovery began.
+    """
     entry = PLAN_KINDS[kind]
-    with inline_tasks():
+    with inline_tasks(once_per_execution=True):
         return run_recovery(entry.strategy(entry.params.model_validate(params)))
 
 

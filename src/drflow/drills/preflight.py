@@ -63,6 +63,14 @@ class Preflight:
     points: dict[str, ObjectRestorePointModel | VBRError] = field(default_factory=dict)
     """The newest restore point of each workload it looked up (VMs), or why it could not."""
 
+    def newest_points(self) -> dict[str, ObjectRestorePointModel]:
+        """The newest restore point of each workload whose points it could read."""
+        return {
+            name: point
+            for name, point in self.points.items()
+            if isinstance(point, ObjectRestorePointModel)
+        }
+
     def blocked(self) -> bool:
         """VBR itself cannot be used: nothing can run."""
         return any(finding.workload is None for finding in self.findings)

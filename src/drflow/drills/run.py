@@ -36,6 +36,7 @@ from drflow.flows.engine import Handoff, Progress, RecoveryReport, artifact_key,
 from drflow.flows.engine.prefect_api import ride_out, transient
 from drflow.plans import Plan, dependencies, workload_params
 from drflow.tasks import VBRConnection, get_client
+from drflow.vbr.models import ObjectRestorePointModel
 
 from .dispatch import (
     IN_THIS_PROCESS,
@@ -49,7 +50,7 @@ from .dispatch import (
     run_in_process,
 )
 from .evidence import publish_evidence
-from .preflight import run_preflight
+from .preflight import Preflight, run_preflight
 from .report import DrillReport, WorkloadResult
 from .slots import PIPELINED_KINDS, DeadlinePassed, HeldSlots
 from .sweep import sweep_children
@@ -117,7 +118,8 @@ def run_plan(
     deadline = datetime.now(UTC) + timedelta(minutes=plan.deadline_minutes)
     connection = VBRConnection.model_validate(plan.vbr.connection())
     params = {n: _params(plan, n, mode, deadline) for n in names}
-    if _gate(plan, connection, results, report, mode, params):
+    seen = _gate(plan, connection, results, report, mode, params)
+    if seen is not None:
         runner: WorkloadRunner = run_in_process
         as_tasks: set[str] = set()
         if dispatch == "deployments":
@@ -132,7 +134,8 @@ def run_plan(
                     f"(workload_runs: {plan.workload_runs})"
                 )
         progress = Progress(f"{mode}-{plan.name}")
-        _execute(plan, results, params, deadline, progress, runner, limit, as_tasks)
+        newest = seen.newest_points() if mode == "drill" else {}
+        _execute(plan, results, params, deadline, progress, runner, limit, as_tasks, newest)
         if mode == "drill":
             sweep_children(get_client(connection), report)
         if datetime.now(UTC) > deadline:
@@ -156,10 +159,11 @@ def _gate(
     report: DrillReport,
     mode: str,
     params: dict[str, dict[str, Any]],
-) -> bool:
-    """Run the preflight; whether anything may start. Every finding is reported, together:
-    VBR unreachable stops everything; otherwise ``on_preflight_failure`` says whether any
-    finding stops everything (``abort``) or only its workload and its dependants (``skip``)."""
+) -> Preflight | None:
+    """Run the preflight; what it saw, or None when nothing may start. Every finding is
+    reported, together: VBR unreachable stops everything; otherwise ``on_preflight_failure``
+    says whether any finding stops everything (``abort``) or only its workload and its
+    dependants (``skip``)."""
     logger = get_run_logger()
     seen = run_preflight(plan, connection, results, mode=mode, params_of=params.__getitem__)
     report.vbr = seen.vbr
@@ -169,13 +173,13 @@ def _gate(
         logger.error("preflight: %s", finding.describe())
     if not seen.findings:
         report.preflight.append(f"all {len(results)} workloads ready")
-        return True
+        return seen
     if seen.blocked():  # said once, for the drill: nothing could be tried
         [finding] = [f for f in seen.findings if f.workload is None]
         for result in results.values():
             result.reason = "not started: VBR could not be used"
         report.reason = f"preflight: {finding.problem}; nothing was started"
-        return False
+        return None
     concerned = sorted({str(f.workload) for f in seen.findings})
     for finding in seen.findings:
         result = results[str(finding.workload)]
@@ -196,8 +200,8 @@ def _gate(
             f"preflight: {len(seen.findings)} problem(s); nothing was started "
             "(on_preflight_failure: abort)"
         )
-        return False
-    return True
+        return None
+    return seen
 
 
 def workload_result(plan: Plan, name: str) -> WorkloadResult:
@@ -240,9 +244,11 @@ def _execute(
     runner: WorkloadRunner,
     sessions: int,
     as_tasks: set[str],
+    newest: dict[str, ObjectRestorePointModel],
 ) -> None:
     """Start each workload once its dependencies passed, within the parallelism limits
-    (``sessions``: the size of the global limit); those in ``as_tasks`` as task runs."""
+    (``sessions``: the size of the global limit); those in ``as_tasks`` as task runs. A run in
+    this process is handed its workload's ``newest`` restore point, if the preflight read one."""
     logger = get_run_logger()
     edges = {n: d & set(results) for n, d in dependencies(plan).items() if n in results}
     group_of = {w.name: g for g, w in plan.workloads()}
@@ -280,9 +286,8 @@ def _execute(
                     group_slots[group_of[name].name], plan_slots, limit, in_flight, starting
                 )
                 run = run_as_task if name in as_tasks else runner
-                future = _in_thread(
-                    name, _recover_one, params[name], results[name], deadline, slots, run
-                )
+                args = (params[name], results[name], deadline, slots, run, newest.get(name))
+                future = _in_thread(name, _recover_one, *args)
                 running[future] = name
             if not running:
                 if pending:  # nothing can start: only skipped dependants remain
@@ -364,8 +369,10 @@ def _recover_one(
     deadline: datetime,
     slots: Slots,
     runner: WorkloadRunner,
+    newest: ObjectRestorePointModel | None = None,
 ) -> None:
-    """Recover one workload within the plan's, its group's and the global limits.
+    """Recover one workload within the plan's, its group's and the global limits; a run in
+    this process is handed the ``newest`` restore point the preflight read.
 
     The global limit ``vbr-restore-sessions`` counts workloads recovering, across every drill.
     A workload flow run in this process takes its slot itself, around its VBR work only
@@ -406,6 +413,7 @@ def _recover_one(
         link = Handoff(
             take_slot=taken_by_the_run if own_slot else None,
             flow_name=PLAN_KINDS[result.kind].flow_name if runner is run_as_task else None,
+            newest_point=newest,
         )
         try:
             with handed_over(link):

@@ -52,10 +52,11 @@ def run_mark() -> str:
 
 
 _INLINE: ContextVar[bool] = ContextVar("drflow_tasks_inline", default=False)
+_FIRST_EXECUTION: ContextVar[bool] = ContextVar("drflow_first_execution", default=False)
 
 
 @contextmanager
-def inline_tasks() -> Iterator[None]:
+def inline_tasks(*, once_per_execution: bool = False) -> Iterator[None]:
     """Within the block, drflow's tasks run as plain calls in the task run already under way.
 
     A workload that runs as one task run of a drill (``workload_runs``) is one task run, not one
@@ -63,12 +64,29 @@ def inline_tasks() -> Iterator[None]:
     of workloads at once that recording is what the drill would wait for. What the tasks log
     goes to the enclosing task run; what they do is unchanged (nothing here is retried by
     Prefect, see the module docstring).
+
+    ``once_per_execution``: the caller carries out the block's work once per execution of its
+    flow run (a drill, each of its workloads). On the run's first execution nothing in VBR can
+    carry the run's mark for that work yet, so a start does not look for an earlier one
+    (:func:`marked_earlier`); a later execution (a retried run, ``run_count`` above 1) looks,
+    and adopts what the first left.
     """
-    token = _INLINE.set(True)
+    inline = _INLINE.set(True)
+    first = _FIRST_EXECUTION.set(once_per_execution and flow_run.run_count <= 1)
     try:
         yield
     finally:
-        _INLINE.reset(token)
+        _FIRST_EXECUTION.reset(first)
+        _INLINE.reset(inline)
+
+
+def marked_earlier() -> datetime | None:
+    """``earlier`` for a start found by the run's mark (see :func:`start_once`): :data:`EVER`,
+    since whenever it was started it is this run's; None on the first execution of work done
+    once per execution (:func:`inline_tasks`), since nothing can carry the mark yet and the
+    look would be one list call per start for nothing. A lost answer is still adopted by the
+    mark."""
+    return None if _FIRST_EXECUTION.get() else EVER
 
 
 class DrflowTask(Task[P, R]):
@@ -237,7 +255,7 @@ def start_vm_instant_recovery(
         lambda _since: find_vm_mount(api(client), vm_name, mark),
         then=lambda session: read_started(client, kind, session.id),
         what=what,
-        earlier=EVER,
+        earlier=marked_earlier(),
     )
 
 

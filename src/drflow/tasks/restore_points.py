@@ -74,6 +74,7 @@ def select_restore_point(
     platform: PlatformType | None = None,
     operation: RestorePointOperation | None = None,
     backup_id: UUID | None = None,
+    newest: backups.ObjectRestorePointModel | None = None,
 ) -> backups.ObjectRestorePointModel:
     """The restore point to recover ``name`` from (see ``drflow.vbr.select_restore_point``)."""
     return selection.select_restore_point(
@@ -85,4 +86,5 @@ def select_restore_point(
         platform=platform,
         operation=operation,
         backup_id=backup_id,
+        newest=newest,
     )

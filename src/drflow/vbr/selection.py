@@ -60,6 +60,7 @@ def select_restore_point(
     operation: RestorePointOperation | None = None,
     now: datetime | None = None,
     backup_id: UUID | str | None = None,
+    newest: ObjectRestorePointModel | None = None,
 ) -> ObjectRestorePointModel:
     """The restore point to recover ``name`` from.
 
@@ -67,6 +68,10 @@ def select_restore_point(
     ``operation``), else the latest (before ``before``, in ``backup_id`` when given). With
     ``max_age`` (the RPO), a point older than that is refused. Raises
     :class:`~drflow.vbr.NoRestorePoint` saying why none qualifies.
+
+    ``newest``: the newest restore point of ``name`` of any platform and operation, as the
+    caller read it (:func:`latest_restore_point` without filters). When the latest is wanted
+    and it qualifies, it is the latest that qualifies, and VBR is not asked again.
     """
     if restore_point_id is not None:
         point = client.restore_points.get(restore_point_id)
@@ -83,6 +88,15 @@ def select_restore_point(
             raise NoRestorePoint(
                 f"restore point {restore_point_id} of {name!r} does not allow {operation.value}"
             )
+    elif (
+        newest is not None
+        and newest.name == name
+        and before is None
+        and backup_id is None
+        and platform in (None, newest.platform_name)
+        and operation in (None, *newest.allowed_operations)
+    ):
+        point = newest
     else:
         point = latest_restore_point(
             client, name, platform=platform, operation=operation, before=before, backup_id=backup_id

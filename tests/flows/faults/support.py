@@ -123,13 +123,14 @@ def drill_client(plan_path: str) -> VBRClient:
 def run_drill(path: str, workload_runs: WorkloadRuns = "auto") -> tuple[DrillReport, Any]:
     """(report, final state) of a drill of the plan file at ``path``, run in this process, its
     workloads run as ``workload_runs`` says (the plan's own setting when ``auto``)."""
-    if workload_runs != "auto":
-        plan = yaml.safe_load(Path(path).read_text())
-        plan["workload_runs"] = workload_runs
-        copy = Path(tempfile.mkdtemp(prefix="drflow-plan-")) / Path(path).name
+    if workload_runs == "auto":
+        return drill(path)
+    plan = yaml.safe_load(Path(path).read_text())
+    plan["workload_runs"] = workload_runs
+    with tempfile.TemporaryDirectory(prefix="drflow-plan-") as folder:
+        copy = Path(folder) / Path(path).name
         copy.write_text(yaml.safe_dump(plan, sort_keys=False))
-        path = str(copy)
-    return drill(path)
+        return drill(str(copy))
 
 
 def named(scenario: str, workload_runs: WorkloadRuns) -> str:

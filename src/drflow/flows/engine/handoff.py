@@ -5,6 +5,10 @@ to start and to finish, and none of that is VBR work: when the run executes in t
 process, the drill hands it the slot to take (:attr:`Handoff.take_slot`), and the engine holds
 it from the start of the recovery until what it mounted is gone or kept (:func:`vbr_work`).
 
+A drill's preflight has read each VM's newest restore point: the drill hands it on, and the
+recovery takes it when it is the point its policy wants (:func:`newest_point`), rather than
+asking VBR again. A drill rehearses the estate as its preflight found it.
+
 The engine also tells the drill when the recovery began and hands back its report when it ends
 (:func:`began`, :func:`ended`). Prefect's API may be away when the run's state is written: the
 drill then still has the report of a recovery that ran, and knows that a run which failed
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from drflow.vbr.models import ObjectRestorePointModel
+
     from .report import RecoveryReport
 
 SlotTaker = Callable[[], AbstractContextManager[None]]
@@ -40,6 +46,9 @@ class Handoff:
     """Set when the workload runs as a task run of the drill's flow run, not as a flow run of
     its own: the flow whose recovery it carries out (what its report and VBR's ``reason``
     name)."""
+    newest_point: ObjectRestorePointModel | None = None
+    """The workload's newest restore point as the drill's preflight read it (any platform and
+    operation; see ``drflow.vbr.select_restore_point``)."""
 
 
 _current: ContextVar[Handoff | None] = ContextVar("drflow_handoff", default=None)
@@ -59,6 +68,12 @@ def task_of_flow() -> str | None:
     """The workload flow a task run of a drill carries out; None in a flow run of its own."""
     handoff = _current.get()
     return handoff.flow_name if handoff is not None else None
+
+
+def newest_point() -> ObjectRestorePointModel | None:
+    """The newest restore point the drill's preflight read for this workload, if any."""
+    handoff = _current.get()
+    return handoff.newest_point if handoff is not None else None
 
 
 def began() -> None:

@@ -24,6 +24,7 @@ from drflow.tasks import select_restore_point
 from drflow.vbr.models import ObjectRestorePointModel
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 
+from . import handoff
 from .ownership import Disposition, OwnedObject
 from .params import Choice, RecoveryParams
 
@@ -74,7 +75,8 @@ class Strategy(ABC, Generic[P, H]):
         return self.name
 
     def select_point(self, report: RecoveryReport) -> ObjectRestorePointModel:
-        """The restore point, by the shared policy (``params.restore_point``)."""
+        """The restore point, by the shared policy (``params.restore_point``); in a drill, the
+        newest its preflight read when that is the one the policy wants."""
         policy = self.params.restore_point
         return select_restore_point(
             self.params.connection,
@@ -84,6 +86,7 @@ class Strategy(ABC, Generic[P, H]):
             max_age_hours=policy.max_age_hours,
             platform=self.platform,
             operation=self.operation,
+            newest=handoff.newest_point(),
         )
 
     @abstractmethod

@@ -1,0 +1,105 @@
+"""Choosing the restore point: a newest point the caller has read (a drill's preflight) is taken
+only where it is the one VBR would give; everywhere else VBR is asked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from drflow.vbr import NoRestorePoint, VBRClient, VBRSettings, select_restore_point
+from drflow.vbr.models import ObjectRestorePointModel
+from drflow.vbr.models.backups import PlatformType, RestorePointOperation
+
+POINTS = "/api/v1/restorePoints"
+TOKEN = {
+    "access_token": "a",
+    "token_type": "bearer",
+    "refresh_token": "r",
+    "expires_in": 3600,
+    ".issued": "2026-01-01T00:00:00Z",
+    ".expires": "2026-01-01T01:00:00Z",
+}
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def point(number: int, hours_old: float, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"6a1b2c3d-0000-4000-8000-00000000000{number}",
+        "name": "web01",
+        "platformName": "VMware",
+        "platformId": "00000000-0000-0000-0000-000000000000",
+        "creationTime": (NOW - timedelta(hours=hours_old)).isoformat(),
+        "backupId": "6a1b2c3d-0000-4000-8000-0000000000b1",
+        "allowedOperations": ["StartViVMInstantRecovery"],
+        **fields,
+    }
+
+
+class VBR:
+    """Answers the token and the restore points of web01; counts the lists."""
+
+    def __init__(self, *points: dict[str, Any]) -> None:
+        self.points = list(points)
+        self.lists = 0
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/oauth2/token":
+            return httpx.Response(200, json=TOKEN)
+        assert request.url.path == POINTS, request.url
+        self.lists += 1
+        n = len(self.points)
+        pagination = {"total": n, "count": n, "skip": 0, "limit": 200}
+        return httpx.Response(200, json={"data": self.points, "pagination": pagination})
+
+    def client(self) -> VBRClient:
+        settings = VBRSettings(url="http://vbr.test", username="u", password="p")
+        return VBRClient(settings, transport=httpx.MockTransport(self.handler))
+
+
+def newest(**fields: Any) -> ObjectRestorePointModel:
+    return ObjectRestorePointModel.model_validate(point(1, 1, **fields))
+
+
+VSPHERE: dict[str, Any] = {
+    "platform": PlatformType.VMWARE,
+    "operation": RestorePointOperation.START_VI_VM_INSTANT_RECOVERY,
+}
+
+
+def test_a_qualifying_newest_point_is_taken_without_asking_vbr() -> None:
+    vbr = VBR(point(2, 3))
+    chosen = select_restore_point(vbr.client(), "web01", newest=newest(), now=NOW, **VSPHERE)
+    assert (chosen.id, vbr.lists) == (newest().id, 0)
+
+
+@pytest.mark.parametrize(
+    ("why", "given", "policy"),
+    [
+        ("another platform", {"platformName": "HyperV"}, {}),
+        ("the operation is not allowed", {"allowedOperations": ["StartFlrRestore"]}, {}),
+        ("another object", {"name": "web02"}, {}),
+        ("a point before a time is wanted", {}, {"before": NOW - timedelta(minutes=30)}),
+        ("a backup is named", {}, {"backup_id": "6a1b2c3d-0000-4000-8000-0000000000b2"}),
+    ],
+)
+def test_vbr_is_asked_when_the_newest_point_is_not_the_one_wanted(
+    why: str, given: dict[str, Any], policy: dict[str, Any]
+) -> None:
+    backup = policy.get("backup_id", point(2, 3)["backupId"])
+    vbr = VBR(point(2, 3, backupId=backup))
+    chosen = select_restore_point(
+        vbr.client(), "web01", newest=newest(**given), now=NOW, **VSPHERE, **policy
+    )
+    assert (str(chosen.id), vbr.lists) == (point(2, 3)["id"], 1), why
+
+
+def test_the_rpo_holds_for_a_newest_point_taken_as_it_does_for_one_listed() -> None:
+    vbr = VBR()
+    with pytest.raises(NoRestorePoint, match=r"older than the RPO of 0\.5h"):
+        select_restore_point(
+            vbr.client(), "web01", newest=newest(), max_age=timedelta(minutes=30), now=NOW
+        )
+    assert vbr.lists == 0
