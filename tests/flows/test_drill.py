@@ -291,7 +291,7 @@ def test_a_drill_recovers_from_the_restore_points_its_preflight_read(
         ],
         workload_runs=workload_runs,
     )
-    asked = admin.get("/_sim/stats").json()["requests"]["GET /api/v1/restorePoints"]
+    asked = admin.get("/_sim/stats").json()["requests"].get("GET /api/v1/restorePoints", 0)
     report, _ = drill(path)
 
     assert report.verdict == "passed", report.model_dump_json(indent=2)
@@ -302,6 +302,36 @@ def test_a_drill_recovers_from_the_restore_points_its_preflight_read(
     assert recovered_from["web01"] == str(newest["web01"].id)
     assert recovered_from["hv-sql01"] == str(newest["hv-sql01"].id)
     assert recovered_from["web02"] not in {None, str(newest["web02"].id)}
+
+
+def test_the_preflight_of_many_vms_reads_their_points_in_one_walk(
+    vbr_env, admin, vbr, tmp_path: Path
+) -> None:
+    """From ten VMs up the preflight reads the newest points of all in one list of those
+    within the RPO (5 h here); a VM without one there is looked up alone, and its finding is
+    its own: one VBR does not know, one whose newest point is older (dc01: 6 h)."""
+    recent = ["web01", "web02", "proxy01", "app01", "app02", "mq01", "db01", "db02", "legacy01"]
+    path = write_plan(
+        tmp_path,
+        "many",
+        [{"name": "all", "workloads": [vm(n) for n in [*recent, "dc01", "ghost01"]]}],
+        defaults={"rpo_hours": 5, "rto_minutes": 30, "timeout_minutes": 2, "checks": [HEALTH]},
+        workload_runs="task-runs",
+        max_parallel=6,
+        on_preflight_failure="skip",
+        fail_run_on_failed_drill=False,
+    )
+    asked = admin.get("/_sim/stats").json()["requests"].get("GET /api/v1/restorePoints", 0)
+    report, _ = drill(path)
+
+    outcomes = {n: r.outcome for n, r in by_name(report).items()}
+    assert outcomes == {**dict.fromkeys(recent, "passed"), "dc01": "failed", "ghost01": "failed"}
+    findings = "\n".join(report.findings)
+    assert "ghost01: VBR has no restore point of 'ghost01'" in findings
+    assert "dc01: newest restore point is 6.0h old, RPO target 5h" in findings
+    requests = admin.get("/_sim/stats").json()["requests"]
+    # the probe, the walk, then dc01 and ghost01 alone; the workloads list none
+    assert requests["GET /api/v1/restorePoints"] - asked == 4
 
 
 # --- (b) concurrency ---------------------------------------------------------------------------

@@ -9,7 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from drflow.vbr import NoRestorePoint, VBRClient, VBRSettings, select_restore_point
+from drflow.vbr import (
+    NoRestorePoint,
+    VBRClient,
+    VBRSettings,
+    newest_restore_points,
+    select_restore_point,
+)
 from drflow.vbr.models import ObjectRestorePointModel
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 
@@ -103,3 +109,48 @@ def test_the_rpo_holds_for_a_newest_point_taken_as_it_does_for_one_listed() -> N
             vbr.client(), "web01", newest=newest(), max_age=timedelta(minutes=30), now=NOW
         )
     assert vbr.lists == 0
+
+
+class Estate(VBR):
+    """Restore points of several objects, answered a page at a time as VBR pages them."""
+
+    def __init__(self, points: list[dict[str, Any]], page: int) -> None:
+        super().__init__(*points)
+        self.page = page
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/oauth2/token":
+            return httpx.Response(200, json=TOKEN)
+        self.lists += 1
+        skip = int(request.url.params.get("skip", 0))
+        data = self.points[skip : skip + min(self.page, int(request.url.params["limit"]))]
+        pagination = {"total": len(self.points), "count": len(data), "skip": skip, "limit": 200}
+        return httpx.Response(200, json={"data": data, "pagination": pagination})
+
+
+def named(name: str, number: int, hours_old: float) -> dict[str, Any]:
+    return point(number, hours_old, name=name, id=f"6a1b2c3d-0000-4000-8000-{number:012}")
+
+
+def test_the_newest_points_of_many_objects_come_from_one_walk() -> None:
+    points = [named(f"vm{i % 30:02}", i, hours_old=i % 7) for i in range(90)]  # 3 each
+    vbr = Estate(points, page=50)  # VBR caps pages below the limit asked for
+    wanted = {f"vm{i:02}" for i in range(20)}
+    found = newest_restore_points(vbr.client(), wanted, since=NOW - timedelta(hours=26))
+    assert found is not None
+    assert vbr.lists == 2  # two pages, not one list per object
+    assert set(found) == wanted  # vm20..vm29 are not asked for
+    for name, chosen in found.items():
+        own = [p for p in points if p["name"] == name]
+        assert (
+            chosen.id
+            == ObjectRestorePointModel.model_validate(
+                min(own, key=lambda p: NOW - datetime.fromisoformat(p["creationTime"]))
+            ).id
+        )
+
+
+def test_a_walk_longer_than_one_list_per_object_is_not_taken() -> None:
+    vbr = Estate([named(f"vm{i:03}", i, 1) for i in range(450)], page=200)
+    assert newest_restore_points(vbr.client(), {"vm001", "vm002", "vm003"}, since=NOW) is None
+    assert vbr.lists == 1  # its first page says how long it is

@@ -1,5 +1,6 @@
 """A drill's evidence in Prefect, for people and for ``drflow report``: artifacts of its run.
 
+- ``<mode>-<plan>``: the report in markdown; ``<mode>-<plan>-table``: one row per workload.
 - ``<mode>-<plan>-json``: the report's JSON (:meth:`DrillReport.evidence`) in a markdown code
   block, byte for byte what ``drflow drill --report`` writes: one SHA-256 names it everywhere.
   ``drflow report`` reads it back (:func:`read_evidence`).
@@ -16,14 +17,18 @@ shows it.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from drflow.drills.audit import Evidence, charts_markdown
 from drflow.flows.engine import artifact_key
+from drflow.flows.engine.prefect_api import ride_out
 
 from .history import trend_of
 from .report import DrillReport
@@ -32,21 +37,43 @@ MODES = ("drill", "recover")
 
 
 def publish_evidence(report: DrillReport) -> None:
-    """Publish the report's JSON and its charts as artifacts of the current flow run."""
+    """Publish the report as artifacts of the current flow run: its markdown, its table per
+    workload, its JSON and its charts. They are written at once, each ridden out while
+    Prefect's API is away; the run ends once all are written."""
     key = artifact_key(report.mode, report.plan)
+    title = f"{report.mode} of {report.plan}"
     data = report.evidence()
-    create_markdown_artifact(
-        fenced(data.decode()),
-        key=f"{key}-json",
-        description=f"{report.mode} of {report.plan}: the JSON evidence, SHA-256 "
-        f"{hashlib.sha256(data).hexdigest()}",
-    )
-    history = trend_of(report) if report.mode == "drill" else []
-    create_markdown_artifact(
-        charts_markdown(report, history),
-        key=f"{key}-charts",
-        description=f"{report.mode} of {report.plan}: timeline, RTO and RPO against targets",
-    )
+    sha256 = hashlib.sha256(data).hexdigest()
+
+    def charts() -> str:
+        return charts_markdown(report, trend_of(report) if report.mode == "drill" else [])
+
+    writes: list[Callable[[], object]] = [
+        lambda: create_markdown_artifact(
+            report.markdown(), key=key, description=f"{title}: {report.verdict}"
+        ),
+        lambda: create_table_artifact(
+            report.table(), key=f"{key}-table", description=f"{title}: per workload"
+        ),
+        lambda: create_markdown_artifact(
+            fenced(data.decode()),
+            key=f"{key}-json",
+            description=f"{title}: the JSON evidence, SHA-256 {sha256}",
+        ),
+        lambda: create_markdown_artifact(
+            charts(),
+            key=f"{key}-charts",
+            description=f"{title}: timeline, RTO and RPO against targets",
+        ),
+    ]
+    what = f"the evidence of the {title}"
+    with ThreadPoolExecutor(len(writes), thread_name_prefix="drflow-evidence") as pool:
+        written = [
+            pool.submit(contextvars.copy_context().run, ride_out, write, what=what)
+            for write in writes
+        ]
+    for future in written:
+        future.result()
 
 
 def read_evidence(plan_name: str, run_id: str | None = None) -> Evidence | None:

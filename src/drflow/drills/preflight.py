@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from drflow.flows import PLAN_KINDS
 from drflow.flows.engine import VBRServer
@@ -29,6 +29,7 @@ from drflow.vbr import (
     VBRClient,
     VBRError,
     latest_restore_point,
+    newest_restore_points,
 )
 from drflow.vbr.marks import MARK_PREFIX, MarkedObject, find_marked
 from drflow.vbr.models import ObjectRestorePointModel
@@ -37,6 +38,10 @@ from .report import WorkloadResult
 
 AT_ONCE = 8
 """Restore points looked up at once (one list call per workload)."""
+BULK_FROM = 10
+"""VM workloads from which the preflight first reads the newest points of all in one walk."""
+BULK_WITHOUT_RPO = 86400.0
+"""How far back that walk goes (s) when no workload has an RPO target."""
 
 NEEDS_ADMINISTRATOR = frozenset({"fcd", "azure"})
 """Kinds whose migration needs the Veeam Backup Administrator role."""
@@ -145,12 +150,29 @@ def _mounted_already(
 def _newest_points(
     client: VBRClient, plan: Plan, results: dict[str, WorkloadResult]
 ) -> dict[str, ObjectRestorePointModel | VBRError]:
-    """The newest restore point of each VM workload, or why it cannot be read."""
+    """The newest restore point of each VM workload, or why it cannot be read.
+
+    From :data:`BULK_FROM` VMs up, first from one walk of the points VBR holds within the
+    plan's longest RPO (fewer calls than one list per VM, unless VBR holds many more points);
+    a VM without a point in it (none that recent, or one VBR does not know) is looked up alone.
+    """
     names = [n for n in results if "vm" in plan.workload(n).params]
+    found: dict[str, ObjectRestorePointModel] | None = None
+    if len(names) >= BULK_FROM:
+        rpo = max((results[n].rpo_target_seconds or 0 for n in names), default=0)
+        since = datetime.now(UTC) - timedelta(seconds=rpo or BULK_WITHOUT_RPO)
+        targets = {target_of(plan, n) for n in names}
+        try:
+            found = newest_restore_points(client, targets, since=since)
+        except VBRError:  # each is looked up alone, and meets the error on its own
+            found = None
 
     def newest(name: str) -> ObjectRestorePointModel | VBRError:
+        target = target_of(plan, name)
+        if found is not None and target in found:
+            return found[target]
         try:
-            return latest_restore_point(client, target_of(plan, name))
+            return latest_restore_point(client, target)
         except VBRError as exc:
             return exc
 

@@ -27,12 +27,11 @@ from typing import Any, Literal, NamedTuple
 
 from prefect import get_client as prefect_client
 from prefect import get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.runtime import flow_run
 
 from drflow.flows import PLAN_KINDS
-from drflow.flows.engine import Handoff, Progress, RecoveryReport, artifact_key, handed_over
+from drflow.flows.engine import Handoff, Progress, RecoveryReport, handed_over
 from drflow.flows.engine.prefect_api import ride_out, transient
 from drflow.plans import Plan, dependencies, workload_params
 from drflow.tasks import VBRConnection, get_client
@@ -58,8 +57,6 @@ from .sweep import sweep_children
 LIMIT_NAME = "vbr-restore-sessions"
 DEFAULT_LIMIT = 10
 SKIPPED_LATE = "skipped: the deadline passed before it could start"
-PREFLIGHT_AT_ONCE = 8
-"""Restore points looked up at once by the preflight (one list call per VM)."""
 STARTING_AT_ONCE = 4
 
 
@@ -141,7 +138,7 @@ def run_plan(
         if datetime.now(UTC) > deadline:
             report.reason = f"the {mode} ran past its deadline of {plan.deadline_minutes:g} minutes"
     report.finish()
-    _publish(report)
+    publish_evidence(report)
     return report
 
 
@@ -472,25 +469,3 @@ def _recover_one(
         )
     else:
         result.outcome = "passed"
-
-
-def _publish(report: DrillReport) -> None:
-    key = artifact_key(report.mode, report.plan)
-    what = f"the evidence of the {report.mode} of {report.plan}"
-    ride_out(
-        lambda: create_markdown_artifact(
-            report.markdown(),
-            key=key,
-            description=f"{report.mode} of {report.plan}: {report.verdict}",
-        ),
-        what=what,
-    )
-    ride_out(
-        lambda: create_table_artifact(
-            report.table(),
-            key=f"{key}-table",
-            description=f"{report.mode} of {report.plan}: per workload",
-        ),
-        what=what,
-    )
-    publish_evidence(report)

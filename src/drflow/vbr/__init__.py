@@ -45,7 +45,7 @@ from .budgets import Budget, budget
 from .mounts import MountKind
 from .outages import Outage, Outages
 from .polling import Backoff
-from .selection import latest_restore_point, select_restore_point
+from .selection import latest_restore_point, newest_restore_points, select_restore_point
 from .stops import HeldBySession, Stopped, stop
 from .waiting import (
     wait_for_device_code,
@@ -93,6 +93,7 @@ __all__ = [
     "is_transient",
     "latest_restore_point",
     "may_resend",
+    "newest_restore_points",
     "normalize_fingerprint",
     "normalize_url",
     "paginate",

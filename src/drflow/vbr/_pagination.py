@@ -13,18 +13,23 @@ DEFAULT_PAGE_SIZE = 200
 
 
 def paginate(
-    fetch: Callable[[int, int], Page[T]], *, page_size: int = DEFAULT_PAGE_SIZE
+    fetch: Callable[[int, int], Page[T]],
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    first: Page[T] | None = None,
 ) -> Iterator[T]:
     """Yield every item of a list, page by page.
 
-    ``fetch(skip, limit)`` returns one page. Walking stops at ``pagination.total``, or at an
-    empty page; a short page (fewer items than asked, total not reached) is followed by the
-    next one, since servers may cap a page below the ``limit`` asked for.
+    ``fetch(skip, limit)`` returns one page; ``first``, the first page when the caller has it
+    already. Walking stops at ``pagination.total``, or at an empty page; a short page (fewer
+    items than asked, total not reached) is followed by the next one, since servers may cap a
+    page below the ``limit`` asked for.
     """
     skip = 0
+    page = first or fetch(skip, page_size)
     while True:
-        page = fetch(skip, page_size)
         yield from page.data
         skip += len(page.data)
         if not page.data or skip >= page.pagination.total:
             return
+        page = fetch(skip, page_size)

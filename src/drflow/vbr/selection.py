@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ._exceptions import NoRestorePoint
-from .models import ObjectRestorePointModel
+from ._pagination import DEFAULT_PAGE_SIZE, paginate
+from .models import ObjectRestorePointModel, ObjectRestorePointsResult
 from .models.backups import PlatformType, RestorePointOperation
 
 if TYPE_CHECKING:
     from ._client import VBRClient
 
-__all__ = ["latest_restore_point", "select_restore_point"]
+__all__ = ["latest_restore_point", "newest_restore_points", "select_restore_point"]
 
 
 def latest_restore_point(
@@ -47,6 +50,31 @@ def latest_restore_point(
         where = f" in backup {backup_id}" if backup_id else ""
         raise NoRestorePoint(f"VBR has no restore point of {name!r}{where}{wanted}{when}")
     return max(points, key=lambda point: point.creation_time)
+
+
+def newest_restore_points(
+    client: VBRClient, names: Collection[str], *, since: datetime
+) -> dict[str, ObjectRestorePointModel] | None:
+    """The newest restore point of each object of ``names`` that has one created after
+    ``since``, from one walk of every point VBR holds since then, rather than one list per
+    object; None when that walk takes more calls than those lists would (VBR holds many more
+    points since then than ``names`` need). An object without a point since then is left out:
+    look it up alone (:func:`latest_restore_point`), as for any of them.
+    """
+    wanted = set(names)
+
+    def fetch(skip: int, limit: int) -> ObjectRestorePointsResult:
+        return client.restore_points.list_page(skip=skip, limit=limit, created_after_filter=since)
+
+    first = fetch(0, DEFAULT_PAGE_SIZE)
+    if math.ceil(first.pagination.total / DEFAULT_PAGE_SIZE) >= len(wanted):
+        return None
+    newest: dict[str, ObjectRestorePointModel] = {}
+    for point in paginate(fetch, first=first):
+        known = newest.get(point.name)
+        if point.name in wanted and (known is None or point.creation_time > known.creation_time):
+            newest[point.name] = point
+    return newest
 
 
 def select_restore_point(
