@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.unit.support import TOKEN
 
 from drflow.vbr import (
     AmbiguousAdoption,
@@ -32,14 +33,6 @@ MOUNT_ID = "6a1b2c3d-0000-4000-8000-000000000001"
 OTHER_ID = "6a1b2c3d-0000-4000-8000-000000000002"
 POINT_ID = "6a1b2c3d-0000-4000-8000-000000000003"
 MARK = "drflow-run:run-1"
-TOKEN = {
-    "access_token": "a",
-    "token_type": "bearer",
-    "refresh_token": "r",
-    "expires_in": 3600,
-    ".issued": "2026-01-01T00:00:00Z",
-    ".expires": "2026-01-01T01:00:00Z",
-}
 
 
 def session(session_id: str = MOUNT_ID, **fields: Any) -> dict[str, Any]:

@@ -8,20 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from tests.unit.support import TOKEN
 
 from drflow.vbr import Outage, Outages, RetryPolicy, VBRClient, VBRSettings
 from drflow.vbr.outages import format_duration
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 EMPTY_PAGE = {"data": [], "pagination": {"total": 0, "count": 0, "skip": 0, "limit": 200}}
-TOKEN = {
-    "access_token": "a",
-    "token_type": "bearer",
-    "refresh_token": "r",
-    "expires_in": 3600,
-    ".issued": "2026-01-01T00:00:00Z",
-    ".expires": "2026-01-01T01:00:00Z",
-}
 
 
 class Clock:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.unit.support import TOKEN
 
 from drflow.vbr import (
     NoRestorePoint,
@@ -20,14 +21,6 @@ from drflow.vbr.models import ObjectRestorePointModel
 from drflow.vbr.models.backups import PlatformType, RestorePointOperation
 
 POINTS = "/api/v1/restorePoints"
-TOKEN = {
-    "access_token": "a",
-    "token_type": "bearer",
-    "refresh_token": "r",
-    "expires_in": 3600,
-    ".issued": "2026-01-01T00:00:00Z",
-    ".expires": "2026-01-01T01:00:00Z",
-}
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.unit.support import TOKEN
 
 from drflow.vbr import BadRequest, RetryPolicy, VBRClient, VBRSettings, budget, stop
 from drflow.vbr.mounts import HYPERV_VM
@@ -15,14 +16,6 @@ from drflow.vbr.stops import FLR_MOUNT
 HV = "/api/v1/restore/instantRecovery/hyperV/vm"
 MOUNT_ID = "7b1b2c3d-0000-4000-8000-000000000001"
 SESSION_PATH = f"/api/v1/sessions/{MOUNT_ID}"
-TOKEN = {
-    "access_token": "a",
-    "token_type": "bearer",
-    "refresh_token": "r",
-    "expires_in": 3600,
-    ".issued": "2026-01-01T00:00:00Z",
-    ".expires": "2026-01-01T01:00:00Z",
-}
 SESSION = {
     "id": MOUNT_ID,
     "name": "File Level Restore",
