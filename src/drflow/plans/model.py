@@ -147,6 +147,14 @@ class Plan(BaseModel):
     vbr: VBRTarget = Field(default_factory=VBRTarget)
     defaults: Defaults = Field(default_factory=Defaults)
     max_parallel: int = Field(default=4, ge=1, description="Workloads recovered at once.")
+    workload_runs: WorkloadRuns = Field(
+        default="auto",
+        description="How each workload of a drill appears in Prefect: flow-runs, a child flow "
+        "run each; task-runs, a task run each of the drill's flow run, lighter for Prefect at "
+        f"hundreds of VMs; auto, task runs from {TASK_RUNS_FROM} workloads up. Kinds whose "
+        "switchover may suspend (Azure, file shares) and every workload of a recovery stay "
+        "flow runs.",
+    )
     deadline_minutes: float = Field(
         default=240, gt=0, description="Past this, the drill stops, cleans up and fails."
     )
@@ -166,14 +174,6 @@ class Plan(BaseModel):
         gt=0,
         description="How long one call to VBR may keep failing before a workload gives up "
         "(default: DRFLOW_VBR_OUTAGE_TOLERANCE, 10 minutes).",
-    )
-    workload_runs: WorkloadRuns = Field(
-        default="auto",
-        description="How each workload of a drill appears in Prefect: flow-runs, a child flow "
-        "run each; task-runs, a task run each of the drill's flow run, lighter for Prefect at "
-        f"hundreds of VMs; auto, task runs from {TASK_RUNS_FROM} workloads up. Kinds whose "
-        "switchover may suspend (Azure, file shares) and every workload of a recovery stay "
-        "flow runs.",
     )
     groups: list[Group] = Field(min_length=1)
 

@@ -67,9 +67,9 @@ def inline_tasks(*, once_per_execution: bool = False) -> Iterator[None]:
 
     ``once_per_execution``: the caller carries out the block's work once per execution of its
     flow run (a drill, each of its workloads). On the run's first execution nothing in VBR can
-    carry the run's mark for that work yet, so a start does not look for an earlier one
-    (:func:`marked_earlier`); a later execution (a retried run, ``run_count`` above 1) looks,
-    and adopts what the first left.
+    carry the run's mark for that work yet, so a start by :data:`EVER` does not look for an
+    earlier one (one list call less per start); a later execution (a retried run,
+    ``run_count`` above 1) looks, and adopts what the first left.
     """
     inline = _INLINE.set(True)
     first = _FIRST_EXECUTION.set(once_per_execution and flow_run.run_count <= 1)
@@ -78,15 +78,6 @@ def inline_tasks(*, once_per_execution: bool = False) -> Iterator[None]:
     finally:
         _FIRST_EXECUTION.reset(first)
         _INLINE.reset(inline)
-
-
-def marked_earlier() -> datetime | None:
-    """``earlier`` for a start found by the run's mark (see :func:`start_once`): :data:`EVER`,
-    since whenever it was started it is this run's; None on the first execution of work done
-    once per execution (:func:`inline_tasks`), since nothing can carry the mark yet and the
-    look would be one list call per start for nothing. A lost answer is still adopted by the
-    mark."""
-    return None if _FIRST_EXECUTION.get() else EVER
 
 
 class DrflowTask(Task[P, R]):
@@ -156,8 +147,12 @@ def start_once(
     """``start`` (its answer made into the result by ``then``), unless an earlier run of this
     task in this flow run started it already (a run resumed after suspension runs its tasks
     again): ``find(earlier)`` when ``earlier`` is given, :data:`EVER` for work found by the
-    run's mark. A lost answer adopts what it started (:func:`drflow.vbr.start_or_adopt`)."""
+    run's mark (not looked for on the first execution of work done once per execution:
+    :func:`inline_tasks`). A lost answer adopts what it started
+    (:func:`drflow.vbr.start_or_adopt`)."""
     logger = get_run_logger()
+    if earlier is EVER and _FIRST_EXECUTION.get():
+        earlier = None  # nothing can carry the run's mark yet (see inline_tasks)
     if earlier is not None:
         existing = find(earlier)
         if existing is not None:
@@ -255,7 +250,7 @@ def start_vm_instant_recovery(
         lambda _since: find_vm_mount(api(client), vm_name, mark),
         then=lambda session: read_started(client, kind, session.id),
         what=what,
-        earlier=marked_earlier(),
+        earlier=EVER,
     )
 
 

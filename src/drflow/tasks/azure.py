@@ -25,7 +25,7 @@ from drflow.vbr.models import (
 )
 from drflow.vbr.mounts import AZURE_VM
 
-from ._common import marked_earlier, require_mark, start_once, stop_logged, vbr_task
+from ._common import EVER, require_mark, start_once, stop_logged, vbr_task
 from ._connection import VBRConnection, get_client
 
 _S = AzureInstantRecoveryMountState
@@ -71,7 +71,7 @@ def start_azure_instant_recovery(
         lambda: client.azure.start_instant_recovery(spec),
         lambda _since: find_azure_mount(client, spec.restore_point_id, mark),
         what=f"instant recovery to Azure of {vm_name}",
-        earlier=marked_earlier(),
+        earlier=EVER,
     )
 
 
@@ -139,7 +139,7 @@ def migrate_azure_vm(
         lambda: client.azure.migrate(mount_id, spec),
         _mount_in(connection, mount_id, _MIGRATION_STARTED),
         what=f"migration of {vm_name or mount_id} to Azure storage",
-        earlier=marked_earlier(),
+        earlier=EVER,
     )
 
 
@@ -175,5 +175,5 @@ def switchover_azure_vm(
         lambda: client.azure.switchover(mount_id),
         _mount_in(connection, mount_id, _SWITCHED),
         what=f"switchover of {vm_name or mount_id}",
-        earlier=marked_earlier(),
+        earlier=EVER,
     )

@@ -20,7 +20,7 @@ from drflow.vbr.models import (
 from drflow.vbr.mounts import FCD
 
 from ._common import (
-    marked_earlier,
+    EVER,
     require_mark,
     start_migration,
     start_once,
@@ -63,7 +63,7 @@ def start_fcd_instant_recovery(
         lambda _since: find_fcd_mount(client, spec.restore_point_id, mark),
         then=lambda session: client.fcd.get_mount(session.id),
         what=f"FCD instant recovery of {vm_name}",
-        earlier=marked_earlier(),
+        earlier=EVER,
     )
 
 

@@ -28,8 +28,8 @@ from drflow.vbr.mounts import FILE_SHARE
 from drflow.vbr.stops import UNSTRUCTURED_FLR_MOUNT
 
 from ._common import (
+    EVER,
     log_stopped,
-    marked_earlier,
     require_mark,
     start_migration,
     start_once,
@@ -92,7 +92,7 @@ def start_file_share_instant_recovery(
         marked,
         then=mounts_of,
         what=f"instant recovery of {share_name}",
-        earlier=marked_earlier(),
+        earlier=EVER,
     )
 
 
