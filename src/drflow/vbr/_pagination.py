@@ -26,7 +26,7 @@ def paginate(
     page below the ``limit`` asked for.
     """
     skip = 0
-    page = first or fetch(skip, page_size)
+    page = first if first is not None else fetch(skip, page_size)
     while True:
         yield from page.data
         skip += len(page.data)
