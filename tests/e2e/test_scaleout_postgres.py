@@ -9,6 +9,7 @@ throw-away one on a free port, run as the ``postgres`` user when the tests run a
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -116,6 +117,8 @@ def scaled_drill(
                 "logs": "\n".join(f"--- {w.log.name}\n{w.tail(40)}" for w in workers),
             }
         finally:
+            for worker in workers:  # all at once: each may take its whole grace period
+                worker.signal_group(signal.SIGTERM)
             for worker in workers:
                 worker.stop()
             api.close()
