@@ -99,8 +99,10 @@ def select_restore_point(
 
     ``newest``: the newest restore point of ``name`` of any platform and operation, as the
     caller read it (:func:`latest_restore_point` without filters). When the latest is wanted
-    and it qualifies, it is the latest that qualifies, and VBR is not asked again.
+    and it qualifies, it is the latest that qualifies, and VBR is not asked again; unless it
+    has grown older than ``max_age`` since it was read: VBR may hold a newer one by now.
     """
+    now = now or datetime.now(UTC)
     if restore_point_id is not None:
         point = client.restore_points.get(restore_point_id)
         if point.name != name:
@@ -123,6 +125,7 @@ def select_restore_point(
         and backup_id is None
         and platform in (None, newest.platform_name)
         and operation in (None, *newest.allowed_operations)
+        and (max_age is None or now - newest.creation_time <= max_age)
     ):
         point = newest
     else:
@@ -130,7 +133,7 @@ def select_restore_point(
             client, name, platform=platform, operation=operation, before=before, backup_id=backup_id
         )
     if max_age is not None:
-        age = (now or datetime.now(UTC)) - point.creation_time
+        age = now - point.creation_time
         if age > max_age:
             raise NoRestorePoint(
                 f"the restore point of {name!r} from {point.creation_time.isoformat()} is "
