@@ -1,9 +1,10 @@
 """The background writer of progress artifacts: created by the first write, latest value wins,
-a failed write does not stop the others."""
+one artifact written at most once an interval, a failed write does not stop the others."""
 
 from __future__ import annotations
 
 import threading
+import time
 from uuid import uuid4
 
 import pytest
@@ -75,6 +76,36 @@ def test_values_put_during_a_write_collapse_to_the_latest(prefect) -> None:
     assert ("update", str(one.id), 40.0) in calls
     assert len(calls) == 3  # 20 and 30 were never written
     assert client.opened == 1  # one client for the whole burst of writes
+
+
+def test_an_artifact_is_written_again_only_after_the_interval(
+    prefect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls, entered, release, client = prefect
+    ended: dict[str, float] = {}
+    create, update = evidence.create_progress_artifact, client.update_artifact
+
+    def created(*args: object, **kwargs: object) -> object:
+        made = create(*args, **kwargs)
+        ended["create"] = time.monotonic()
+        return made
+
+    def updated(*args: object) -> None:
+        ended["update began"] = time.monotonic()
+        update(*args)
+
+    monkeypatch.setattr(evidence, "create_progress_artifact", created)
+    monkeypatch.setattr(client, "update_artifact", updated)
+    release.set()
+    writer = _ProgressWriter(interval=0.5)
+    one = _ProgressArtifact(key="progress-one", description="")
+    writer.put(one, 0.0)
+    assert entered.wait(5)
+    for value in (10.0, 20.0):  # within the interval of the creation: only the latest counts
+        writer.put(one, value)
+    _join_writer()
+    assert [(kind, value) for kind, _, value in calls] == [("create", 0.0), ("update", 20.0)]
+    assert ended["update began"] - ended["create"] >= 0.5
 
 
 def test_a_failed_write_does_not_stop_the_next(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from .prefect_api import ride_out
 from .report import RecoveryReport, artifact_key
 
 ProgressListener = Callable[[str, str, float], None]
+WRITE_INTERVAL = 1.0
+"""Seconds between two writes of one progress artifact at least: what a card shows lags by no
+more, and Prefect's API takes at most one write a second per workload, however fast VBR is."""
 _listeners: list[ProgressListener] = []
 logger = logging.getLogger("drflow.flows")
 
@@ -82,6 +86,12 @@ class _ProgressArtifact:
     description: str
     key: str | None = None
     id: UUID | None = None
+    written: float | None = None
+    """When it was last written (``time.monotonic()``), or None."""
+
+    def due(self, interval: float) -> float:
+        """When it may be written next (``time.monotonic()``)."""
+        return float("-inf") if self.written is None else self.written + interval
 
     def write(self, value: float, client: SyncPrefectClient) -> None:
         if self.id is None:  # in the run's context: the artifact belongs to the run
@@ -93,14 +103,16 @@ class _ProgressArtifact:
 class _ProgressWriter:
     """Writes the latest value of each progress artifact from a thread of its own.
 
-    Values that arrive while a write is on its way replace each other (only the latest one of
-    an artifact is written). The thread runs only while there is something to write, with one
-    Prefect client throughout, and is not a daemon: a process that ends writes its last values
-    first. Its calls are not retried (a progress update is a view: one lost while Prefect's API
-    is away does not matter), so it never holds a process that exits for long.
+    Values that arrive while a write is on its way, or within ``interval`` of the artifact's
+    last write, replace each other (only the latest one of an artifact is written). The thread
+    runs only while there is something to write, with one Prefect client throughout, and is not
+    a daemon: a process that ends writes its last values first. Its calls are not retried (a
+    progress update is a view: one lost while Prefect's API is away does not matter), so it
+    never holds a process that exits for long.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = WRITE_INTERVAL) -> None:
+        self._interval = interval
         self._cond = threading.Condition()
         self._pending: dict[_ProgressArtifact, tuple[float, contextvars.Context]] = {}
         self._running = False
@@ -110,6 +122,7 @@ class _ProgressWriter:
         """Write ``value`` soon, in the caller's context (its Prefect settings and run)."""
         with self._cond:
             self._pending[artifact] = (value, contextvars.copy_context())
+            self._cond.notify()
             if not self._running:
                 self._running = True
                 threading.Thread(target=self._run, name="drflow-progress").start()
@@ -119,11 +132,10 @@ class _ProgressWriter:
             client: SyncPrefectClient | None = None
             while True:
                 with self._cond:
-                    if not self._pending:
+                    if (artifact := self._next_due()) is None:
                         self._running = False
                         return
-                    artifact, (value, context) = next(iter(self._pending.items()))
-                    del self._pending[artifact]
+                    value, context = self._pending.pop(artifact)
                 try:
                     if client is None:  # with the settings (the API) of the first writer
                         client = stack.enter_context(context.run(get_client, sync_client=True))
@@ -132,6 +144,18 @@ class _ProgressWriter:
                     logger.warning(
                         "progress artifact (%s) not written: %s", artifact.description, exc
                     )
+                artifact.written = time.monotonic()
+
+    def _next_due(self) -> _ProgressArtifact | None:
+        """The pending artifact due first, once it is due (None: nothing pending); called
+        with the lock held, which waiting releases."""
+        while self._pending:
+            artifact = min(self._pending, key=lambda pending: pending.due(self._interval))
+            wait = artifact.due(self._interval) - time.monotonic()
+            if wait <= 0:
+                return artifact
+            self._cond.wait(wait)
+        return None
 
     def _write_unretried(
         self, artifact: _ProgressArtifact, value: float, client: SyncPrefectClient
