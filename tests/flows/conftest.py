@@ -39,7 +39,7 @@ def _drain_prefect_workers(timeout: float = 15.0) -> None:
 @pytest.fixture(params=["flow-runs", "task-runs"])
 def workload_runs(request: pytest.FixtureRequest) -> str:
     """How a drill's workloads appear in Prefect (a plan's ``workload_runs``): the tests of
-    drills under faults run both ways."""
+    drills under faults run both ways (the fault-mix drill's seeds take them in turn)."""
     return str(request.param)
 
 
