@@ -223,6 +223,24 @@ def prefect_server(
         server.stop()
 
 
+@contextmanager
+def api_of_this_process(api: str) -> Iterator[None]:
+    """This process's Prefect API is ``api`` while it lasts. Prefect's events worker is one
+    per process whatever the API, sending to the API it started with: it is drained and
+    stopped as this begins and before it ends, or the events sent here would go to the API
+    before, and every event of the tests this process runs next (task runs' states among
+    them) to a server that is gone."""
+    from prefect.events.worker import EventsWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    EventsWorker.drain_all(timeout=15)
+    with temporary_settings({PREFECT_API_URL: api}):
+        try:
+            yield
+        finally:
+            EventsWorker.drain_all(timeout=15)
+
+
 def _database(home: Path, database_url: str | None) -> dict[str, str]:
     """A server's database settings: PostgreSQL at ``database_url``, else SQLite in ``home``,
     a copy of a migrated database (:mod:`tests.prefect_database`)."""

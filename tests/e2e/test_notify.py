@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.support import Child, PrefectAPI, poll, prefect_server
+from tests.e2e.support import Child, PrefectAPI, api_of_this_process, poll, prefect_server
 
 from drflow.deployments.notify import (
     AUTOMATION_NAME,
@@ -63,10 +63,9 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 def test_a_paused_run_is_notified_through_the_block(tmp_path: Path, receiver: Any) -> None:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     url, received = receiver
-    with prefect_server(tmp_path) as (api, env), temporary_settings({PREFECT_API_URL: api}):
+    with prefect_server(tmp_path) as (api, env), api_of_this_process(api):
         CustomWebhookNotificationBlock(
             name="ops", url=url, json_data={"subject": "{{subject}}", "body": "{{body}}"}
         ).save("ops-webhook")
