@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextvars import ContextVar
 from uuid import uuid4
 
 import pytest
@@ -106,6 +107,35 @@ def test_an_artifact_is_written_again_only_after_the_interval(
     _join_writer()
     assert [(kind, value) for kind, _, value in calls] == [("create", 0.0), ("update", 20.0)]
     assert ended["update began"] - ended["create"] >= 0.5
+
+    last_written = one.written
+    writer.put(one, 100.0)  # the last value: at once
+    _join_writer()
+    assert calls[-1] == ("update", str(one.id), 100.0)
+    assert ended["update began"] - last_written < 0.5
+
+
+def test_the_writer_writes_with_a_client_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the one ``get_client()`` returns in the writer's context: in a run's, that is the
+    run's client, closed as the run ends, before the run's last value is written."""
+    in_the_run: ContextVar[bool] = ContextVar("in_the_run", default=False)
+    made_in_the_run: list[bool] = []
+    release = threading.Event()
+    release.set()
+
+    def get_client(sync_client: bool) -> FakeClient:
+        made_in_the_run.append(in_the_run.get())
+        return FakeClient([], release)
+
+    monkeypatch.setattr(evidence, "get_client", get_client)
+    one = _ProgressArtifact(key="progress-one", description="", id=uuid4())
+    token = in_the_run.set(True)
+    try:
+        _ProgressWriter().put(one, 10.0)
+    finally:
+        in_the_run.reset(token)
+    _join_writer()
+    assert made_in_the_run == [False]
 
 
 def test_a_failed_write_does_not_stop_the_next(monkeypatch: pytest.MonkeyPatch) -> None:

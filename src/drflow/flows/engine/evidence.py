@@ -33,8 +33,9 @@ from .report import RecoveryReport, artifact_key
 
 ProgressListener = Callable[[str, str, float], None]
 WRITE_INTERVAL = 1.0
-"""Seconds between two writes of one progress artifact at least: what a card shows lags by no
-more, and Prefect's API takes at most one write a second per workload, however fast VBR is."""
+"""Seconds between two writes of one progress artifact at least, but for its last (100): what a
+card shows lags by no more, and Prefect's API takes one write a second per workload at most,
+however fast VBR goes."""
 _listeners: list[ProgressListener] = []
 logger = logging.getLogger("drflow.flows")
 
@@ -89,10 +90,6 @@ class _ProgressArtifact:
     written: float | None = None
     """When it was last written (``time.monotonic()``), or None."""
 
-    def due(self, interval: float) -> float:
-        """When it may be written next (``time.monotonic()``)."""
-        return float("-inf") if self.written is None else self.written + interval
-
     def write(self, value: float, client: SyncPrefectClient) -> None:
         if self.id is None:  # in the run's context: the artifact belongs to the run
             self.id = create_progress_artifact(value, key=self.key, description=self.description)
@@ -104,7 +101,8 @@ class _ProgressWriter:
     """Writes the latest value of each progress artifact from a thread of its own.
 
     Values that arrive while a write is on its way, or within ``interval`` of the artifact's
-    last write, replace each other (only the latest one of an artifact is written). The thread
+    last write, replace each other (only the latest one of an artifact is written); an
+    artifact's first value and its last (100) are written at once. The thread
     runs only while there is something to write, with one Prefect client throughout, and is not
     a daemon: a process that ends writes its last values first. Its calls are not retried (a
     progress update is a view: one lost while Prefect's API is away does not matter), so it
@@ -137,8 +135,8 @@ class _ProgressWriter:
                         return
                     value, context = self._pending.pop(artifact)
                 try:
-                    if client is None:  # with the settings (the API) of the first writer
-                        client = stack.enter_context(context.run(get_client, sync_client=True))
+                    if client is None:
+                        client = stack.enter_context(_own_client(context))
                     context.run(self._write_unretried, artifact, value, client)
                 except Exception as exc:  # progress is a view: a lost update must not fail a run
                     logger.warning(
@@ -150,12 +148,18 @@ class _ProgressWriter:
         """The pending artifact due first, once it is due (None: nothing pending); called
         with the lock held, which waiting releases."""
         while self._pending:
-            artifact = min(self._pending, key=lambda pending: pending.due(self._interval))
-            wait = artifact.due(self._interval) - time.monotonic()
+            artifact = min(self._pending, key=self._due)
+            wait = self._due(artifact) - time.monotonic()
             if wait <= 0:
                 return artifact
             self._cond.wait(wait)
         return None
+
+    def _due(self, artifact: _ProgressArtifact) -> float:
+        """When the pending value of ``artifact`` may be written (``time.monotonic()``)."""
+        if artifact.written is None or self._pending[artifact][0] >= 100:
+            return float("-inf")
+        return artifact.written + self._interval
 
     def _write_unretried(
         self, artifact: _ProgressArtifact, value: float, client: SyncPrefectClient
@@ -171,6 +175,15 @@ class _ProgressWriter:
             self._unretried = (current.settings, current.settings.copy_with_update(updates))
         with SettingsContext(profile=current.profile, settings=self._unretried[1]):
             artifact.write(value, client)
+
+
+def _own_client(context: contextvars.Context) -> SyncPrefectClient:
+    """A Prefect client of the writer's own, with the settings (the API) of ``context``: in a
+    run's context, ``get_client()`` returns the run's client, which the run closes as it ends,
+    and the writer outlives the run by an interval at most (the run's last value)."""
+    current = context.run(get_settings_context)
+    with SettingsContext(profile=current.profile, settings=current.settings):
+        return get_client(sync_client=True)
 
 
 _writer = _ProgressWriter()
