@@ -1,5 +1,6 @@
 """The background writer of progress artifacts: created by the first write, latest value wins,
-one artifact written at most once an interval, a failed write does not stop the others."""
+one artifact written at most once an interval (but its last value), with a client of the
+writer's own, a failed write does not stop the others."""
 
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def test_an_artifact_is_written_again_only_after_the_interval(
 
 def test_the_writer_writes_with_a_client_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not the one ``get_client()`` returns in the writer's context: in a run's, that is the
-    run's client, closed as the run ends, before the run's last value is written."""
+    run's client, closed as the run ends, maybe before a value that waited is written."""
     in_the_run: ContextVar[bool] = ContextVar("in_the_run", default=False)
     made_in_the_run: list[bool] = []
     release = threading.Event()

@@ -102,9 +102,9 @@ class _ProgressWriter:
 
     Values that arrive while a write is on its way, or within ``interval`` of the artifact's
     last write, replace each other (only the latest one of an artifact is written); an
-    artifact's first value and its last (100) are written at once. The thread
-    runs only while there is something to write, with one Prefect client throughout, and is not
-    a daemon: a process that ends writes its last values first. Its calls are not retried (a
+    artifact's first value and its last (100) are written at once. The thread runs only while
+    there is something to write, with one Prefect client of its own throughout, and is not a
+    daemon: a process that ends writes its last values first. Its calls are not retried (a
     progress update is a view: one lost while Prefect's API is away does not matter), so it
     never holds a process that exits for long.
     """
@@ -180,7 +180,7 @@ class _ProgressWriter:
 def _own_client(context: contextvars.Context) -> SyncPrefectClient:
     """A Prefect client of the writer's own, with the settings (the API) of ``context``: in a
     run's context, ``get_client()`` returns the run's client, which the run closes as it ends,
-    and the writer outlives the run by an interval at most (the run's last value)."""
+    and the writer may still write for it after that (a value that waited for its interval)."""
     current = context.run(get_settings_context)
     with SettingsContext(profile=current.profile, settings=current.settings):
         return get_client(sync_client=True)
